@@ -1,0 +1,74 @@
+//go:build gc && !purego && !noasm
+
+package kernels
+
+import (
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/lowrank-rnn/lowrank/asm"
+)
+
+// archTargets lists the amd64 targets. Each is gated on every instruction
+// set its assembly uses, as cpuid reports them (including OS support for the
+// wider registers), so that an unsupported request is an error, never SIGILL.
+func archTargets() []Target {
+	avx2 := Target{Name: "avx2", Requires: "AVX2 FMA3",
+		Available: cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)}
+	if !avx2.Available {
+		avx2.Missing = "this CPU lacks AVX2 or FMA3"
+	}
+	avx512 := Target{Name: "avx512", Requires: "AVX512F AVX512BW AVX512DQ AVX512VL",
+		Available: cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL)}
+	if !avx512.Available {
+		avx512.Missing = "this CPU or OS lacks AVX-512 F+BW+DQ+VL"
+	}
+	return []Target{goTarget, avx2, avx512}
+}
+
+// The leaf dispatchers. Direct calls in a switch, rather than a table of
+// function values, keep escape analysis exact: slices passed through a
+// function value escape, which would move the stack temporaries of the
+// low-rank products to the heap.
+
+func dot(x, y []float32) float32 {
+	switch active.Load() {
+	case targetAVX512:
+		return asm.DotAVX512(x, y)
+	case targetAVX2:
+		return asm.DotAVX2(x, y)
+	}
+	return DotGeneric(x, y)
+}
+
+func axpy(alpha float32, x, y []float32) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.AxpyAVX512(alpha, x, y)
+	case targetAVX2:
+		asm.AxpyAVX2(alpha, x, y)
+	default:
+		AxpyGeneric(alpha, x, y)
+	}
+}
+
+func gemv(y, a []float32, lda int, x []float32, add bool) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.GemvAVX512(y, a, lda, x, add)
+	case targetAVX2:
+		asm.GemvAVX2(y, a, lda, x, add)
+	default:
+		gemvGeneric(y, a, lda, x, add)
+	}
+}
+
+func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.GemvPanelsAVX512(y, a, stride, x, add)
+	case targetAVX2:
+		asm.GemvPanelsAVX2(y, a, stride, x, add)
+	default:
+		gemvPanelsGeneric(y, a, stride, x, add)
+	}
+}

@@ -1,0 +1,44 @@
+//go:build gc && !purego && !noasm
+
+package kernels
+
+import "github.com/lowrank-rnn/lowrank/asm"
+
+// archTargets lists the arm64 targets. Advanced SIMD (NEON) is mandatory in
+// AArch64, so the neon target is always available.
+func archTargets() []Target {
+	return []Target{goTarget, {Name: "neon", Requires: "ASIMD", Available: true}}
+}
+
+// The leaf dispatchers; see dispatch_amd64.go for why they switch.
+
+func dot(x, y []float32) float32 {
+	if active.Load() == targetNEON {
+		return asm.DotNEON(x, y)
+	}
+	return DotGeneric(x, y)
+}
+
+func axpy(alpha float32, x, y []float32) {
+	if active.Load() == targetNEON {
+		asm.AxpyNEON(alpha, x, y)
+		return
+	}
+	AxpyGeneric(alpha, x, y)
+}
+
+func gemv(y, a []float32, lda int, x []float32, add bool) {
+	if active.Load() == targetNEON {
+		asm.GemvNEON(y, a, lda, x, add)
+		return
+	}
+	gemvGeneric(y, a, lda, x, add)
+}
+
+func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
+	if active.Load() == targetNEON {
+		asm.GemvPanelsNEON(y, a, stride, x, add)
+		return
+	}
+	gemvPanelsGeneric(y, a, stride, x, add)
+}

@@ -1,0 +1,18 @@
+//go:build !gc || purego || noasm || !(amd64 || arm64)
+
+package kernels
+
+// Without assembly (other architectures, gccgo, or the purego and noasm
+// build tags) the portable Go target is the only one.
+
+func archTargets() []Target { return []Target{goTarget} }
+
+func dot(x, y []float32) float32 { return DotGeneric(x, y) }
+
+func axpy(alpha float32, x, y []float32) { AxpyGeneric(alpha, x, y) }
+
+func gemv(y, a []float32, lda int, x []float32, add bool) { gemvGeneric(y, a, lda, x, add) }
+
+func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
+	gemvPanelsGeneric(y, a, stride, x, add)
+}

@@ -1,0 +1,130 @@
+package kernels
+
+import "fmt"
+
+// Dot returns Σ x[i]·y[i]. It panics if the lengths differ.
+func Dot(x, y []float32) float32 {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("kernels: Dot: len(x) = %d, len(y) = %d; want equal", len(x), len(y)))
+	}
+	return dot(x, y)
+}
+
+// Axpy sets y[i] += alpha·x[i]. It panics if the lengths differ.
+func Axpy(alpha float32, x, y []float32) {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("kernels: Axpy: len(x) = %d, len(y) = %d; want equal", len(x), len(y)))
+	}
+	axpy(alpha, x, y)
+}
+
+// MatVec sets y = A·x for a row-major A. Packed matrices (see Pack) are
+// faster for the small and medium sizes of recurrent networks; this form
+// serves matrices used once.
+func MatVec(y []float32, a Matrix, x []float32) {
+	checkMatVec("MatVec", y, a, x)
+	gemv(y[:a.Rows], a.Data, a.Stride, x[:a.Cols], false)
+}
+
+// MatVecAdd sets y += A·x for a row-major A.
+func MatVecAdd(y []float32, a Matrix, x []float32) {
+	checkMatVec("MatVecAdd", y, a, x)
+	gemv(y[:a.Rows], a.Data, a.Stride, x[:a.Cols], true)
+}
+
+// lowRankChunk bounds the intermediate vector t = V·x kept on the stack by
+// the low-rank products; larger ranks are applied in chunks of this many,
+// y = Σ_c U[:, c]·(V[c, :]·x), so no product allocates.
+const lowRankChunk = 512
+
+// LowRankMatVec sets y = U·(V·x), the product with W ≈ U·V.
+func LowRankMatVec(y []float32, w LowRank, x []float32) {
+	w.check("LowRankMatVec")
+	checkMatVec("LowRankMatVec", y, Matrix{Rows: w.U.Rows, Cols: w.V.Cols}, x)
+	lowRank(y[:w.U.Rows], w, x[:w.V.Cols], false)
+}
+
+// LowRankMatVecAdd sets y += U·(V·x).
+func LowRankMatVecAdd(y []float32, w LowRank, x []float32) {
+	w.check("LowRankMatVecAdd")
+	checkMatVec("LowRankMatVecAdd", y, Matrix{Rows: w.U.Rows, Cols: w.V.Cols}, x)
+	lowRank(y[:w.U.Rows], w, x[:w.V.Cols], true)
+}
+
+func lowRank(y []float32, w LowRank, x []float32, add bool) {
+	var buf [lowRankChunk]float32
+	r := w.V.Rows
+	if r == 0 && !add {
+		clear(y)
+	}
+	for c0 := 0; c0 < r; c0 += lowRankChunk {
+		c1 := min(c0+lowRankChunk, r)
+		t := buf[:c1-c0]
+		gemv(t, w.V.Data[c0*w.V.Stride:], w.V.Stride, x, false)
+		gemv(y, w.U.Data[c0:], w.U.Stride, t, add || c0 > 0)
+	}
+}
+
+// MatVec sets y = P·x. It panics unless len(y) == p.Rows() and
+// len(x) == p.Cols().
+func (p *Packed) MatVec(y, x []float32) {
+	p.checkVec("Packed.MatVec", y, x)
+	gemvPanels(y, p.data, p.panelStride, x, false)
+}
+
+// MatVecAdd sets y += P·x.
+func (p *Packed) MatVecAdd(y, x []float32) {
+	p.checkVec("Packed.MatVecAdd", y, x)
+	gemvPanels(y, p.data, p.panelStride, x, true)
+}
+
+func (p *Packed) checkVec(op string, y, x []float32) {
+	if len(y) != p.rows || len(x) != p.cols {
+		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
+			op, p.rows, p.cols, len(y), len(x), p.rows, p.cols))
+	}
+}
+
+// MatVec sets y = U·(V·x).
+func (p *PackedLowRank) MatVec(y, x []float32) {
+	p.checkVec("PackedLowRank.MatVec", y, x)
+	p.apply(y, x, false)
+}
+
+// MatVecAdd sets y += U·(V·x).
+func (p *PackedLowRank) MatVecAdd(y, x []float32) {
+	p.checkVec("PackedLowRank.MatVecAdd", y, x)
+	p.apply(y, x, true)
+}
+
+func (p *PackedLowRank) checkVec(op string, y, x []float32) {
+	if len(y) != p.U.rows || len(x) != p.V.cols {
+		panic(fmt.Sprintf("kernels: %s: factors are %d×%d · %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
+			op, p.U.rows, p.U.cols, p.V.rows, p.V.cols, len(y), len(x), p.U.rows, p.V.cols))
+	}
+}
+
+func (p *PackedLowRank) apply(y, x []float32, add bool) {
+	var buf [lowRankChunk]float32
+	r := p.V.rows
+	if r == 0 && !add {
+		clear(y)
+	}
+	// lowRankChunk is a multiple of PanelRows, so each chunk of V's rows is
+	// a run of whole panels and each chunk of U's columns starts at a panel
+	// column boundary.
+	for c0 := 0; c0 < r; c0 += lowRankChunk {
+		c1 := min(c0+lowRankChunk, r)
+		t := buf[:c1-c0]
+		gemvPanels(t, p.V.data[(c0/PanelRows)*p.V.panelStride:], p.V.panelStride, x, false)
+		gemvPanels(y, p.U.data[c0*PanelRows:], p.U.panelStride, t, add || c0 > 0)
+	}
+}
+
+func checkMatVec(op string, y []float32, a Matrix, x []float32) {
+	a.check(op)
+	if len(y) != a.Rows || len(x) != a.Cols {
+		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
+			op, a.Rows, a.Cols, len(y), len(x), a.Rows, a.Cols))
+	}
+}
