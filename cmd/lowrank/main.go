@@ -1,0 +1,163 @@
+// Command lowrank measures how far the recurrent weights of an RNN can be
+// SVD-compressed and how fast the low-rank recurrence runs on this CPU.
+//
+// Usage:
+//
+//	lowrank cpu                      this CPU's features and the kernels targets
+//	lowrank sweep [-n 256] [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-csv FILE]
+//	lowrank help [command]
+//
+// LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at start-up.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command failed (e.g. a file could not be written)
+	exitUsage = 2 // bad command line or environment
+)
+
+// A command is one subcommand. run gets the arguments after its name.
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands returns the subcommands, in the order help lists them. (A
+// function, not a variable: help refers back to the list.)
+func commands() []command {
+	return []command{
+		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
+		{"sweep", "time dense and low-rank matrix-vector products on each target", runSweep},
+		{"help", "print this help, or a command's flags: lowrank help sweep", runHelp},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole program: it dispatches args to a subcommand and returns
+// the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	}
+	if c, ok := lookup(name); ok {
+		return c.run(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "lowrank: unknown command %q; the commands are %s (run 'lowrank help')\n",
+		name, commandNames())
+	return exitUsage
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func commandNames() string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `lowrank measures how far the recurrent weights of an RNN can be
+SVD-compressed and how fast the low-rank recurrence runs on this CPU.
+
+Usage:
+
+	lowrank <command> [flags]
+
+Commands:
+
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "\t%-6s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Environment:
+
+	LOWRANK_TARGET=go|avx2|avx512|neon   kernels target to use (default: the fastest available)
+`)
+}
+
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		usage(stdout)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "lowrank help: want at most one command, got %q\n", args)
+		return exitUsage
+	}
+	c, ok := lookup(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "lowrank help: unknown command %q; the commands are %s\n", args[0], commandNames())
+		return exitUsage
+	}
+	if c.name == "help" {
+		usage(stdout)
+		return exitOK
+	}
+	// A command's -h prints its usage and flags.
+	return c.run([]string{"-h"}, stdout, stdout)
+}
+
+// newFlagSet returns a FlagSet for a subcommand whose usage message is
+// "usage: lowrank <synopsis>", the description, then the flags.
+func newFlagSet(name, synopsis, description string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("lowrank "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: lowrank %s\n\n%s\n", synopsis, description)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(w, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args into fs and rejects positional arguments. It
+// returns done with the exit status when the command should stop there
+// (-h, a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string) (status int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true // fs has printed the error and the usage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		fs.Usage()
+		return exitUsage, true
+	}
+	return exitOK, false
+}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
+)
+
+// TestMain lets a test run the command in a child process, for what only a
+// fresh process can show (LOWRANK_TARGET is read at start-up).
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("LOWRANK_TEST_RUN"); ok {
+		os.Exit(run(strings.Fields(args), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// runCmd runs the command in-process.
+func runCmd(args ...string) (status int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	status = run(args, &out, &errOut)
+	return status, out.String(), errOut.String()
+}
+
+func TestCPU(t *testing.T) {
+	status, out, errOut := runCmd("cpu")
+	if status != 0 {
+		t.Fatalf("lowrank cpu: exit %d, stderr:\n%s", status, errOut)
+	}
+	for _, label := range []string{"cpu", "vendor", "family", "features", "lacks", "caches", "cores"} {
+		if !hasLinePrefix(out, label+" ") {
+			t.Errorf("no %q line in:\n%s", label, out)
+		}
+	}
+	for _, tg := range kernels.Targets() {
+		if !hasLinePrefix(out, "  "+tg.Name+" ") {
+			t.Errorf("target %s is not listed in:\n%s", tg.Name, out)
+		}
+	}
+	if !hasLinePrefix(out, "active: "+kernels.Active()) {
+		t.Errorf("no line \"active: %s\" in:\n%s", kernels.Active(), out)
+	}
+}
+
+func hasLinePrefix(s, prefix string) bool {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCPUBadTargetEnv(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "LOWRANK_TEST_RUN=cpu", "LOWRANK_TARGET=sse9")
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 2 {
+		t.Fatalf("LOWRANK_TARGET=sse9 lowrank cpu: %v (exit %d), want exit 2; stderr:\n%s", err, code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), `lowrank cpu: LOWRANK_TARGET: unknown target "sse9"`) {
+		t.Errorf("stderr does not explain the bad LOWRANK_TARGET:\n%s", errOut.String())
+	}
+}
+
+func TestSweep(t *testing.T) {
+	csvPath := filepath.Join(t.TempDir(), "sweep.csv")
+	status, out, errOut := runCmd("sweep", "-n", "32", "-ranks", "4,8,32,40", "-samples", "2", "-time", "1ms", "-csv", csvPath)
+	if status != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", status, errOut)
+	}
+	for _, r := range []string{"32", "40"} {
+		if !strings.Contains(errOut, "skipping rank "+r+" ≥ n = 32") {
+			t.Errorf("no note about skipping rank %s; stderr:\n%s", r, errOut)
+		}
+	}
+	targets := kernels.Available()
+	wantCols := 3 + 2*len(targets) + 1
+
+	// The table: the header, then dense and one row per kept rank, each
+	// with rank, params, multiply-adds, ns and speedup per target, theory.
+	var table [][]string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && (f[0] == "rank" || len(table) > 0) {
+			table = append(table, f)
+		}
+	}
+	if len(table) == 0 || !strings.HasPrefix(out, "lowrank sweep ") {
+		t.Fatalf("no header line or no table in:\n%s", out)
+	}
+	head := strings.Join(table[0], " ")
+	for _, tg := range targets {
+		if !strings.Contains(head, tg+" ns "+tg+" speedup") {
+			t.Errorf("header %q lacks the columns of target %s", head, tg)
+		}
+	}
+	want := [][3]string{{"full", "1024", "1024"}, {"4", "256", "256"}, {"8", "512", "512"}}
+	if len(table) != 1+len(want) {
+		t.Fatalf("table has %d rows, want header + %d:\n%s", len(table), len(want), out)
+	}
+	for i, w := range want {
+		row := table[i+1]
+		// The header has two words per target column ("go ns", "go
+		// speedup") and "mul-adds": count the data rows' cells.
+		if len(row) != wantCols {
+			t.Errorf("row %q has %d columns, want %d", row, len(row), wantCols)
+			continue
+		}
+		if [3]string(row[:3]) != w {
+			t.Errorf("row %d starts %q, want %q", i+1, row[:3], w)
+		}
+	}
+	if full := table[1]; full[4] != "1.00" || full[len(full)-1] != "1.00" {
+		t.Errorf("dense row %q: speedup and theory should be 1.00", full)
+	}
+	if theory := table[2][wantCols-1]; theory != "4.00" {
+		t.Errorf("rank 4 of n = 32: theory %s, want 4.00", theory)
+	}
+
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("reading the CSV: %v", err)
+	}
+	if len(recs) != 1+len(want) || len(recs[0]) != wantCols || recs[0][0] != "rank" || recs[3][0] != "8" {
+		t.Errorf("CSV has %d records of %d fields (%q …); want %d of %d", len(recs), len(recs[0]), recs[0], 1+len(want), wantCols)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{}, "Usage:"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, sweep, help`},
+		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
+		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},
+		{[]string{"sweep", "-targets", "go,go"}, `target "go" is listed twice`},
+		{[]string{"sweep", "-ranks", "4,x"}, `"x" is not a positive integer`},
+		{[]string{"sweep", "-ranks", "0"}, `"0" is not a positive integer`},
+		{[]string{"sweep", "-ranks", ""}, `"" is not a positive integer`},
+		{[]string{"sweep", "-ranks", "8,8"}, `rank 8 is listed twice`},
+		{[]string{"sweep", "-n", "0"}, `-n 0: want 1 ≤ n ≤ 8192`},
+		{[]string{"sweep", "-samples", "0"}, `-samples 0: want at least 1`},
+		{[]string{"sweep", "-time", "0s"}, `-time 0s: want a positive duration`},
+		{[]string{"sweep", "-bogus"}, `flag provided but not defined: -bogus`},
+	} {
+		status, _, errOut := runCmd(tc.args...)
+		if status != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("lowrank %q: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, status, errOut, tc.want)
+		}
+	}
+	// An available target that this build or CPU cannot run says why.
+	for _, tg := range kernels.Targets() {
+		if !tg.Available {
+			status, _, errOut := runCmd("sweep", "-targets", tg.Name)
+			if status != 2 || !strings.Contains(errOut, "not available: "+tg.Missing) {
+				t.Errorf("-targets %s: exit %d, stderr %q; want exit 2 and the reason", tg.Name, status, errOut)
+			}
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	status, out, _ := runCmd("help")
+	if status != 0 {
+		t.Fatalf("lowrank help: exit %d", status)
+	}
+	for _, c := range []string{"cpu", "sweep", "help"} {
+		if !strings.Contains(out, "\t"+c+" ") {
+			t.Errorf("help does not list %s:\n%s", c, out)
+		}
+	}
+	for _, c := range []string{"train", "compress", "memory", "bench", "regress", "report"} {
+		if strings.Contains(out, "\t"+c+" ") {
+			t.Errorf("help lists %s, which does not exist yet:\n%s", c, out)
+		}
+	}
+	status, out, _ = runCmd("help", "sweep")
+	if status != 0 || !strings.Contains(out, "usage: lowrank sweep") || !strings.Contains(out, "-ranks") {
+		t.Errorf("lowrank help sweep: exit %d, output:\n%s", status, out)
+	}
+	if status, _, errOut := runCmd("sweep", "-h"); status != 0 || !strings.Contains(errOut, "-samples") {
+		t.Errorf("lowrank sweep -h: exit %d, stderr:\n%s", status, errOut)
+	}
+}
