@@ -5,6 +5,7 @@
 //
 //	lowrank cpu                      this CPU's features and the kernels targets
 //	lowrank sweep [-n 256] [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-csv FILE]
+//	lowrank regress [flags] OLD NEW | -bench RE (-base OLD | -old-bin BIN)   exit 1 on a regression
 //	lowrank help [command]
 //
 // LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at start-up.
@@ -38,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
 		{"sweep", "time dense and low-rank matrix-vector products on each target", runSweep},
+		{"regress", "compare benchmark results; exit 1 on a significant slowdown", runRegress},
 		{"help", "print this help, or a command's flags: lowrank help sweep", runHelp},
 	}
 }
@@ -95,7 +97,7 @@ Commands:
 
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "\t%-6s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "\t%-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Environment:
