@@ -30,17 +30,26 @@ func (a Matrix) Set(i, j int, v float32) { a.Data[i*a.Stride+j] = v }
 // Row returns row i as a slice of length Cols that aliases Data.
 func (a Matrix) Row(i int) []float32 { return a.Data[i*a.Stride : i*a.Stride+a.Cols] }
 
-// check panics unless a is a well-formed view; op names the caller.
-func (a Matrix) check(op string) {
+// check panics unless a is a well-formed view; op names the caller and
+// name the operand ("" for the only one). The message is built only on
+// failure, so checks cost no allocation.
+func (a Matrix) check(op, name string) {
+	var msg string
 	switch {
 	case a.Rows < 0 || a.Cols < 0:
-		panic(fmt.Sprintf("kernels: %s: negative matrix size %d×%d", op, a.Rows, a.Cols))
+		msg = fmt.Sprintf("negative matrix size %d×%d", a.Rows, a.Cols)
 	case a.Rows > 0 && a.Stride < a.Cols:
-		panic(fmt.Sprintf("kernels: %s: stride %d < cols %d", op, a.Stride, a.Cols))
+		msg = fmt.Sprintf("stride %d < cols %d", a.Stride, a.Cols)
 	case a.Rows > 0 && len(a.Data) < (a.Rows-1)*a.Stride+a.Cols:
-		panic(fmt.Sprintf("kernels: %s: %d×%d matrix with stride %d needs %d elements, Data has %d",
-			op, a.Rows, a.Cols, a.Stride, (a.Rows-1)*a.Stride+a.Cols, len(a.Data)))
+		msg = fmt.Sprintf("%d×%d matrix with stride %d needs %d elements, Data has %d",
+			a.Rows, a.Cols, a.Stride, (a.Rows-1)*a.Stride+a.Cols, len(a.Data))
+	default:
+		return
 	}
+	if name != "" {
+		msg = name + ": " + msg
+	}
+	panic("kernels: " + op + ": " + msg)
 }
 
 // LowRank is a rank-r factorisation W ≈ U·V of an n×m matrix, with U n×r
@@ -54,8 +63,8 @@ type LowRank struct {
 func (w LowRank) Rank() int { return w.U.Cols }
 
 func (w LowRank) check(op string) {
-	w.U.check(op + " U")
-	w.V.check(op + " V")
+	w.U.check(op, "U")
+	w.V.check(op, "V")
 	if w.U.Cols != w.V.Rows {
 		panic(fmt.Sprintf("kernels: %s: U is %d×%d but V is %d×%d; want U.Cols == V.Rows",
 			op, w.U.Rows, w.U.Cols, w.V.Rows, w.V.Cols))
@@ -89,7 +98,7 @@ type Packed struct {
 
 // Pack returns a packed copy of a.
 func Pack(a Matrix) *Packed {
-	a.check("Pack")
+	a.check("Pack", "")
 	p := &Packed{rows: a.Rows, cols: a.Cols, panelStride: a.Cols * PanelRows}
 	npanels := (a.Rows + PanelRows - 1) / PanelRows
 	p.data = alignedFloats(npanels * p.panelStride)

@@ -40,18 +40,21 @@ const lowRankChunk = 512
 // LowRankMatVec sets y = U·(V·x), the product with W ≈ U·V.
 func LowRankMatVec(y []float32, w LowRank, x []float32) {
 	w.check("LowRankMatVec")
-	checkMatVec("LowRankMatVec", y, Matrix{Rows: w.U.Rows, Cols: w.V.Cols}, x)
+	checkLens("LowRankMatVec", y, Matrix{Rows: w.U.Rows, Cols: w.V.Cols}, x)
 	lowRank(y[:w.U.Rows], w, x[:w.V.Cols], false)
 }
 
 // LowRankMatVecAdd sets y += U·(V·x).
 func LowRankMatVecAdd(y []float32, w LowRank, x []float32) {
 	w.check("LowRankMatVecAdd")
-	checkMatVec("LowRankMatVecAdd", y, Matrix{Rows: w.U.Rows, Cols: w.V.Cols}, x)
+	checkLens("LowRankMatVecAdd", y, Matrix{Rows: w.U.Rows, Cols: w.V.Cols}, x)
 	lowRank(y[:w.U.Rows], w, x[:w.V.Cols], true)
 }
 
 func lowRank(y []float32, w LowRank, x []float32, add bool) {
+	if len(y) == 0 {
+		return
+	}
 	var buf [lowRankChunk]float32
 	r := w.V.Rows
 	if r == 0 && !add {
@@ -105,6 +108,9 @@ func (p *PackedLowRank) checkVec(op string, y, x []float32) {
 }
 
 func (p *PackedLowRank) apply(y, x []float32, add bool) {
+	if len(y) == 0 {
+		return
+	}
 	var buf [lowRankChunk]float32
 	r := p.V.rows
 	if r == 0 && !add {
@@ -122,9 +128,37 @@ func (p *PackedLowRank) apply(y, x []float32, add bool) {
 }
 
 func checkMatVec(op string, y []float32, a Matrix, x []float32) {
-	a.check(op)
+	a.check(op, "")
+	checkLens(op, y, a, x)
+}
+
+// checkLens panics unless len(y) == a.Rows and len(x) == a.Cols.
+func checkLens(op string, y []float32, a Matrix, x []float32) {
 	if len(y) != a.Rows || len(x) != a.Cols {
 		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
 			op, a.Rows, a.Cols, len(y), len(x), a.Rows, a.Cols))
+	}
+}
+
+// MatVecBatch sets row b of Y to P·(row b of X) for every row of X: Y is
+// B×Rows and X is B×Cols. Targets that have a batched kernel (avx512) read
+// each weight once for four vectors, so a batch costs less than B products.
+func (p *Packed) MatVecBatch(y, x Matrix) {
+	p.checkBatch("Packed.MatVecBatch", y, x)
+	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, false)
+}
+
+// MatVecBatchAdd adds P·(row b of X) to row b of Y for every row of X.
+func (p *Packed) MatVecBatchAdd(y, x Matrix) {
+	p.checkBatch("Packed.MatVecBatchAdd", y, x)
+	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, true)
+}
+
+func (p *Packed) checkBatch(op string, y, x Matrix) {
+	y.check(op, "Y")
+	x.check(op, "X")
+	if y.Rows != x.Rows || y.Cols != p.rows || x.Cols != p.cols {
+		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, Y is %d×%d, X is %d×%d; want Y %d×%d for X %d×%d",
+			op, p.rows, p.cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, p.rows, x.Rows, p.cols))
 	}
 }

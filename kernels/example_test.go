@@ -1,0 +1,81 @@
+package kernels_test
+
+import (
+	"fmt"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
+)
+
+// The values in these examples are small integers, so every target gives
+// exactly the printed results whatever its summation order.
+
+// Pack a matrix once, then apply it as often as needed: the packed layout
+// is the fast path for the repeated products of a recurrent network.
+func ExamplePack() {
+	a := kernels.NewMatrix(2, 3)
+	copy(a.Row(0), []float32{1, 2, 3})
+	copy(a.Row(1), []float32{4, 5, 6})
+	p := kernels.Pack(a)
+
+	x := []float32{1, 0, -1}
+	y := make([]float32, p.Rows())
+	p.MatVec(y, x)
+	fmt.Println(y)
+	p.MatVecAdd(y, x) // y += A·x
+	fmt.Println(y)
+	// Output:
+	// [-2 -2]
+	// [-4 -4]
+}
+
+// A Matrix can view part of a larger array: here the left 2×2 block of a
+// 2×3 array, with Stride 3.
+func ExampleMatVec() {
+	data := []float32{
+		1, 2, 99,
+		3, 4, 99,
+	}
+	a := kernels.Matrix{Rows: 2, Cols: 2, Stride: 3, Data: data}
+	y := make([]float32, 2)
+	kernels.MatVec(y, a, []float32{1, 1})
+	fmt.Println(y)
+	// Output:
+	// [3 7]
+}
+
+// A rank-1 factorisation W = U·V of a 3×2 matrix: y = U·(V·x) costs
+// r·(n+m) = 5 multiply-adds instead of n·m = 6, a saving that grows with n
+// and m.
+func ExamplePackLowRank() {
+	u := kernels.Matrix{Rows: 3, Cols: 1, Stride: 1, Data: []float32{1, 2, 3}}
+	v := kernels.Matrix{Rows: 1, Cols: 2, Stride: 2, Data: []float32{1, -1}}
+	w := kernels.PackLowRank(kernels.LowRank{U: u, V: v})
+
+	y := make([]float32, w.Rows())
+	w.MatVec(y, []float32{3, 1})
+	fmt.Println(w.Rows(), w.Cols(), w.Rank())
+	fmt.Println(y)
+	// Output:
+	// 3 2 1
+	// [2 4 6]
+}
+
+// Tests and benchmarks pin a target with Use and restore the previous one
+// when done; an unknown or unsupported target is an error and changes
+// nothing.
+func ExampleUse() {
+	restore, err := kernels.Use("go")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer restore()
+	fmt.Println(kernels.Active())
+
+	if _, err := kernels.Use("bogus"); err != nil {
+		fmt.Println("still", kernels.Active())
+	}
+	// Output:
+	// go
+	// still go
+}
