@@ -46,3 +46,54 @@ func GemvAVX512(y, a []float32, lda int, x []float32, add bool)
 //
 //go:noescape
 func GemvPanelsAVX512(y, a []float32, stride int, x []float32, add bool)
+
+// GemmPanels4AVX512 is: for b := range 4 { GemvPanels(y[b*ldy:][:rows], a,
+// stride, x[b*ldx:][:cols], add) }, loading each panel column once for the
+// four products. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemmPanels4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+
+// TanhAVX512 is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
+// computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
+// Requires AVX512F.
+//
+//go:noescape
+func TanhAVX512(dst, src []float32)
+
+// SigmoidAVX512 is: for i := range src { dst[i] = 1 / (1 + exp(-src[i])) }
+// within 4e-7, computed as kernels.SigmoidGeneric does. len(dst) ≥ len(src);
+// dst may be src. Requires AVX512F.
+//
+//go:noescape
+func SigmoidAVX512(dst, src []float32)
+
+// TanhAVX2 is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
+// computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
+// Requires AVX2, FMA3.
+//
+//go:noescape
+func TanhAVX2(dst, src []float32)
+
+// SigmoidAVX2 is: for i := range src { dst[i] = 1 / (1 + exp(-src[i])) }
+// within 4e-7, computed as kernels.SigmoidGeneric does. len(dst) ≥ len(src);
+// dst may be src. Requires AVX2, FMA3.
+//
+//go:noescape
+func SigmoidAVX2(dst, src []float32)
+
+// StepPanelsAVX512 is the fused recurrent step on a packed matrix P
+// (GemvPanels layout), for i := range y, with s = (P·x)[i]:
+//
+//	if add { s += y[i] }
+//	s = (s + xp[i]) + b[i]
+//	mode 0 (RNN):       y[i] = tanh(s)
+//	mode 1 (MGRU gate): y[i] = σ(s); y2[i] = y[i] * h[i]
+//	mode 2 (MGRU out):  y[i] = h[i] + f[i]*(tanh(s) - h[i])
+//
+// with tanh and σ those of TanhAVX512 and SigmoidAVX512. Slices a mode does
+// not use may be nil; the others need len(y) elements. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)

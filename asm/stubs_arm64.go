@@ -24,3 +24,16 @@ func GemvNEON(y, a []float32, lda int, x []float32, add bool)
 //
 //go:noescape
 func GemvPanelsNEON(y, a []float32, stride int, x []float32, add bool)
+
+// TanhNEON is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
+// computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
+//
+//go:noescape
+func TanhNEON(dst, src []float32)
+
+// SigmoidNEON is: for i := range src { dst[i] = 1 / (1 + exp(-src[i])) }
+// within 4e-7, computed as kernels.SigmoidGeneric does. len(dst) ≥ len(src);
+// dst may be src.
+//
+//go:noescape
+func SigmoidNEON(dst, src []float32)

@@ -72,3 +72,49 @@ func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
 		gemvPanelsGeneric(y, a, stride, x, add)
 	}
 }
+
+func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	b := 0
+	if active.Load() == targetAVX512 {
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmPanels4AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+		}
+	}
+	for ; b < batch; b++ {
+		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
+}
+
+func tanh(dst, src []float32) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.TanhAVX512(dst, src)
+	case targetAVX2:
+		asm.TanhAVX2(dst, src)
+	default:
+		TanhGeneric(dst, src)
+	}
+}
+
+func sigmoid(dst, src []float32) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.SigmoidAVX512(dst, src)
+	case targetAVX2:
+		asm.SigmoidAVX2(dst, src)
+	default:
+		SigmoidGeneric(dst, src)
+	}
+}
+
+func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.StepPanelsAVX512(y, y2, a, stride, x, h, f, xp, b, mode, add)
+	case targetAVX2:
+		gemvPanels(y, a, stride, x, add)
+		stepTailGeneric(y, y2, h, f, xp, b, mode)
+	default:
+		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
+	}
+}

@@ -42,3 +42,30 @@ func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
 	}
 	gemvPanelsGeneric(y, a, stride, x, add)
 }
+
+func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
+}
+
+func tanh(dst, src []float32) {
+	if active.Load() == targetNEON {
+		asm.TanhNEON(dst, src)
+		return
+	}
+	TanhGeneric(dst, src)
+}
+
+func sigmoid(dst, src []float32) {
+	if active.Load() == targetNEON {
+		asm.SigmoidNEON(dst, src)
+		return
+	}
+	SigmoidGeneric(dst, src)
+}
+
+func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
+	gemvPanels(y, a, stride, x, add)
+	stepTailGeneric(y, y2, h, f, xp, b, mode)
+}

@@ -80,3 +80,11 @@ func gemvPanelsGeneric(y, a []float32, stride int, x []float32, add bool) {
 		}
 	}
 }
+
+// gemmPanelsGeneric is the batched packed leaf: for b < batch,
+// y[b*ldy:][:rows] (+)= P·x[b*ldx:][:cols].
+func gemmPanelsGeneric(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvPanelsGeneric(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
+}
