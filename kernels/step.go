@@ -1,0 +1,331 @@
+package kernels
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// One step of a recurrent cell, fused: the recurrent product, the
+// precomputed input projection, the bias and the activations in one pass
+// over the weights, with no intermediate vector written that the maths does
+// not need. The recurrent weights are an Operator: a dense *Packed, or a
+// low-rank *PackedLowRank, for which the small vector t = V·h is computed
+// first and the product with U carries the activations. Two PackedLowRank
+// that share one V (the joint truncation of [U_f; U_h]) are fine.
+
+// RNNStep sets hNew = tanh(xp + U·h + b), one step of a vanilla RNN whose
+// input projection xp = W·x is precomputed. hNew must not overlap h.
+func RNNStep(hNew, h, xp, b []float32, u Operator) {
+	n := len(h)
+	checkStep("RNNStep", n, u, []vec{{"hNew", hNew}, {"xp", xp}, {"b", b}})
+	noOverlap("RNNStep", "hNew", hNew, "h", h)
+	switch u := u.(type) {
+	case *Packed:
+		stepPanels(hNew, nil, u.data, u.panelStride, h, nil, nil, xp, b, stepRNN, false)
+	case *PackedLowRank:
+		if u.Rank() > lowRankChunk {
+			u.apply(hNew, h, false)
+			stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
+			return
+		}
+		var buf [lowRankChunk]float32
+		t := buf[:u.Rank()]
+		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
+		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, nil, nil, xp, b, stepRNN, false)
+	default:
+		u.MatVec(hNew, h)
+		stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
+	}
+}
+
+// MGRUStep sets hNew to one step of the minimal gated unit:
+//
+//	f    = σ(xpf + U_f·h + bf)
+//	h̃    = tanh(xph + U_h·(f ⊙ h) + bh)
+//	hNew = (1 − f) ⊙ h + f ⊙ h̃
+//
+// with the input projections xpf = W_f·x and xph = W_h·x precomputed. work
+// holds f and f ⊙ h and needs at least 2·len(h) elements. hNew must not
+// overlap h or work.
+func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float32) {
+	n := len(h)
+	checkStep("MGRUStep", n, uf, []vec{{"hNew", hNew}, {"xpf", xpf}, {"xph", xph}, {"bf", bf}, {"bh", bh}})
+	checkStep("MGRUStep", n, uh, nil)
+	if len(work) < 2*n {
+		panic(fmt.Sprintf("kernels: MGRUStep: len(work) = %d, want at least 2·n = %d", len(work), 2*n))
+	}
+	f, fh := work[:n], work[n:2*n]
+	noOverlap("MGRUStep", "hNew", hNew, "h", h)
+	noOverlap("MGRUStep", "hNew", hNew, "work", work[:2*n])
+	noOverlap("MGRUStep", "h", h, "work", work[:2*n])
+
+	var buf [lowRankChunk]float32
+	switch u := uf.(type) {
+	case *Packed:
+		stepPanels(f, fh, u.data, u.panelStride, h, h, nil, xpf, bf, stepGate, false)
+	case *PackedLowRank:
+		if u.Rank() > lowRankChunk {
+			u.apply(f, h, false)
+			stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
+			break
+		}
+		t := buf[:u.Rank()]
+		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
+		stepPanels(f, fh, u.U.data, u.U.panelStride, t, h, nil, xpf, bf, stepGate, false)
+	default:
+		u.MatVec(f, h)
+		stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
+	}
+	switch u := uh.(type) {
+	case *Packed:
+		stepPanels(hNew, nil, u.data, u.panelStride, fh, h, f, xph, bh, stepOut, false)
+	case *PackedLowRank:
+		if u.Rank() > lowRankChunk {
+			u.apply(hNew, fh, false)
+			stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
+			return
+		}
+		t := buf[:u.Rank()]
+		gemvPanels(t, u.V.data, u.V.panelStride, fh, false)
+		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, h, f, xph, bh, stepOut, false)
+	default:
+		u.MatVec(hNew, fh)
+		stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
+	}
+}
+
+// RNNStepGeneric is the reference for RNNStep: the product in the order of
+// MatVecGeneric, then (s + xp[i]) + b[i], then TanhGeneric.
+func RNNStepGeneric(hNew, h, xp, b []float32, u Operator) {
+	matVecGeneric(u, hNew, h)
+	stepTailGeneric(hNew, nil, nil, nil, xp, b, stepRNN)
+}
+
+// MGRUStepGeneric is the reference for MGRUStep.
+func MGRUStepGeneric(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float32) {
+	n := len(h)
+	f, fh := work[:n], work[n:2*n]
+	matVecGeneric(uf, f, h)
+	stepTailGeneric(f, fh, h, nil, xpf, bf, stepGate)
+	matVecGeneric(uh, hNew, fh)
+	stepTailGeneric(hNew, nil, h, f, xph, bh, stepOut)
+}
+
+// matVecGeneric sets y = A·x with the pure-Go leaves, whatever the target.
+func matVecGeneric(a Operator, y, x []float32) {
+	switch a := a.(type) {
+	case *Packed:
+		gemvPanelsGeneric(y, a.data, a.panelStride, x, false)
+	case *PackedLowRank:
+		t := make([]float32, a.Rank())
+		gemvPanelsGeneric(t, a.V.data, a.V.panelStride, x, false)
+		gemvPanelsGeneric(y, a.U.data, a.U.panelStride, t, false)
+	default:
+		a.MatVec(y, x)
+	}
+}
+
+// The fused leaf: stepPanels(y, y2, a, stride, x, h, f, xp, b, mode, add)
+// computes, for each row i of y, with s = (P·x)[i] for the packed P in a
+// (see gemvPanelsGeneric; no columns when x is empty):
+//
+//	if add { s += y[i] }
+//	s = (s + xp[i]) + b[i]
+//	stepRNN:  y[i] = tanh(s)
+//	stepGate: y[i] = σ(s); y2[i] = y[i]·h[i]
+//	stepOut:  y[i] = h[i] + f[i]·(tanh(s) − h[i]), that is (1 − f)·h + f·h̃
+//
+// Slices a mode does not use may be nil. With an empty x and add set, it is
+// the epilogue alone, applied to a product already in y.
+const (
+	stepRNN = iota
+	stepGate
+	stepOut
+)
+
+// stepPanelsGeneric is the pure-Go fused leaf.
+func stepPanelsGeneric(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
+	gemvPanelsGeneric(y, a, stride, x, add)
+	stepTailGeneric(y, y2, h, f, xp, b, mode)
+}
+
+// stepTailGeneric applies the epilogue of mode to the product in y.
+func stepTailGeneric(y, y2, h, f, xp, b []float32, mode int) {
+	for i := range y {
+		y[i] = (y[i] + xp[i]) + b[i]
+	}
+	switch mode {
+	case stepRNN:
+		TanhGeneric(y, y)
+	case stepGate:
+		SigmoidGeneric(y, y)
+		for i := range y {
+			y2[i] = y[i] * h[i]
+		}
+	case stepOut:
+		TanhGeneric(y, y)
+		for i := range y {
+			y[i] = h[i] + f[i]*(y[i]-h[i])
+		}
+	}
+}
+
+type vec struct {
+	name string
+	v    []float32
+}
+
+// checkStep panics unless u is n×n and every vector has length n.
+func checkStep(op string, n int, u Operator, vs []vec) {
+	if u == nil {
+		panic(fmt.Sprintf("kernels: %s: nil recurrent weights", op))
+	}
+	if u.Rows() != n || u.Cols() != n {
+		panic(fmt.Sprintf("kernels: %s: recurrent weights are %d×%d, want %d×%d for len(h) = %d",
+			op, u.Rows(), u.Cols(), n, n, n))
+	}
+	for _, v := range vs {
+		if len(v.v) != n {
+			panic(fmt.Sprintf("kernels: %s: len(%s) = %d, want len(h) = %d", op, v.name, len(v.v), n))
+		}
+	}
+}
+
+// extent returns the part of a.Data that a's elements span.
+func extent(a Matrix) []float32 {
+	if a.Rows == 0 || a.Cols == 0 {
+		return nil
+	}
+	return a.Data[:(a.Rows-1)*a.Stride+a.Cols]
+}
+
+// noOverlap panics if a and b share memory.
+func noOverlap(op, an string, a []float32, bn string, b []float32) {
+	if len(a) == 0 || len(b) == 0 {
+		return
+	}
+	a0 := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	b0 := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if a0 < b0+uintptr(4*len(b)) && b0 < a0+uintptr(4*len(a)) {
+		panic(fmt.Sprintf("kernels: %s: %s and %s overlap", op, an, bn))
+	}
+}
+
+// Batches: B independent sequences advance together, one row of each matrix
+// per sequence. The recurrent weights are read once per step for every four
+// sequences on targets with a batched kernel (avx512), instead of once per
+// sequence.
+
+// RNNStepBatch runs RNNStep for each row b: row b of hNew is
+// tanh(row b of xp + U·(row b of h) + b).
+func RNNStepBatch(hNew, h, xp Matrix, b []float32, u Operator) {
+	checkBatchStep("RNNStepBatch", h, u, []mat{{"hNew", hNew}, {"xp", xp}}, []vec{{"b", b}})
+	noOverlap("RNNStepBatch", "hNew", extent(hNew), "h", extent(h))
+	batchProduct(hNew, u, h)
+	for r := 0; r < h.Rows; r++ {
+		stepPanels(hNew.Row(r), nil, nil, 0, nil, nil, nil, xp.Row(r), b, stepRNN, true)
+	}
+}
+
+// MGRUStepBatch runs MGRUStep for each row. work holds f and f ⊙ h for every
+// row and needs at least 2·B·n elements.
+func MGRUStepBatch(hNew, h, xpf, xph Matrix, bf, bh []float32, uf, uh Operator, work []float32) {
+	n := checkBatchStep("MGRUStepBatch", h, uf, []mat{{"hNew", hNew}, {"xpf", xpf}, {"xph", xph}}, []vec{{"bf", bf}, {"bh", bh}})
+	checkStep("MGRUStepBatch", n, uh, nil)
+	bn := h.Rows * n
+	if len(work) < 2*bn {
+		panic(fmt.Sprintf("kernels: MGRUStepBatch: len(work) = %d, want at least 2·B·n = %d", len(work), 2*bn))
+	}
+	noOverlap("MGRUStepBatch", "hNew", extent(hNew), "h", extent(h))
+	noOverlap("MGRUStepBatch", "hNew", extent(hNew), "work", work[:2*bn])
+	noOverlap("MGRUStepBatch", "h", extent(h), "work", work[:2*bn])
+	f := Matrix{Rows: h.Rows, Cols: n, Stride: n, Data: work[:bn]}
+	fh := Matrix{Rows: h.Rows, Cols: n, Stride: n, Data: work[bn : 2*bn]}
+	batchProduct(f, uf, h)
+	for r := 0; r < h.Rows; r++ {
+		stepPanels(f.Row(r), fh.Row(r), nil, 0, nil, h.Row(r), nil, xpf.Row(r), bf, stepGate, true)
+	}
+	batchProduct(hNew, uh, fh)
+	for r := 0; r < h.Rows; r++ {
+		stepPanels(hNew.Row(r), nil, nil, 0, nil, h.Row(r), f.Row(r), xph.Row(r), bh, stepOut, true)
+	}
+}
+
+// batchProduct sets row b of y to U·(row b of x).
+func batchProduct(y Matrix, u Operator, x Matrix) {
+	switch u := u.(type) {
+	case *Packed:
+		gemmPanels(y.Data, y.Stride, u.rows, u.data, u.panelStride, x.Data, x.Stride, u.cols, x.Rows, false)
+		return
+	case *PackedLowRank:
+		// t = V·x for four rows at a time, kept on the stack.
+		const group = 4
+		r := u.Rank()
+		if r > 0 && r <= lowRankChunk {
+			var buf [group * lowRankChunk]float32
+			for b0 := 0; b0 < x.Rows; b0 += group {
+				cnt := min(group, x.Rows-b0)
+				gemmPanels(buf[:], r, r, u.V.data, u.V.panelStride, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, false)
+				gemmPanels(y.Data[b0*y.Stride:], y.Stride, u.U.rows, u.U.data, u.U.panelStride, buf[:], r, r, cnt, false)
+			}
+			return
+		}
+	}
+	for b := 0; b < x.Rows; b++ {
+		u.MatVec(y.Row(b), x.Row(b))
+	}
+}
+
+type mat struct {
+	name string
+	m    Matrix
+}
+
+// checkBatchStep panics unless h is B×n for the n×n operator u, every matrix
+// is B×n and every vector has length n. It returns n.
+func checkBatchStep(op string, h Matrix, u Operator, ms []mat, vs []vec) int {
+	h.check(op, "h")
+	n := h.Cols
+	checkStep(op, n, u, vs)
+	for _, m := range ms {
+		m.m.check(op, m.name)
+		if m.m.Rows != h.Rows || m.m.Cols != n {
+			panic(fmt.Sprintf("kernels: %s: %s is %d×%d, want %d×%d like h", op, m.name, m.m.Rows, m.m.Cols, h.Rows, n))
+		}
+	}
+	return n
+}
+
+// RNNSequence runs T steps of RNNStep from the state h0: row t of hs is the
+// state after step t, computed from row t of xp, the input projections
+// (one Packed.MatVecBatch of the inputs gives them all at once).
+func RNNSequence(hs Matrix, h0 []float32, xp Matrix, b []float32, u Operator) {
+	hs.check("RNNSequence", "hs")
+	xp.check("RNNSequence", "xp")
+	if xp.Rows != hs.Rows || xp.Cols != hs.Cols || len(h0) != hs.Cols {
+		panic(fmt.Sprintf("kernels: RNNSequence: hs is %d×%d, xp %d×%d, len(h0) = %d; want xp like hs and len(h0) = %d",
+			hs.Rows, hs.Cols, xp.Rows, xp.Cols, len(h0), hs.Cols))
+	}
+	h := h0
+	for t := 0; t < hs.Rows; t++ {
+		RNNStep(hs.Row(t), h, xp.Row(t), b, u)
+		h = hs.Row(t)
+	}
+}
+
+// MGRUSequence runs T steps of MGRUStep from h0, as RNNSequence does; work
+// needs 2·n elements.
+func MGRUSequence(hs Matrix, h0 []float32, xpf, xph Matrix, bf, bh []float32, uf, uh Operator, work []float32) {
+	hs.check("MGRUSequence", "hs")
+	xpf.check("MGRUSequence", "xpf")
+	xph.check("MGRUSequence", "xph")
+	if xpf.Rows != hs.Rows || xpf.Cols != hs.Cols || xph.Rows != hs.Rows || xph.Cols != hs.Cols || len(h0) != hs.Cols {
+		panic(fmt.Sprintf("kernels: MGRUSequence: hs is %d×%d, xpf %d×%d, xph %d×%d, len(h0) = %d; want all like hs",
+			hs.Rows, hs.Cols, xpf.Rows, xpf.Cols, xph.Rows, xph.Cols, len(h0)))
+	}
+	h := h0
+	for t := 0; t < hs.Rows; t++ {
+		MGRUStep(hs.Row(t), h, xpf.Row(t), xph.Row(t), bf, bh, uf, uh, work)
+		h = hs.Row(t)
+	}
+}
