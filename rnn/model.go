@@ -1,0 +1,204 @@
+package rnn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
+)
+
+// Cell names a recurrent cell.
+type Cell string
+
+const (
+	// RNN is the vanilla cell: h_t = tanh(W x_t + U h_{t−1} + b).
+	RNN Cell = "rnn"
+	// MGRU is the minimal gated unit (Zhou et al. 2016):
+	//
+	//	f_t = σ(W_f x_t + U_f h_{t−1} + b_f)
+	//	h̃_t = tanh(W_h x_t + U_h (f_t ⊙ h_{t−1}) + b_h)
+	//	h_t = (1 − f_t) ⊙ h_{t−1} + f_t ⊙ h̃_t
+	MGRU Cell = "mgru"
+)
+
+// gates returns the number of (W, U, b) blocks of the cell: 1 for the RNN,
+// 2 for the MGRU (index 0 the gate f, 1 the candidate h̃).
+func (c Cell) gates() int {
+	if c == MGRU {
+		return 2
+	}
+	return 1
+}
+
+func (c Cell) valid() bool { return c == RNN || c == MGRU }
+
+// Objective says what the readout is trained for.
+type Objective string
+
+const (
+	// Regression: a linear readout at every step, squared error against real
+	// targets; the first Burn steps are not scored.
+	Regression Objective = "regression"
+	// ClassifyLast: softmax over Out classes at the last step.
+	ClassifyLast Objective = "classify-last"
+	// ClassifyEach: softmax over Out classes at every step (next-symbol
+	// prediction); the first Burn steps are not scored.
+	ClassifyEach Objective = "classify-each"
+)
+
+func (o Objective) valid() bool {
+	return o == Regression || o == ClassifyLast || o == ClassifyEach
+}
+
+// Config is the shape of a model.
+type Config struct {
+	Cell      Cell
+	In        int // input features per step
+	Hidden    int // n, the state size
+	Out       int // readout outputs (classes for classification)
+	Objective Objective
+	Burn      int // leading steps not scored (Regression, ClassifyEach)
+}
+
+func (c Config) validate() error {
+	switch {
+	case !c.Cell.valid():
+		return fmt.Errorf("rnn: unknown cell %q (want %q or %q)", c.Cell, RNN, MGRU)
+	case !c.Objective.valid():
+		return fmt.Errorf("rnn: unknown objective %q", c.Objective)
+	case c.In < 1 || c.Hidden < 1 || c.Out < 1:
+		return fmt.Errorf("rnn: sizes in=%d hidden=%d out=%d must be positive", c.In, c.Hidden, c.Out)
+	case c.In > 1<<16 || c.Hidden > 1<<14 || c.Out > 1<<16:
+		return fmt.Errorf("rnn: sizes in=%d hidden=%d out=%d are too large", c.In, c.Hidden, c.Out)
+	case c.Burn < 0:
+		return fmt.Errorf("rnn: negative burn-in %d", c.Burn)
+	}
+	return nil
+}
+
+// Model is a recurrent cell with a linear readout y_t = R h_t + c.
+type Model struct {
+	Config
+	// For gate g (RNN: g = 0; MGRU: 0 is f, 1 is h̃): W[g] is Hidden×In,
+	// U[g] is Hidden×Hidden, B[g] has Hidden elements.
+	W [2]kernels.Matrix
+	U [2]kernels.Matrix
+	B [2][]float32
+	R kernels.Matrix // Out×Hidden
+	C []float32      // Out
+}
+
+// New returns a model with freshly initialised weights: input and readout
+// weights uniform in ±√(6/(fan-in + fan-out)) (Glorot), recurrent weights a
+// random orthogonal matrix (so that signals neither explode nor vanish at
+// the start of training), biases zero. The same seed gives the same model.
+func New(cfg Config, seed uint64) (*Model, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6c6f7772616e6b)) // "lowrank"
+	m := &Model{Config: cfg}
+	n := cfg.Hidden
+	for g := 0; g < cfg.Cell.gates(); g++ {
+		m.W[g] = glorot(rng, n, cfg.In)
+		m.U[g] = orthogonal(rng, n)
+		m.B[g] = make([]float32, n)
+	}
+	m.R = glorot(rng, cfg.Out, n)
+	m.C = make([]float32, cfg.Out)
+	return m, nil
+}
+
+func glorot(rng *rand.Rand, rows, cols int) kernels.Matrix {
+	a := kernels.NewMatrix(rows, cols)
+	lim := math.Sqrt(6 / float64(rows+cols))
+	for i := range a.Data {
+		a.Data[i] = float32(lim * (2*rng.Float64() - 1))
+	}
+	return a
+}
+
+// orthogonal returns the Q factor of a Gaussian matrix, with signs fixed so
+// that the distribution is uniform (Haar).
+func orthogonal(rng *rand.Rand, n int) kernels.Matrix {
+	g := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			g.Set(i, j, rng.NormFloat64())
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(g)
+	var q, r mat.Dense
+	qr.QTo(&q)
+	qr.RTo(&r)
+	a := kernels.NewMatrix(n, n)
+	for j := 0; j < n; j++ {
+		s := 1.0
+		if r.At(j, j) < 0 {
+			s = -1
+		}
+		for i := 0; i < n; i++ {
+			a.Set(i, j, float32(s*q.At(i, j)))
+		}
+	}
+	return a
+}
+
+// Clone returns a deep copy of m.
+func (m *Model) Clone() *Model {
+	c := &Model{Config: m.Config}
+	cp := func(a kernels.Matrix) kernels.Matrix {
+		b := kernels.NewMatrix(a.Rows, a.Cols)
+		for i := 0; i < a.Rows; i++ {
+			copy(b.Row(i), a.Row(i))
+		}
+		return b
+	}
+	for g := 0; g < m.Cell.gates(); g++ {
+		c.W[g], c.U[g] = cp(m.W[g]), cp(m.U[g])
+		c.B[g] = append([]float32(nil), m.B[g]...)
+	}
+	c.R = cp(m.R)
+	c.C = append([]float32(nil), m.C...)
+	return c
+}
+
+// Param is one named parameter tensor of a model, aliasing its storage.
+type Param struct {
+	Name       string
+	Rows, Cols int // Cols = 1 for vectors
+	Data       []float32
+}
+
+// Params lists the parameters in a fixed order: per gate W, U, b, then R, c.
+// Names follow the DESIGN: "W", "U", "b" for the RNN; "W_f", "U_f", "b_f",
+// "W_h", "U_h", "b_h" for the MGRU; "R", "c" for the readout.
+func (m *Model) Params() []Param {
+	var ps []Param
+	suffix := [2]string{"", ""}
+	if m.Cell == MGRU {
+		suffix = [2]string{"_f", "_h"}
+	}
+	for g := 0; g < m.Cell.gates(); g++ {
+		ps = append(ps,
+			Param{"W" + suffix[g], m.W[g].Rows, m.W[g].Cols, m.W[g].Data},
+			Param{"U" + suffix[g], m.U[g].Rows, m.U[g].Cols, m.U[g].Data},
+			Param{"b" + suffix[g], len(m.B[g]), 1, m.B[g]})
+	}
+	return append(ps,
+		Param{"R", m.R.Rows, m.R.Cols, m.R.Data},
+		Param{"c", len(m.C), 1, m.C})
+}
+
+// NumParams returns the number of trainable weights.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.Params() {
+		n += len(p.Data)
+	}
+	return n
+}
