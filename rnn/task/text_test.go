@@ -1,0 +1,158 @@
+package task
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func mustText(t *testing.T, corpus string) *Corpus {
+	t.Helper()
+	c, err := Text{Corpus: corpus}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestTextOpticks(t *testing.T) {
+	c := mustText(t, "opticks")
+	if c.V() != 92 || len(c.Train) != 510335 || len(c.Test) != 56703 {
+		t.Fatalf("V %d, %d training and %d held-out characters; want 92, 510335, 56703", c.V(), len(c.Train), len(c.Test))
+	}
+	if c.Vocab[c.V()-1] != Unknown || !slices.IsSorted(c.Vocab[:c.V()-1]) {
+		t.Fatal("vocabulary not sorted with Unknown last")
+	}
+	for _, r := range "aeZ .,\n_æ" {
+		if !slices.Contains(c.Vocab, r) {
+			t.Errorf("%q missing from the vocabulary", r)
+		}
+	}
+	if got := c.Decode(c.Train[:14]); got != "Produced by Su" {
+		t.Fatalf("training part starts %q", got)
+	}
+	if got := c.Decode(c.Encode("light€")); got != "light"+string(Unknown) {
+		t.Fatalf("round trip %q", got)
+	}
+	s := c.Spec()
+	if s != (Spec{Name: "text-opticks", Kind: ClassifyEach, In: 92, Out: 92, T: 100}) {
+		t.Fatalf("spec %+v", s)
+	}
+	b := c.Sample(NewRand(1), 8)
+	if err := b.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < (b.T-1)*b.B; k++ {
+		if b.Labels[k] != b.Tokens[k+b.B] || b.X[k*b.In+int(b.Tokens[k])] != 1 {
+			t.Fatalf("step %d: label is not the next input", k)
+		}
+	}
+	if x := slices.Clone(b.X); slices.Max(x) != 1 || func() (s float32) {
+		for _, v := range x {
+			s += v
+		}
+		return
+	}() != float32(b.T*b.B) {
+		t.Fatal("X is not one-hot")
+	}
+}
+
+func TestTextPi(t *testing.T) {
+	c := mustText(t, "pi")
+	if c.V() != 11 || len(c.Train) != 90000 || len(c.Test) != 10000 {
+		t.Fatalf("V %d, %d training and %d held-out digits; want 11, 90000, 10000", c.V(), len(c.Train), len(c.Test))
+	}
+	if got := string(c.Vocab); got != "0123456789"+string(Unknown) {
+		t.Fatalf("vocabulary %q", got)
+	}
+	if got := c.Decode(c.Train[:10]); got != "1415926535" {
+		t.Fatalf("π starts %q", got)
+	}
+	if strings.ContainsRune(c.Decode(c.Test), Unknown) {
+		t.Fatal("held-out π has non-digits")
+	}
+	ds, err := Text{Corpus: "pi", SeqLen: 50}.Dataset()
+	if err != nil || ds.Spec() != (Spec{Name: "text-pi", Kind: ClassifyEach, In: 11, Out: 11, T: 50}) {
+		t.Fatalf("Dataset: %v", err)
+	}
+}
+
+// Held-out bits per character of a uniform predictor is log2 V, and every
+// held-out character but the first is scored exactly once.
+func TestTextUniformBits(t *testing.T) {
+	for _, name := range []string{"opticks", "pi"} {
+		c := mustText(t, name)
+		m := NewMeter(c.Spec())
+		for _, b := range c.Eval(64) {
+			if err := b.Check(); err != nil {
+				t.Fatal(err)
+			}
+			m.Add(b, make([]float32, b.T*b.B*b.Out))
+		}
+		if m.N() != len(c.Test)-1 {
+			t.Errorf("%s: %d scored characters, want %d", name, m.N(), len(c.Test)-1)
+		}
+		if got, want := m.Bits(), math.Log2(float64(c.V())); math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s: uniform predictor %v bits/char, want log2 %d = %v", name, got, c.V(), want)
+		}
+	}
+}
+
+// A unigram model of the training part (add-one smoothing) scores ~4.5
+// bits per character on held-out Opticks.
+func TestTextUnigram(t *testing.T) {
+	c := mustText(t, "opticks")
+	count := make([]float64, c.V())
+	for _, id := range c.Train {
+		count[id]++
+	}
+	lp := make([]float32, c.V())
+	for i, n := range count {
+		lp[i] = float32(math.Log((n + 1) / float64(len(c.Train)+c.V())))
+	}
+	m := NewMeter(c.Spec())
+	var labels []int32
+	for _, b := range c.Eval(128) {
+		out := make([]float32, 0, b.T*b.B*b.Out)
+		for range b.T * b.B {
+			out = append(out, lp...)
+		}
+		m.Add(b, out)
+		labels = append(labels, b.Labels...)
+	}
+	if bits := m.Bits(); bits < 4.3 || bits > 4.7 {
+		t.Errorf("unigram: %.3f bits/char, want ~4.5", bits)
+	} else {
+		t.Logf("unigram: %.4f bits/char on held-out Opticks; uniform: %.4f", bits, math.Log2(float64(c.V())))
+	}
+	if len(labels) != len(c.Test)-1 {
+		t.Fatalf("%d labels", len(labels))
+	}
+}
+
+func TestTextEvalCover(t *testing.T) {
+	c, err := Text{Corpus: "pi", SeqLen: 7}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := c.Eval(100)
+	// 9999 predictions = 1428 windows of 7 + 3: 15 batches, then one of T=3.
+	if len(ev) != 16 || ev[14].B != 28 || ev[15].T != 3 || ev[15].B != 1 {
+		t.Fatalf("%d batches, last %d×%d", len(ev), ev[15].T, ev[15].B)
+	}
+	var got []int32
+	for _, b := range ev {
+		for j := 0; j < b.B; j++ {
+			for tt := 0; tt < b.T; tt++ {
+				got = append(got, b.Labels[tt*b.B+j])
+			}
+		}
+	}
+	if !slices.Equal(got, c.Test[1:]) {
+		t.Fatal("Eval labels are not the held-out characters in order")
+	}
+	if _, err := (Text{Corpus: "shakespeare"}).Load(); err == nil {
+		t.Fatal("unknown corpus: no error")
+	}
+}
