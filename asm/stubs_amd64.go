@@ -27,6 +27,13 @@ func GemvAVX2(y, a []float32, lda int, x []float32, add bool)
 //go:noescape
 func GemvPanelsAVX2(y, a []float32, stride int, x []float32, add bool)
 
+// GemmPanels4AVX2 is: for b := range 4 { GemvPanelsAVX2(y[b*ldy:][:rows], a,
+// stride, x[b*ldx:][:cols], add) }, loading each panel column once for the
+// four products. Requires AVX2, FMA3.
+//
+//go:noescape
+func GemmPanels4AVX2(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+
 // DotAVX512 is DotAVX2 for AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
@@ -47,9 +54,7 @@ func GemvAVX512(y, a []float32, lda int, x []float32, add bool)
 //go:noescape
 func GemvPanelsAVX512(y, a []float32, stride int, x []float32, add bool)
 
-// GemmPanels4AVX512 is: for b := range 4 { GemvPanels(y[b*ldy:][:rows], a,
-// stride, x[b*ldx:][:cols], add) }, loading each panel column once for the
-// four products. Requires AVX-512 F+BW+DQ+VL.
+// GemmPanels4AVX512 is GemmPanels4AVX2 for AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
 func GemmPanels4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
@@ -97,3 +102,9 @@ func SigmoidAVX2(dst, src []float32)
 //
 //go:noescape
 func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
+
+// StepPanelsAVX2 is StepPanelsAVX512 for AVX2+FMA3, with tanh and σ those of
+// TanhAVX2 and SigmoidAVX2.
+//
+//go:noescape
+func StepPanelsAVX2(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)

@@ -37,3 +37,18 @@ func TanhNEON(dst, src []float32)
 //
 //go:noescape
 func SigmoidNEON(dst, src []float32)
+
+// StepPanelsNEON is the fused recurrent step on a packed matrix P
+// (GemvPanels layout), for i := range y, with s = (P·x)[i]:
+//
+//	if add { s += y[i] }
+//	s = (s + xp[i]) + b[i]
+//	mode 0 (RNN):       y[i] = tanh(s)
+//	mode 1 (MGRU gate): y[i] = σ(s); y2[i] = y[i] * h[i]
+//	mode 2 (MGRU out):  y[i] = h[i] + f[i]*(tanh(s) - h[i])
+//
+// with tanh and σ those of TanhNEON and SigmoidNEON. Slices a mode does not
+// use may be nil; the others need len(y) elements.
+//
+//go:noescape
+func StepPanelsNEON(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)

@@ -75,9 +75,14 @@ func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
 
 func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
 	b := 0
-	if active.Load() == targetAVX512 {
+	switch active.Load() {
+	case targetAVX512:
 		for ; b+4 <= batch; b += 4 {
 			asm.GemmPanels4AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+		}
+	case targetAVX2:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmPanels4AVX2(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
 		}
 	}
 	for ; b < batch; b++ {
@@ -112,8 +117,7 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 	case targetAVX512:
 		asm.StepPanelsAVX512(y, y2, a, stride, x, h, f, xp, b, mode, add)
 	case targetAVX2:
-		gemvPanels(y, a, stride, x, add)
-		stepTailGeneric(y, y2, h, f, xp, b, mode)
+		asm.StepPanelsAVX2(y, y2, a, stride, x, h, f, xp, b, mode, add)
 	default:
 		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
 	}

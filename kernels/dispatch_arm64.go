@@ -66,6 +66,9 @@ func sigmoid(dst, src []float32) {
 }
 
 func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
-	gemvPanels(y, a, stride, x, add)
-	stepTailGeneric(y, y2, h, f, xp, b, mode)
+	if active.Load() == targetNEON {
+		asm.StepPanelsNEON(y, y2, a, stride, x, h, f, xp, b, mode, add)
+		return
+	}
+	stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
 }

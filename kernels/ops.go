@@ -141,8 +141,9 @@ func checkLens(op string, y []float32, a Matrix, x []float32) {
 }
 
 // MatVecBatch sets row b of Y to P·(row b of X) for every row of X: Y is
-// B×Rows and X is B×Cols. Targets that have a batched kernel (avx512) read
-// each weight once for four vectors, so a batch costs less than B products.
+// B×Rows and X is B×Cols. Targets that have a batched kernel (avx2, avx512)
+// read each weight once for four vectors, so a batch costs less than B
+// products.
 func (p *Packed) MatVecBatch(y, x Matrix) {
 	p.checkBatch("Packed.MatVecBatch", y, x)
 	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, false)

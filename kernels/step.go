@@ -213,8 +213,8 @@ func noOverlap(op, an string, a []float32, bn string, b []float32) {
 
 // Batches: B independent sequences advance together, one row of each matrix
 // per sequence. The recurrent weights are read once per step for every four
-// sequences on targets with a batched kernel (avx512), instead of once per
-// sequence.
+// sequences on targets with a batched kernel (avx2, avx512), instead of once
+// per sequence.
 
 // RNNStepBatch runs RNNStep for each row b: row b of hNew is
 // tanh(row b of xp + U·(row b of h) + b).
