@@ -1,0 +1,158 @@
+package rnn
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
+	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
+)
+
+// Model files are safetensors: one F32 tensor per parameter, named as in
+// Params ("W", "U", "b", "R", "c" for the RNN; "W_f", "U_f", … for the
+// MGRU), and a "__metadata__" map with the configuration ("format",
+// "cell", "in", "hidden", "out", "objective", "burn") plus whatever the
+// caller records (task, training settings).
+
+// FormatVersion identifies this layout in the "format" metadata entry.
+const FormatVersion = "lowrank-model-1"
+
+// configKeys are the metadata entries the configuration occupies.
+var configKeys = []string{"format", "cell", "in", "hidden", "out", "objective", "burn"}
+
+// File returns m as a safetensors file with meta merged into its metadata.
+// meta may not override the configuration keys.
+func (m *Model) File(meta map[string]string) (*safetensors.File, error) {
+	if err := m.Config.validate(); err != nil {
+		return nil, err
+	}
+	md := map[string]string{
+		"format":    FormatVersion,
+		"cell":      string(m.Cell),
+		"in":        strconv.Itoa(m.In),
+		"hidden":    strconv.Itoa(m.Hidden),
+		"out":       strconv.Itoa(m.Out),
+		"objective": string(m.Objective),
+		"burn":      strconv.Itoa(m.Burn),
+	}
+	for k, v := range meta {
+		if slices.Contains(configKeys, k) {
+			return nil, fmt.Errorf("rnn: metadata key %q is reserved for the model configuration", k)
+		}
+		md[k] = v
+	}
+	f := &safetensors.File{Metadata: md, Tensors: map[string]safetensors.Tensor{}}
+	ps := m.Params()
+	for i, s := range m.shapes() {
+		f.Tensors[s.name] = safetensors.FromFloat32(s.tensorShape(), ps[i].Data)
+	}
+	return f, nil
+}
+
+// Write writes m to w as safetensors; the same model and metadata give the
+// same bytes.
+func (m *Model) Write(w io.Writer, meta map[string]string) error {
+	f, err := m.File(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.Write(w, f)
+}
+
+// Save writes m to the named file.
+func (m *Model) Save(path string, meta map[string]string) error {
+	f, err := m.File(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.WriteFile(path, f)
+}
+
+// Load reads a model file written by Save, strictly: a file that is not
+// valid safetensors, lacks or misstates the configuration, has a tensor of
+// the wrong name, dtype or shape, or holds a NaN or infinite weight, is an
+// error naming what is wrong. It returns the model and the caller's
+// metadata (the configuration keys removed).
+func Load(path string) (*Model, map[string]string, error) {
+	f, err := safetensors.ReadFile(path, safetensors.Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	m, meta, err := FromFile(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+// Read reads a model from r; see Load.
+func Read(r io.Reader) (*Model, map[string]string, error) {
+	f, err := safetensors.Read(r, safetensors.Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return FromFile(f)
+}
+
+// FromFile builds a model from a safetensors file; see Load.
+func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
+	md := f.Metadata
+	if md["format"] != FormatVersion {
+		return nil, nil, fmt.Errorf("metadata format = %q, want %q (not a lowrank model file?)", md["format"], FormatVersion)
+	}
+	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
+	for _, kv := range []struct {
+		key string
+		dst *int
+	}{{"in", &cfg.In}, {"hidden", &cfg.Hidden}, {"out", &cfg.Out}, {"burn", &cfg.Burn}} {
+		v, err := strconv.Atoi(md[kv.key])
+		if err != nil {
+			return nil, nil, fmt.Errorf("metadata %q = %q is not an integer", kv.key, md[kv.key])
+		}
+		*kv.dst = v
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, nil, err
+	}
+	// Check every tensor against the configuration before allocating the
+	// model, so that a header claiming huge sizes costs nothing: the
+	// decoded tensors are no larger than the file.
+	values := map[string][]float32{}
+	for _, s := range cfg.shapes() {
+		v, err := f.Float32(s.name, s.tensorShape()...)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := safetensors.CheckFinite(s.name, v); err != nil {
+			return nil, nil, err
+		}
+		values[s.name] = v
+	}
+	n := cfg.Hidden
+	m := &Model{Config: cfg}
+	for g := 0; g < cfg.Cell.gates(); g++ {
+		m.W[g] = kernels.NewMatrix(n, cfg.In)
+		m.U[g] = kernels.NewMatrix(n, n)
+		m.B[g] = make([]float32, n)
+	}
+	m.R = kernels.NewMatrix(cfg.Out, n)
+	m.C = make([]float32, cfg.Out)
+	for _, p := range m.Params() {
+		copy(p.Data, values[p.Name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
+		if _, ok := values[name]; !ok {
+			return nil, nil, fmt.Errorf("unexpected tensor %q in a %s model", name, cfg.Cell)
+		}
+	}
+	meta := map[string]string{}
+	for k, v := range md {
+		if !slices.Contains(configKeys, k) {
+			meta[k] = v
+		}
+	}
+	return m, meta, nil
+}

@@ -1,0 +1,136 @@
+package rnn
+
+import (
+	"bytes"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
+)
+
+func TestFileRoundTrip(t *testing.T) {
+	for _, cell := range []Cell{RNN, MGRU} {
+		m, _ := New(Config{Cell: cell, In: 3, Hidden: 7, Out: 2, Objective: ClassifyEach, Burn: 1}, 4)
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		meta := map[string]string{"task": "text-opticks", "epochs": "3"}
+		if err := m.Save(path, meta); err != nil {
+			t.Fatal(err)
+		}
+		got, gotMeta, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Config != m.Config {
+			t.Errorf("%s: config %+v, want %+v", cell, got.Config, m.Config)
+		}
+		for i, p := range got.Params() {
+			if !slices.Equal(p.Data, m.Params()[i].Data) {
+				t.Errorf("%s: tensor %s differs after a round trip", cell, p.Name)
+			}
+		}
+		if gotMeta["task"] != "text-opticks" || gotMeta["epochs"] != "3" || len(gotMeta) != 2 {
+			t.Errorf("%s: metadata %v, want %v", cell, gotMeta, meta)
+		}
+		var a, b bytes.Buffer
+		if err := m.Write(&a, meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := got.Write(&b, gotMeta); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: writing the loaded model gave different bytes", cell)
+		}
+	}
+}
+
+func TestFileErrors(t *testing.T) {
+	m, _ := New(Config{Cell: MGRU, In: 2, Hidden: 4, Out: 3, Objective: Regression}, 1)
+	good, err := m.File(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(*safetensors.File)) []byte {
+		c := &safetensors.File{Metadata: map[string]string{}, Tensors: map[string]safetensors.Tensor{}}
+		for k, v := range good.Metadata {
+			c.Metadata[k] = v
+		}
+		for k, v := range good.Tensors {
+			c.Tensors[k] = v
+		}
+		f(c)
+		var buf bytes.Buffer
+		if err := safetensors.Write(&buf, c); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	nan := append([]float32(nil), m.U[1].Data...)
+	nan[5] = float32(math.NaN())
+	valid := edit(func(*safetensors.File) {})
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not a model", edit(func(f *safetensors.File) { delete(f.Metadata, "format") }), "format"},
+		{"bad cell", edit(func(f *safetensors.File) { f.Metadata["cell"] = "lstm" }), `unknown cell "lstm"`},
+		{"bad size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "many" }), `"hidden"`},
+		{"huge size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "100000000" }), "too large"},
+		{"wrong shape", edit(func(f *safetensors.File) {
+			f.Tensors["U_h"] = safetensors.FromFloat32([]int{4, 2}, m.U[1].Data[:8])
+		}), `tensor "U_h" has shape [4 2], want [4 4]`},
+		{"missing tensor", edit(func(f *safetensors.File) { delete(f.Tensors, "b_f") }), `"b_f" not found`},
+		{"extra tensor", edit(func(f *safetensors.File) {
+			f.Tensors["U_x"] = safetensors.FromFloat32([]int{1}, []float32{1})
+		}), `unexpected tensor "U_x"`},
+		{"NaN weight", edit(func(f *safetensors.File) {
+			f.Tensors["U_h"] = safetensors.FromFloat32([]int{4, 4}, nan)
+		}), "U_h"},
+		{"truncated", valid[:len(valid)-3], ""},
+		{"empty", nil, ""},
+	} {
+		_, _, err := Read(bytes.NewReader(c.data))
+		if err == nil {
+			t.Errorf("%s: loaded without error", c.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %q does not mention %q", c.name, err, c.want)
+		}
+	}
+	if _, _, err := Read(bytes.NewReader(valid)); err != nil {
+		t.Errorf("the unedited file fails to load: %v", err)
+	}
+	if _, err := m.File(map[string]string{"cell": "rnn"}); err == nil {
+		t.Error("metadata overriding the configuration was accepted")
+	}
+}
+
+// FuzzLoad: no input makes the loader panic, and whatever loads is a model
+// with finite weights that runs.
+func FuzzLoad(f *testing.F) {
+	m, _ := New(Config{Cell: RNN, In: 2, Hidden: 3, Out: 2, Objective: ClassifyLast}, 1)
+	var buf bytes.Buffer
+	if err := m.Write(&buf, map[string]string{"task": "x"}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:40])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, _, err := Read(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		s := m.NewStream()
+		for _, v := range s.Step(make([]float32, m.In)) {
+			if math.IsNaN(float64(v)) {
+				t.Fatalf("a loaded model gave NaN from a zero input")
+			}
+		}
+	})
+}
