@@ -174,24 +174,51 @@ type Param struct {
 	Data       []float32
 }
 
+// paramShape names a parameter tensor and its shape (cols = 1: a vector).
+type paramShape struct {
+	name       string
+	rows, cols int
+}
+
+// shapes lists the parameters of a model of this configuration in Params
+// order.
+func (c Config) shapes() []paramShape {
+	suffix := [2]string{"", ""}
+	if c.Cell == MGRU {
+		suffix = [2]string{"_f", "_h"}
+	}
+	var ps []paramShape
+	for g := 0; g < c.Cell.gates(); g++ {
+		ps = append(ps,
+			paramShape{"W" + suffix[g], c.Hidden, c.In},
+			paramShape{"U" + suffix[g], c.Hidden, c.Hidden},
+			paramShape{"b" + suffix[g], c.Hidden, 1})
+	}
+	return append(ps, paramShape{"R", c.Out, c.Hidden}, paramShape{"c", c.Out, 1})
+}
+
+// tensorShape is the shape of a parameter in a model file.
+func (p paramShape) tensorShape() []int {
+	if p.cols == 1 {
+		return []int{p.rows}
+	}
+	return []int{p.rows, p.cols}
+}
+
 // Params lists the parameters in a fixed order: per gate W, U, b, then R, c.
 // Names follow the DESIGN: "W", "U", "b" for the RNN; "W_f", "U_f", "b_f",
 // "W_h", "U_h", "b_h" for the MGRU; "R", "c" for the readout.
 func (m *Model) Params() []Param {
-	var ps []Param
-	suffix := [2]string{"", ""}
-	if m.Cell == MGRU {
-		suffix = [2]string{"_f", "_h"}
-	}
+	var data [][]float32
 	for g := 0; g < m.Cell.gates(); g++ {
-		ps = append(ps,
-			Param{"W" + suffix[g], m.W[g].Rows, m.W[g].Cols, m.W[g].Data},
-			Param{"U" + suffix[g], m.U[g].Rows, m.U[g].Cols, m.U[g].Data},
-			Param{"b" + suffix[g], len(m.B[g]), 1, m.B[g]})
+		data = append(data, m.W[g].Data, m.U[g].Data, m.B[g])
 	}
-	return append(ps,
-		Param{"R", m.R.Rows, m.R.Cols, m.R.Data},
-		Param{"c", len(m.C), 1, m.C})
+	data = append(data, m.R.Data, m.C)
+	ps := make([]Param, 0, len(data))
+	for i, s := range m.shapes() {
+		ps = append(ps, Param{Name: s.name, Rows: s.rows, Cols: s.cols, Data: data[i]})
+	}
+	return ps
 }
 
 // NumParams returns the number of trainable weights.
