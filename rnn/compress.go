@@ -1,0 +1,393 @@
+package rnn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
+)
+
+// Method is how a recurrent matrix is truncated.
+type Method string
+
+const (
+	// SVD keeps the r largest singular values of U: the best rank-r
+	// approximation in Frobenius norm, blind to the data.
+	SVD Method = "svd"
+	// Whitened is data-aware truncation (SVD-LLM, arXiv:2403.07378): with
+	// the second moment C = E[x xᵀ] = S·Sᵀ of U's inputs x (h_{t−1}, or
+	// f ⊙ h_{t−1} for U_h) on calibration data, truncate U·S and map back,
+	// U' = (U·S)_r·S⁻¹. Then E‖(U − U')x‖² is the sum of the discarded
+	// squared singular values of U·S: the smallest possible for that data.
+	Whitened Method = "whitened"
+)
+
+// CompressSpec says how to compress a model's recurrent matrices. There is
+// no fine-tuning: everything else stays as trained.
+type CompressSpec struct {
+	// Ranks per gate (RNN: Ranks[0]; MGRU: U_f, U_h; joint: Ranks[0]).
+	// A zero rank is chosen from Energy instead.
+	Ranks [2]int
+	// Energy, in (0, 1]: keep the smallest rank whose singular values hold
+	// this fraction of the (whitened) Frobenius energy Σσ².
+	Energy float64
+	// Joint truncates the MGRU's [U_f; U_h] (2n×n) as one matrix, so that
+	// both share the right factor V: r·3n weights instead of r·4n.
+	Joint bool
+	// Method is SVD (default) or Whitened.
+	Method Method
+	// Calibration holds the input moments for Whitened (see Calibrate).
+	Calibration *Calibration
+}
+
+// Compressed is a model whose recurrent matrices are low-rank.
+type Compressed struct {
+	// Model is a copy of the original with each U[g] replaced by its
+	// low-rank reconstruction, for evaluation with the training code.
+	*Model
+	// Factors[g] is U[g] ≈ Factors[g].U · Factors[g].V. With Joint, the two
+	// gates' V share one backing array.
+	Factors [2]kernels.LowRank
+	Spec    CompressSpec
+	Ranks   [2]int
+	// Sigma[g] are the singular values of U[g] (SVD) or U[g]·S (Whitened);
+	// of [U_f; U_h] (times S) in Sigma[0] for Joint.
+	Sigma [2][]float64
+}
+
+// Calibration holds the second moments of the recurrent matrices' inputs
+// over calibration sequences: C[0] = E[h_{t−1} h_{t−1}ᵀ] (the input of U,
+// U_f), C[1] = E[(f_t ⊙ h_{t−1})(f_t ⊙ h_{t−1})ᵀ] (the input of U_h).
+type Calibration struct {
+	C [2]*mat.SymDense
+	N int // state vectors averaged
+}
+
+// Calibrate runs m over the batches and accumulates the moments. States at
+// steps t ≥ 1 are used (h_0 = 0 carries no information).
+func Calibrate(m *Model, batches []*task.Batch) (*Calibration, error) {
+	n := m.Hidden
+	nt := netView(m)
+	var ps pass[float32]
+	var bt Batch[float32]
+	cal := &Calibration{}
+	acc := [2]*mat.SymDense{mat.NewSymDense(n, nil), mat.NewSymDense(n, nil)}
+	x := make([]float64, n)
+	for _, b := range batches {
+		fromTask(&bt, b)
+		if err := nt.checkBatch(&bt); err != nil {
+			return nil, err
+		}
+		nt.forward(&ps, &bt)
+		bn := bt.B * n
+		for t := 1; t < bt.T; t++ {
+			for s := 0; s < bt.B; s++ {
+				h := ps.h[t*bn+s*n : t*bn+(s+1)*n] // h_t, the input of step t+1
+				for i, v := range h {
+					x[i] = float64(v)
+				}
+				acc[0].SymRankOne(acc[0], 1, mat.NewVecDense(n, x))
+				if m.Cell == MGRU {
+					fh := ps.fh[t*bn+s*n : t*bn+(s+1)*n] // f_{t+1} ⊙ h_t
+					for i, v := range fh {
+						x[i] = float64(v)
+					}
+					acc[1].SymRankOne(acc[1], 1, mat.NewVecDense(n, x))
+				}
+				cal.N++
+			}
+		}
+	}
+	if cal.N == 0 {
+		return nil, errors.New("rnn: calibrate: no states (need sequences of at least 2 steps)")
+	}
+	for g := 0; g < m.Cell.gates(); g++ {
+		acc[g].ScaleSym(1/float64(cal.N), acc[g])
+		cal.C[g] = acc[g]
+	}
+	return cal, nil
+}
+
+// Compress returns a compressed copy of m; m is not modified.
+func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
+	if spec.Method == "" {
+		spec.Method = SVD
+	}
+	if err := m.Config.validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case spec.Method != SVD && spec.Method != Whitened:
+		return nil, fmt.Errorf("rnn: compress: unknown method %q (want %q or %q)", spec.Method, SVD, Whitened)
+	case spec.Method == Whitened && spec.Calibration == nil:
+		return nil, errors.New("rnn: compress: the whitened method needs a Calibration (see Calibrate)")
+	case spec.Joint && m.Cell != MGRU:
+		return nil, errors.New("rnn: compress: joint truncation is for the MGRU's [U_f; U_h]")
+	case spec.Energy < 0 || spec.Energy > 1 || math.IsNaN(spec.Energy):
+		return nil, fmt.Errorf("rnn: compress: energy fraction %v outside (0, 1]", spec.Energy)
+	}
+	n := m.Hidden
+	for g := 0; g < m.Cell.gates(); g++ {
+		if r := spec.Ranks[g]; r < 0 || r > n {
+			return nil, fmt.Errorf("rnn: compress: rank %d of %s outside [0, %d]", r, m.shapes()[3*g+1].name, n)
+		}
+		if spec.Ranks[g] == 0 && spec.Energy == 0 && !(spec.Joint && g == 1) {
+			return nil, fmt.Errorf("rnn: compress: no rank and no energy fraction for %s", m.shapes()[3*g+1].name)
+		}
+	}
+	c := &Compressed{Model: m.Clone(), Spec: spec}
+	if spec.Joint {
+		if err := c.truncateJoint(m); err != nil {
+			return nil, err
+		}
+	} else {
+		for g := 0; g < m.Cell.gates(); g++ {
+			if err := c.truncate(m, g); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// whitening returns S, the lower Cholesky factor of the calibration moment
+// C + δI of gate g's input (δ: jitter grown until the factorisation
+// succeeds, as SVD-LLM does for rank-deficient moments).
+func (c *Compressed) whitening(g int) (*mat.TriDense, error) {
+	cm := c.Spec.Calibration.C[g]
+	if cm == nil || cm.SymmetricDim() != c.Hidden {
+		return nil, fmt.Errorf("rnn: compress: calibration has no %d×%d moment for gate %d", c.Hidden, c.Hidden, g)
+	}
+	n := c.Hidden
+	scale := mat.Trace(cm) / float64(n)
+	if !(scale > 0) {
+		scale = 1
+	}
+	for jitter := 1e-8 * scale; jitter < scale; jitter *= 10 {
+		reg := mat.NewSymDense(n, nil)
+		reg.CopySym(cm)
+		for i := 0; i < n; i++ {
+			reg.SetSym(i, i, reg.At(i, i)+jitter)
+		}
+		var ch mat.Cholesky
+		if ch.Factorize(reg) {
+			var l mat.TriDense
+			ch.LTo(&l)
+			return &l, nil
+		}
+	}
+	return nil, errors.New("rnn: compress: calibration moment is not positive definite even with jitter")
+}
+
+// lowRank truncates u (rows×n, float64) to a rank chosen by spec, whitened
+// by s when s is not nil: returns A (rows×r, singular values folded in),
+// B (r×n) and the singular values.
+func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat.Dense, sigma []float64, err error) {
+	target := u
+	if s != nil {
+		var us mat.Dense
+		us.Mul(u, s)
+		target = &us
+	}
+	var svd mat.SVD
+	if !svd.Factorize(target, mat.SVDThin) {
+		return nil, nil, nil, errors.New("rnn: compress: SVD did not converge")
+	}
+	sigma = svd.Values(nil)
+	if rank == 0 {
+		rank = energyRank(sigma, c.Spec.Energy)
+	}
+	rank = min(rank, len(sigma))
+	var p, q mat.Dense
+	svd.UTo(&p)
+	svd.VTo(&q)
+	rows, n := u.Dims()
+	a = mat.NewDense(rows, max(rank, 1), nil)
+	b = mat.NewDense(max(rank, 1), n, nil)
+	if rank == 0 {
+		return a, b, sigma, nil
+	}
+	for i := 0; i < rows; i++ {
+		for k := 0; k < rank; k++ {
+			a.Set(i, k, p.At(i, k)*sigma[k])
+		}
+	}
+	qr := q.Slice(0, n, 0, rank) // n×r
+	if s == nil {
+		b.Copy(qr.T())
+		return a, b, sigma, nil
+	}
+	// B = Q_rᵀ·S⁻¹, i.e. Sᵀ·Bᵀ = Q_r: a triangular solve.
+	var bt mat.Dense
+	if err := bt.Solve(s.T(), qr); err != nil {
+		return nil, nil, nil, fmt.Errorf("rnn: compress: whitening solve: %w", err)
+	}
+	b.Copy(bt.T())
+	return a, b, sigma, nil
+}
+
+// energyRank is the smallest r with Σ_{i<r} σ_i² ≥ frac·Σσ².
+func energyRank(sigma []float64, frac float64) int {
+	var total float64
+	for _, v := range sigma {
+		total += v * v
+	}
+	var acc float64
+	for r, v := range sigma {
+		acc += v * v
+		if acc >= frac*total*(1-1e-12) {
+			return r + 1
+		}
+	}
+	return len(sigma)
+}
+
+func (c *Compressed) truncate(m *Model, g int) error {
+	var s *mat.TriDense
+	if c.Spec.Method == Whitened {
+		var err error
+		if s, err = c.whitening(g); err != nil {
+			return err
+		}
+	}
+	a, b, sigma, err := c.lowRank(toDense(m.U[g]), s, c.Spec.Ranks[g])
+	if err != nil {
+		return err
+	}
+	r := rankOf(sigma, c.Spec.Ranks[g], c.Spec.Energy)
+	c.Sigma[g], c.Ranks[g] = sigma, r
+	c.Factors[g] = kernels.LowRank{U: toMatrix(a, r, true), V: toMatrix(b, r, false)}
+	c.U[g] = reconstruct(c.Factors[g], m.Hidden)
+	return nil
+}
+
+// truncateJoint truncates [U_f; U_h] as one 2n×n matrix. Whitened uses the
+// average of the two inputs' moments, since the two blocks see different
+// inputs (h and f ⊙ h) but must share one right factor.
+func (c *Compressed) truncateJoint(m *Model) error {
+	n := m.Hidden
+	stack := mat.NewDense(2*n, n, nil)
+	stack.Slice(0, n, 0, n).(*mat.Dense).Copy(toDense(m.U[0]))
+	stack.Slice(n, 2*n, 0, n).(*mat.Dense).Copy(toDense(m.U[1]))
+	var s *mat.TriDense
+	if c.Spec.Method == Whitened {
+		cal := c.Spec.Calibration
+		if cal.C[0] == nil || cal.C[1] == nil {
+			return errors.New("rnn: compress: joint whitening needs both moments of the MGRU calibration")
+		}
+		avg := mat.NewSymDense(n, nil)
+		avg.AddSym(cal.C[0], cal.C[1])
+		avg.ScaleSym(0.5, avg)
+		saved := cal.C[0]
+		cal.C[0] = avg
+		var err error
+		s, err = c.whitening(0)
+		cal.C[0] = saved
+		if err != nil {
+			return err
+		}
+	}
+	a, b, sigma, err := c.lowRank(stack, s, c.Spec.Ranks[0])
+	if err != nil {
+		return err
+	}
+	r := rankOf(sigma, c.Spec.Ranks[0], c.Spec.Energy)
+	c.Sigma[0], c.Ranks = sigma, [2]int{r, r}
+	v := toMatrix(b, r, false)
+	af, ah := a.Slice(0, n, 0, max(r, 1)).(*mat.Dense), a.Slice(n, 2*n, 0, max(r, 1)).(*mat.Dense)
+	c.Factors[0] = kernels.LowRank{U: toMatrix(af, r, true), V: v}
+	c.Factors[1] = kernels.LowRank{U: toMatrix(ah, r, true), V: v}
+	for g := range 2 {
+		c.U[g] = reconstruct(c.Factors[g], n)
+	}
+	return nil
+}
+
+// rankOf returns the rank lowRank kept.
+func rankOf(sigma []float64, rank int, energy float64) int {
+	if rank == 0 {
+		rank = energyRank(sigma, energy)
+	}
+	return min(rank, len(sigma))
+}
+
+func toDense(a kernels.Matrix) *mat.Dense {
+	d := mat.NewDense(a.Rows, a.Cols, nil)
+	for i := 0; i < a.Rows; i++ {
+		for j, v := range a.Row(i) {
+			d.Set(i, j, float64(v))
+		}
+	}
+	return d
+}
+
+// toMatrix converts the first r columns (left factor) or rows (right
+// factor) of d to float32.
+func toMatrix(d *mat.Dense, r int, left bool) kernels.Matrix {
+	rows, cols := d.Dims()
+	if left {
+		cols = r
+	} else {
+		rows = r
+	}
+	a := kernels.NewMatrix(rows, cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			a.Set(i, j, float32(d.At(i, j)))
+		}
+	}
+	return a
+}
+
+// reconstruct returns U·V as a dense n×n matrix, accumulated in float64.
+func reconstruct(f kernels.LowRank, n int) kernels.Matrix {
+	u := kernels.NewMatrix(n, n)
+	r := f.Rank()
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for k := 0; k < r; k++ {
+				s += float64(f.U.At(i, k)) * float64(f.V.At(k, j))
+			}
+			u.Set(i, j, float32(s))
+		}
+	}
+	return u
+}
+
+// NewStream returns a stream that runs the compressed model on the
+// low-rank kernels: each step costs r·2n multiply-adds per recurrent matrix
+// instead of n².
+func (c *Compressed) NewStream() *Stream {
+	var u [2]kernels.Operator
+	var sharedV *kernels.Packed
+	for g := 0; g < c.Cell.gates(); g++ {
+		p := kernels.PackLowRank(c.Factors[g])
+		if c.Spec.Joint {
+			if sharedV == nil {
+				sharedV = p.V
+			}
+			p.V = sharedV // one copy of the shared factor, as stored
+		}
+		u[g] = p
+	}
+	return newStream(c.Model, u)
+}
+
+// RecurrentParams returns the weights of the recurrent matrices: n² per
+// dense matrix, r·2n per factorisation, r·3n for the joint MGRU pair.
+func (c *Compressed) RecurrentParams() int {
+	n := c.Hidden
+	if c.Spec.Joint {
+		return c.Ranks[0] * 3 * n
+	}
+	p := 0
+	for g := 0; g < c.Cell.gates(); g++ {
+		p += c.Ranks[g] * 2 * n
+	}
+	return p
+}
