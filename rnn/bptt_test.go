@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 // randBatch returns a float64 batch for cfg with T steps and B sequences.
@@ -105,6 +107,35 @@ func TestForwardMatchesKernels(t *testing.T) {
 				want := ps.o[step*cfg.Out+k]
 				if math.Abs(float64(y[k])-want) > 1e-4 {
 					t.Fatalf("%s step %d: stream output %d = %v, training forward %v", cell, step, k, y[k], want)
+				}
+			}
+		}
+	}
+}
+
+// TestEngineMatchesForward: the batched kernels engine (evaluation and
+// calibration) computes what the training pass computes.
+func TestEngineMatchesForward(t *testing.T) {
+	for _, cell := range []Cell{RNN, MGRU} {
+		for _, obj := range []Objective{Regression, ClassifyLast, ClassifyEach} {
+			cfg := Config{Cell: cell, In: 3, Hidden: 21, Out: 4, Objective: obj, Burn: 1}
+			m, _ := New(cfg, 8)
+			rng := rand.New(rand.NewPCG(5, 6))
+			b64 := randBatch(cfg, rng, 7, 5)
+			nt := netOf[float64](m)
+			var ps pass[float64]
+			nt.forward(&ps, b64)
+			b := &task.Batch{Kind: task.Kind(obj), T: 7, B: 5, In: 3, Out: 4, Labels: b64.Labels}
+			for _, v := range b64.X {
+				b.X = append(b.X, float32(v))
+			}
+			got := engineOf(m).run(b)
+			if len(got) != len(ps.o) {
+				t.Fatalf("%s/%s: %d outputs, want %d", cell, obj, len(got), len(ps.o))
+			}
+			for i := range got {
+				if math.Abs(float64(got[i])-ps.o[i]) > 1e-4 {
+					t.Fatalf("%s/%s: output %d = %v, training pass %v", cell, obj, i, got[i], ps.o[i])
 				}
 			}
 		}

@@ -67,46 +67,57 @@ type Calibration struct {
 	N int // state vectors averaged
 }
 
-// Calibrate runs m over the batches and accumulates the moments. States at
-// steps t ≥ 1 are used (h_0 = 0 carries no information).
+// Calibrate runs m over the batches (on the kernels) and accumulates the
+// moments. States from step 1 on are used (h_0 = 0 carries nothing).
 func Calibrate(m *Model, batches []*task.Batch) (*Calibration, error) {
 	n := m.Hidden
-	nt := netView(m)
-	var ps pass[float32]
-	var bt Batch[float32]
 	cal := &Calibration{}
 	acc := [2]*mat.SymDense{mat.NewSymDense(n, nil), mat.NewSymDense(n, nil)}
-	x := make([]float64, n)
-	for _, b := range batches {
-		fromTask(&bt, b)
-		if err := nt.checkBatch(&bt); err != nil {
-			return nil, err
+	var rows [2][]float64
+	var count [2]int
+	e := engineOf(m)
+	add := func(g int, x kernels.Matrix) {
+		for i := 0; i < x.Rows; i++ {
+			for _, v := range x.Row(i) {
+				rows[g] = append(rows[g], float64(v))
+			}
 		}
-		nt.forward(&ps, &bt)
-		bn := bt.B * n
-		for t := 1; t < bt.T; t++ {
-			for s := 0; s < bt.B; s++ {
-				h := ps.h[t*bn+s*n : t*bn+(s+1)*n] // h_t, the input of step t+1
-				for i, v := range h {
-					x[i] = float64(v)
-				}
-				acc[0].SymRankOne(acc[0], 1, mat.NewVecDense(n, x))
-				if m.Cell == MGRU {
-					fh := ps.fh[t*bn+s*n : t*bn+(s+1)*n] // f_{t+1} ⊙ h_t
-					for i, v := range fh {
-						x[i] = float64(v)
-					}
-					acc[1].SymRankOne(acc[1], 1, mat.NewVecDense(n, x))
-				}
-				cal.N++
+		count[g] += x.Rows
+	}
+	flush := func() {
+		for g := range 2 {
+			if k := len(rows[g]) / n; k > 0 {
+				var s mat.SymDense
+				s.SymOuterK(1, mat.NewDense(k, n, rows[g]).T()) // Σ x xᵀ
+				acc[g].AddSym(acc[g], &s)
+				rows[g] = rows[g][:0]
 			}
 		}
 	}
+	for _, b := range batches {
+		if b.In != m.In || b.Kind != task.Kind(m.Objective) {
+			return nil, fmt.Errorf("rnn: calibrate: a %s batch of %d inputs for a %s model of %d", b.Kind, b.In, m.Objective, m.In)
+		}
+		e.onStep = func(t int, h, fh kernels.Matrix) {
+			if t+1 < b.T { // h_{t+1} is the input of step t+2
+				add(0, h)
+			}
+			if m.Cell == MGRU && t >= 1 { // f_t ⊙ h_{t−1}, t ≥ 1
+				add(1, fh)
+			}
+			if len(rows[0]) > 1<<20 {
+				flush()
+			}
+		}
+		e.run(b)
+		flush()
+	}
+	cal.N = count[0]
 	if cal.N == 0 {
 		return nil, errors.New("rnn: calibrate: no states (need sequences of at least 2 steps)")
 	}
 	for g := 0; g < m.Cell.gates(); g++ {
-		acc[g].ScaleSym(1/float64(cal.N), acc[g])
+		acc[g].ScaleSym(1/float64(count[g]), acc[g])
 		cal.C[g] = acc[g]
 	}
 	return cal, nil

@@ -66,14 +66,18 @@ type SweepConfig struct {
 // model first (Rank 0).
 func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	n := m.Hidden
-	base, err := evalMetric(m, spec, sc.Eval)
-	if err != nil {
-		return nil, err
+	if len(sc.Eval) == 0 {
+		return nil, fmt.Errorf("rnn: sweep: no evaluation data for %s", spec.Name)
 	}
+	if cfg := ConfigFor(spec, m.Cell, m.Hidden); cfg != m.Config {
+		return nil, fmt.Errorf("rnn: sweep: model %+v does not fit task %s (%+v)", m.Config, spec.Name, cfg)
+	}
+	base := metric(spec, engineOf(m).evaluate(spec, sc.Eval))
 	g := m.Cell.gates()
 	rows := []Damage{{Params: g * n * n, MulAdds: g * n * n, Metric: base, MetricRel: 1}}
 	var cal *Calibration
 	if sc.Method == Whitened {
+		var err error
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
 			return nil, err
 		}
@@ -87,9 +91,8 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 			return nil, err
 		}
 		d := Damage{Rank: r, Method: sc.Method, Joint: sc.Joint, Params: c.RecurrentParams(), MulAdds: g * r * 2 * n}
-		if d.Metric, err = evalMetric(c.Model, spec, sc.Eval); err != nil {
-			return nil, err
-		}
+		// The compressed model runs on the low-rank kernels, as deployed.
+		d.Metric = metric(spec, c.engine().evaluate(spec, sc.Eval))
 		d.MetricRel = d.Metric / base
 		measured, err := Measure(m, c.Model, sc.Probe)
 		if err != nil {
@@ -108,24 +111,4 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		rows = append(rows, d)
 	}
 	return rows, nil
-}
-
-// evalMetric scores m on batches of a task.
-func evalMetric(m *Model, spec task.Spec, batches []*task.Batch) (float64, error) {
-	if len(batches) == 0 {
-		return 0, fmt.Errorf("rnn: sweep: no evaluation data for %s", spec.Name)
-	}
-	nt := netView(m)
-	var ps pass[float32]
-	var bt Batch[float32]
-	meter := task.NewMeter(spec)
-	for _, b := range batches {
-		fromTask(&bt, b)
-		if err := nt.checkBatch(&bt); err != nil {
-			return 0, err
-		}
-		nt.forward(&ps, &bt)
-		meter.Add(b, ps.o)
-	}
-	return metric(spec, meter), nil
 }

@@ -1,8 +1,10 @@
 package rnn
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -49,9 +51,9 @@ func fromTask(bt *Batch[float32], b *task.Batch) {
 	bt.Labels = append(bt.Labels[:0], b.Labels...)
 }
 
-// EvaluateTask runs m over the task's held-out set, batch sequences at a
-// time, and returns the task's meter: accuracy, bits per character, or the
-// memory curve R²(k) and capacity.
+// EvaluateTask runs m over the task's held-out set on the kernels, batch
+// sequences at a time, and returns the task's meter: accuracy, bits per
+// character, or the memory curve R²(k) and capacity.
 func EvaluateTask(m *Model, ds task.Dataset, batch int) (*task.Meter, error) {
 	spec := ds.Spec()
 	if cfg := ConfigFor(spec, m.Cell, m.Hidden); cfg != m.Config {
@@ -60,17 +62,32 @@ func EvaluateTask(m *Model, ds task.Dataset, batch int) (*task.Meter, error) {
 	if batch < 1 {
 		batch = 256
 	}
-	nt := netView(m)
-	var ps pass[float32]
-	var bt Batch[float32]
-	meter := task.NewMeter(spec)
-	for _, b := range ds.Eval(batch) {
-		fromTask(&bt, b)
-		if err := nt.checkBatch(&bt); err != nil {
-			return nil, err
+	return engineOf(m).evaluate(spec, ds.Eval(batch)), nil
+}
+
+// TaskOf returns the task a model file was trained on, from its metadata
+// (as lowrank train records it): "task" names it, and recall models also
+// record "rho", "T" and "data_seed". nEval is the number of held-out recall
+// sequences.
+func TaskOf(meta map[string]string, m *Model, nEval int) (task.Dataset, error) {
+	name := meta["task"]
+	switch {
+	case name == "seqmnist" || name == "seqmnist-perm":
+		return task.MNIST{Permuted: name == "seqmnist-perm"}.Dataset()
+	case name == "text-opticks" || name == "text-pi":
+		return task.Text{Corpus: name[len("text-"):]}.Dataset()
+	case len(name) > 6 && name[:6] == "recall":
+		rho, err1 := strconv.ParseFloat(meta["rho"], 64)
+		t, err2 := strconv.Atoi(meta["T"])
+		seed, err3 := strconv.ParseUint(meta["data_seed"], 10, 64)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return nil, fmt.Errorf("rnn: recall model metadata (rho %q, T %q, data_seed %q): %w", meta["rho"], meta["T"], meta["data_seed"], err)
 		}
-		nt.forward(&ps, &bt)
-		meter.Add(b, ps.o)
+		r := task.Recall{Rho: rho, K: m.Out, T: t}
+		if !(rho >= 0 && rho < 1) || t <= r.K {
+			return nil, fmt.Errorf("rnn: recall model metadata: ρ = %v, T = %d, K = %d", rho, t, r.K)
+		}
+		return r.Dataset(seed, nEval), nil
 	}
-	return meter, nil
+	return nil, fmt.Errorf("rnn: unknown task %q in the model's metadata", name)
 }

@@ -1,0 +1,275 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Kept is the fraction of the uncompressed model's metric a row keeps,
+// higher is better for every task: MetricRel for accuracy and memory
+// capacity, its inverse for bits per character.
+func (r SweepRow) Kept() float64 {
+	if r.MetricName == "bits/char" {
+		return 1 / r.MetricRel
+	}
+	return r.MetricRel
+}
+
+var levelColors = []color.Color{
+	color.RGBA{R: 31, G: 119, B: 180, A: 255},
+	color.RGBA{R: 255, G: 127, B: 14, A: 255},
+	color.RGBA{R: 44, G: 160, B: 44, A: 255},
+	color.RGBA{R: 214, G: 39, B: 40, A: 255},
+	color.RGBA{R: 148, G: 103, B: 189, A: 255},
+}
+
+var groups = []struct{ name, title string }{
+	{"recall", "delayed recall"},
+	{"seqmnist", "row-sequential MNIST"},
+	{"text", "next character"},
+}
+
+// CoherenceFigures draws, for one truncation method, the damage against the
+// rank with one curve per coherence level, in a grid of cells (rows) × task
+// families (columns): coherence-<method> (relative hidden-state error,
+// measured, with the first-order prediction dashed) and
+// retention-<method> (fraction of the metric kept). Each is written as
+// SVG and PNG in dir; it returns the paths.
+func CoherenceFigures(rows []SweepRow, method, dir string) ([]string, error) {
+	var written []string
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, fig := range []struct {
+		name, ylabel string
+		value        func(SweepRow) float64
+		predicted    func(SweepRow) float64
+		logY         bool
+	}{
+		{"coherence", "relative hidden-state error", func(r SweepRow) float64 { return r.RelErr },
+			func(r SweepRow) float64 { return r.Predicted }, true},
+		{"retention", "fraction of the metric kept", SweepRow.Kept, nil, false},
+	} {
+		cells := cellsOf(rows)
+		if len(cells) == 0 || len(presentGroups(rows)) == 0 {
+			return written, fmt.Errorf("report: no rows for method %q", method)
+		}
+		present := presentGroups(rows)
+		grid := make([][]*plot.Plot, len(cells))
+		for i, cell := range cells {
+			for _, g := range present {
+				p := plot.New()
+				p.Title.Text = fmt.Sprintf("%s, %s", cell, g.title)
+				p.X.Label.Text = "rank"
+				p.Y.Label.Text = fig.ylabel
+				p.X.Scale = plot.LogScale{}
+				p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+				if fig.logY {
+					p.Y.Scale = plot.LogScale{}
+					p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+				} else {
+					p.Y.Min, p.Y.Max = 0, 1.05
+				}
+				p.Legend.Top = !fig.logY
+				p.Legend.Left = false
+				levels := levelsOf(rows, cell, g.name)
+				for li, lv := range levels {
+					var pts, pred plotter.XYs
+					for _, r := range rows {
+						gr, level, _, ok := r.Coherence()
+						if !ok || gr != g.name || level != lv || r.Cell != cell || r.Method != method || r.Rank == 0 {
+							continue
+						}
+						v := fig.value(r)
+						if fig.logY && !(v > 0) {
+							continue
+						}
+						pts = append(pts, plotter.XY{X: float64(r.Rank), Y: v})
+						if fig.predicted != nil && r.Predicted > 0 {
+							pred = append(pred, plotter.XY{X: float64(r.Rank), Y: fig.predicted(r)})
+						}
+					}
+					if len(pts) == 0 {
+						continue
+					}
+					slices.SortFunc(pts, func(a, b plotter.XY) int { return int(a.X - b.X) })
+					slices.SortFunc(pred, func(a, b plotter.XY) int { return int(a.X - b.X) })
+					col := levelColors[li%len(levelColors)]
+					l, s, err := plotter.NewLinePoints(pts)
+					if err != nil {
+						return written, err
+					}
+					l.Color, s.Color = col, col
+					s.Shape = draw.CircleGlyph{}
+					p.Add(l, s)
+					p.Legend.Add(lv, l, s)
+					if len(pred) > 0 {
+						pl, err := plotter.NewLine(pred)
+						if err != nil {
+							return written, err
+						}
+						pl.Color = col
+						pl.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+						p.Add(pl)
+					}
+				}
+				grid[i] = append(grid[i], p)
+			}
+		}
+		paths, err := saveGrid(grid, filepath.Join(dir, fig.name+"-"+method))
+		written = append(written, paths...)
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// PerturbationFigure plots the predicted against the measured relative
+// hidden-state error of every compressed row, log-log, with the line y = x,
+// into dir/perturbation.svg and .png.
+func PerturbationFigure(rows []SweepRow, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	p := plot.New()
+	p.Title.Text = "first-order perturbation model: predicted against measured state error"
+	p.X.Label.Text = "measured relative hidden-state error"
+	p.Y.Label.Text = "predicted"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for ci, cell := range cellsOf(rows) {
+		var pts plotter.XYs
+		for _, r := range rows {
+			if r.Cell == cell && r.Rank > 0 && r.RelErr > 0 && r.Predicted > 0 {
+				pts = append(pts, plotter.XY{X: r.RelErr, Y: r.Predicted})
+				lo, hi = min(lo, r.RelErr, r.Predicted), max(hi, r.RelErr, r.Predicted)
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		s.Color = levelColors[ci]
+		s.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		p.Legend.Add(cell, s)
+	}
+	if lo < hi {
+		diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+		if err != nil {
+			return nil, err
+		}
+		diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(diag)
+		p.Legend.Add("predicted = measured", diag)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	return saveGrid([][]*plot.Plot{{p}}, filepath.Join(dir, "perturbation"))
+}
+
+// presentGroups returns the task families that have compressed rows.
+func presentGroups(rows []SweepRow) []struct{ name, title string } {
+	var out []struct{ name, title string }
+	for _, g := range groups {
+		if slices.ContainsFunc(rows, func(r SweepRow) bool {
+			gr, _, _, ok := r.Coherence()
+			return ok && gr == g.name && r.Rank > 0 && r.RelErr > 0
+		}) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func cellsOf(rows []SweepRow) []string {
+	var cells []string
+	for _, r := range rows {
+		if !slices.Contains(cells, r.Cell) {
+			cells = append(cells, r.Cell)
+		}
+	}
+	slices.Sort(cells)
+	return cells
+}
+
+// levelsOf returns a group's coherence levels, from the most coherent.
+func levelsOf(rows []SweepRow, cell, group string) []string {
+	type lv struct {
+		name  string
+		order int
+	}
+	var levels []lv
+	for _, r := range rows {
+		g, name, order, ok := r.Coherence()
+		if ok && g == group && r.Cell == cell && !slices.ContainsFunc(levels, func(l lv) bool { return l.name == name }) {
+			levels = append(levels, lv{name, order})
+		}
+	}
+	slices.SortFunc(levels, func(a, b lv) int { return b.order - a.order })
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		names[i] = l.name
+	}
+	return names
+}
+
+// saveGrid draws a grid of plots into base.svg and base.png.
+func saveGrid(grid [][]*plot.Plot, base string) ([]string, error) {
+	rows, cols := len(grid), 0
+	for _, r := range grid {
+		cols = max(cols, len(r))
+	}
+	w, h := vg.Length(cols)*4.2*vg.Inch, vg.Length(rows)*3.2*vg.Inch
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	var written []string
+	for _, ext := range []string{".svg", ".png"} {
+		var c interface {
+			vg.CanvasSizer
+		}
+		var write func(*os.File) error
+		if ext == ".svg" {
+			sc := vgsvg.New(w, h)
+			c, write = sc, func(f *os.File) error { _, err := sc.WriteTo(f); return err }
+		} else {
+			ic := vgimg.New(w, h)
+			c, write = ic, func(f *os.File) error { _, err := vgimg.PngCanvas{Canvas: ic}.WriteTo(f); return err }
+		}
+		dc := draw.New(c)
+		canvases := plot.Align(grid, tiles, dc)
+		for i := range grid {
+			for j, p := range grid[i] {
+				p.Draw(canvases[i][j])
+			}
+		}
+		f, err := os.Create(base + ext)
+		if err != nil {
+			return written, err
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return written, fmt.Errorf("writing %s: %v", base+ext, err)
+		}
+		if err := f.Close(); err != nil {
+			return written, err
+		}
+		written = append(written, base+ext)
+	}
+	return written, nil
+}

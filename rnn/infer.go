@@ -1,0 +1,119 @@
+package rnn
+
+import (
+	"github.com/lowrank-rnn/lowrank/kernels"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
+)
+
+// engine runs a model over whole batches on the kernels: the input
+// projections of all steps as one batched product, then the fused batched
+// steps, with the recurrent weights dense or low-rank. It is what a deployed
+// model computes, and much faster than the training pass for evaluation.
+type engine struct {
+	cfg  Config
+	w    [2]*kernels.Packed
+	u    [2]kernels.Operator
+	b    [2][]float32
+	r    *kernels.Packed
+	c    []float32
+	xp   [2][]float32
+	h    [2][]float32
+	work []float32
+	out  []float32
+	// onStep, if set, sees the state after each step (B×n) and, for the
+	// MGRU, the f ⊙ h_{t−1} that fed U_h at that step.
+	onStep func(t int, h, fh kernels.Matrix)
+}
+
+func newEngine(m *Model, u [2]kernels.Operator) *engine {
+	e := &engine{cfg: m.Config, u: u, r: kernels.Pack(m.R), c: m.C}
+	for g := 0; g < m.Cell.gates(); g++ {
+		e.w[g] = kernels.Pack(m.W[g])
+		e.b[g] = m.B[g]
+	}
+	return e
+}
+
+// engineOf returns an engine for m with dense recurrent weights.
+func engineOf(m *Model) *engine {
+	var u [2]kernels.Operator
+	for g := 0; g < m.Cell.gates(); g++ {
+		u[g] = kernels.Pack(m.U[g])
+	}
+	return newEngine(m, u)
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// run returns the readout of every step (T×B×Out, time-major), or of the
+// last step (B×Out) for ClassifyLast: the trainer's layout, which
+// task.Meter reads. The result is the engine's own buffer.
+func (e *engine) run(b *task.Batch) []float32 {
+	n, B, T := e.cfg.Hidden, b.B, b.T
+	tb := T * B
+	x := kernels.Matrix{Rows: tb, Cols: e.cfg.In, Stride: e.cfg.In, Data: b.X}
+	for g := 0; g < e.cfg.Cell.gates(); g++ {
+		e.xp[g] = grow(e.xp[g], tb*n)
+		e.w[g].MatVecBatch(kernels.Matrix{Rows: tb, Cols: n, Stride: n, Data: e.xp[g]}, x)
+	}
+	for i := range e.h {
+		e.h[i] = grow(e.h[i], B*n)
+	}
+	clear(e.h[0])
+	e.work = grow(e.work, 2*B*n)
+	rows := tb
+	if e.cfg.Objective == ClassifyLast {
+		rows = B
+	}
+	e.out = grow(e.out, rows*e.cfg.Out)
+	mat := func(d []float32) kernels.Matrix { return kernels.Matrix{Rows: B, Cols: n, Stride: n, Data: d} }
+	for t := 0; t < T; t++ {
+		h, hNew := mat(e.h[t%2]), mat(e.h[(t+1)%2])
+		xp0 := mat(e.xp[0][t*B*n : (t+1)*B*n])
+		var fh kernels.Matrix
+		if e.cfg.Cell == RNN {
+			kernels.RNNStepBatch(hNew, h, xp0, e.b[0], e.u[0])
+		} else {
+			xp1 := mat(e.xp[1][t*B*n : (t+1)*B*n])
+			kernels.MGRUStepBatch(hNew, h, xp0, xp1, e.b[0], e.b[1], e.u[0], e.u[1], e.work)
+			fh = mat(e.work[B*n : 2*B*n])
+		}
+		if e.onStep != nil {
+			e.onStep(t, hNew, fh)
+		}
+		if e.cfg.Objective != ClassifyLast || t == T-1 {
+			o := e.out
+			if e.cfg.Objective != ClassifyLast {
+				o = e.out[t*B*e.cfg.Out : (t+1)*B*e.cfg.Out]
+			}
+			om := kernels.Matrix{Rows: B, Cols: e.cfg.Out, Stride: e.cfg.Out, Data: o}
+			e.r.MatVecBatch(om, hNew)
+			addBias(o, e.c)
+		}
+	}
+	return e.out
+}
+
+// evaluate scores the engine on batches of a task.
+func (e *engine) evaluate(spec task.Spec, batches []*task.Batch) *task.Meter {
+	meter := task.NewMeter(spec)
+	for _, b := range batches {
+		meter.Add(b, e.run(b))
+	}
+	return meter
+}
+
+// engine returns an engine that runs the compressed model on the low-rank
+// kernels.
+func (c *Compressed) engine() *engine {
+	var u [2]kernels.Operator
+	for g := 0; g < c.Cell.gates(); g++ {
+		u[g] = kernels.PackLowRank(c.Factors[g])
+	}
+	return newEngine(c.Model, u)
+}
