@@ -1,29 +1,51 @@
 // Package bench is lowrank's benchmark suite and the small timing library
 // the lowrank command uses outside `go test`.
 //
-// The benchmarks (kernels_test.go) put our kernel targets side by side with
-// their peers under names benchstat can project:
+// The benchmarks put our kernel targets side by side with their peers
+// under names benchstat can project:
 //
 //	BenchmarkMatVec/impl=avx512/n=512
 //	BenchmarkLowRank/impl=avx512/n=512/rank=64
+//	BenchmarkStep/cell=mgru/impl=avx512/n=256/rank=32          (rank=full: dense)
+//	BenchmarkSequence/cell=rnn/impl=avx512/n=256/rank=32/T=100/B=4
+//	BenchmarkRatio/op=matvec/impl=best/n=256                    (the gate's)
 //
-// impl is every kernels target this CPU and build can run (go, avx2, avx512,
-// neon) plus gonum (blas32.Gemv on the row-major matrix). Each reports
-// ns/op, the weight bytes read per product as MB/s, allocations, and
-// FLOP/s (two per multiply-add). Run them at least six times, so that
-// benchstat can give a confidence interval, and compare implementations in
-// columns:
+// impl is every kernels target this CPU and build can run (go, avx2,
+// avx512, neon), gonum (blas32.Gemv on the row-major matrix), and the
+// peers compiled in (see Peers): openblas (cgo, -tags openblas) and simd
+// (GOEXPERIMENT=simd). Steps and sequences run the kernels targets only.
+// Each benchmark reports ns/op, the weight bytes read per op as MB/s,
+// allocations, FLOP/s (two per multiply-add) and roof, the fraction of the
+// roofline for the cache level that holds the weights (see BenchRoofline);
+// sequences also ns/step.
 //
-//	go test -run '^$' -bench . -count 6 ./bench | tee new.txt
-//	benchstat -col /impl new.txt
-//	benchstat -col /impl -row /n new.txt
+// BenchmarkRatio times each candidate and a fixed reference back to back
+// inside every iteration (see ReadReference) and reports their ratio as
+// x/ref: steady where ns/op drifts with the load of a shared machine, it
+// is what the regression gate (Compare, lowrank regress) compares.
+// impl=best is whatever target the kernels pick by themselves, so that a
+// run with LOWRANK_TARGET=avx2 against an avx512 baseline is a slowdown the
+// gate must catch.
 //
-// The whole suite takes about 15 minutes at -count 6; select shapes with
-// -bench, e.g. -bench 'MatVec/.*/n=256' or -bench 'LowRank/.*/n=512/'.
+// The environment selects what runs: LOWRANK_IMPLS=avx512,gonum runs those
+// impls only; LOWRANK_TARGET=t (without LOWRANK_IMPLS) runs target t and
+// impl=best. OpenBLAS runs the core named by OPENBLAS_CORETYPE where that
+// is set, else one chosen from cpuid (set it to nothing with env -u for
+// benchmarks: `env -u OPENBLAS_CORETYPE`); the run's configuration lines
+// say which (peer-openblas: …, core SkylakeX).
 //
-// Absolute times on a small shared machine vary by tens of percent from run
-// to run; read the columns of one run against each other rather than two
-// runs against each other.
+// `lowrank bench` (make bench) runs the suite once per target, once for
+// the peers, then the gate's ratios, and writes results/<cpu-slug>/
+// kernels.txt, whose configuration lines (cpu, goarch, go, target,
+// goamd64, cpu-slug, caches; see ConfigLines) let benchstat compare
+// implementations and machines:
+//
+//	benchstat -col /impl results/amd-epyc-f26-m2/kernels.txt
+//	benchstat -col /impl -row /rank -filter '.name:LowRank /n:256' results/amd-epyc-f26-m2/kernels.txt
+//	benchstat -col .file results/*/kernels.txt
+//
+// Summary and its WriteTable, WriteMarkdown and WriteFigures turn such a
+// file into the tables and figures under results/ (make results).
 //
 // Outside `go test`, [Measure] times a function the way a benchmark does
 // (calibrated iteration counts, several samples, the median), and

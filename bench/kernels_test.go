@@ -3,15 +3,20 @@ package bench_test
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
@@ -26,36 +31,139 @@ var (
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
-		// benchstat knows the direction of ns/op and MB/s only.
-		fmt.Println("Unit FLOP/s better=higher")
+		printConfig(os.Stdout)
 	}
 	os.Exit(m.Run())
 }
 
-// impls returns the implementations to compare: every kernels target this
-// CPU and build can run, then the gonum peer.
-func impls() []string {
-	var names []string
-	for _, t := range kernels.Targets() {
-		if t.Available {
-			names = append(names, t.Name)
+// printConfig prints the lines that head a benchmark run's output: the
+// directions of our units (benchstat knows those of ns/op and MB/s only),
+// then the configuration (see bench.ConfigLines), the peers compiled in
+// and what they run (the OpenBLAS version and core), and the reference of
+// the paired ratios. None of them depends on which impls run: the passes
+// of lowrank bench print the same lines, so benchstat (which splits its
+// tables by configuration) keeps the whole file in one table.
+func printConfig(w io.Writer) {
+	fmt.Fprintln(w, "Unit FLOP/s better=higher")
+	fmt.Fprintln(w, "Unit roof better=higher")
+	fmt.Fprintln(w, "Unit x/ref better=lower")
+	fmt.Fprintln(w, "Unit ns/step better=lower")
+	for _, l := range bench.ConfigLines() {
+		fmt.Fprintln(w, l)
+	}
+	for _, p := range bench.Peers() {
+		if p.Err != nil {
+			fmt.Fprintf(w, "peer-%s: unavailable: %v\n", p.Name, p.Err)
+		} else {
+			fmt.Fprintf(w, "peer-%s: %s\n", p.Name, p.Info)
 		}
 	}
-	return append(names, "gonum")
+	fmt.Fprintf(w, "ratio-ref: %s read probe\n", bench.NewReadReference(64).Probe)
+	if s := slowdown(); s != 0 {
+		fmt.Fprintf(w, "slowdown: %g injected into BenchmarkRatio (%s)\n", s, slowdownEnv)
+	} else {
+		fmt.Fprintln(w, "slowdown:")
+	}
+}
+
+// Which implementations run. A benchmark binary started with
+// LOWRANK_IMPLS=a,b runs those only (lowrank bench runs one process per
+// target, one for the peers, one per gate sample); with LOWRANK_TARGET=t
+// and no LOWRANK_IMPLS, it runs target t and impl=best (which is then t);
+// with neither, all of them.
+const implsEnv = "LOWRANK_IMPLS"
+
+var implFilter = sync.OnceValue(func() func(string) bool {
+	if s := strings.TrimSpace(os.Getenv(implsEnv)); s != "" {
+		set := map[string]bool{}
+		for name := range strings.SplitSeq(s, ",") {
+			set[strings.TrimSpace(name)] = true
+		}
+		return func(name string) bool { return set[name] }
+	}
+	if t := strings.TrimSpace(os.Getenv("LOWRANK_TARGET")); t != "" {
+		return func(name string) bool { return name == t || name == best }
+	}
+	return func(string) bool { return true }
+})
+
+func selected(name string) bool { return implFilter()(name) }
+
+// best is the impl of the paired-ratio benchmarks that the regression gate
+// compares: whatever target kernels picked at start-up (the best
+// available, or LOWRANK_TARGET). Its name does not say which, so that a
+// run with LOWRANK_TARGET=avx2 against an avx512 baseline is a real
+// slowdown for the gate to catch; the target: configuration line says.
+const best = "best"
+
+// An impl is one implementation a benchmark times: a kernels target,
+// gonum's blas32, or a peer.
+type impl struct {
+	name string
+	peer *bench.Peer // nil for targets and gonum
+}
+
+func (im impl) target() bool { return im.name != "gonum" && im.name != best && im.peer == nil }
+
+// targetImpls returns the selected kernels targets this CPU and build can
+// run.
+func targetImpls() []impl {
+	var out []impl
+	for _, t := range kernels.Targets() {
+		if t.Available && selected(t.Name) {
+			out = append(out, impl{name: t.Name})
+		}
+	}
+	return out
+}
+
+// impls returns the implementations of a matrix–vector product to
+// compare: the selected targets, gonum, and the peers compiled into this
+// build that can run here.
+func impls() []impl {
+	out := targetImpls()
+	if selected("gonum") {
+		out = append(out, impl{name: "gonum"})
+	}
+	for _, p := range bench.Peers() {
+		if p.Err == nil && selected(p.Name) {
+			out = append(out, impl{name: p.Name, peer: &p})
+		}
+	}
+	return out
 }
 
 // useTarget makes impl the active kernels target for the rest of the
-// benchmark or test; gonum needs none.
-func useTarget(tb testing.TB, impl string) {
-	if impl == "gonum" {
+// benchmark or test; the other impls need none.
+func useTarget(tb testing.TB, im impl) {
+	if !im.target() {
 		return
 	}
-	restore, err := kernels.Use(impl)
+	restore, err := kernels.Use(im.name)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(restore)
 }
+
+// reportRoof reports roof: the fraction of the roofline that b's loop
+// reached, for flops flops per iteration over weightBytes of weights held
+// in the nearest cache level that fits them, at flopsPerByte flops per
+// byte of weights read (bench.MatVecFlopsPerByte for one product). The
+// roofline is the hardware's (see bench.BenchRoofline); without one (a
+// build without the probes), nothing is reported.
+func reportRoof(b *testing.B, flops float64, weightBytes int, flopsPerByte float64) {
+	r, err := bench.BenchRoofline()
+	if err != nil {
+		return
+	}
+	achieved := flops * float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(achieved/r.BoundAt(weightBytes, flopsPerByte), "roof")
+}
+
+// warmRoofline measures the roofline, if not yet done, before b's timed
+// loop starts (b.Loop resets the timer at its first call).
+func warmRoofline() { _, _ = bench.BenchRoofline() }
 
 // reportFLOPs reports the throughput of b's loop, two flops per
 // multiply-add.
@@ -140,28 +248,79 @@ func general(a kernels.Matrix) blas32.General {
 
 func vector(v []float32) blas32.Vector { return blas32.Vector{N: len(v), Inc: 1, Data: v} }
 
-// BenchmarkMatVec times y = W·x for a dense n×n W: packed (Pack, MatVec)
-// for our targets, row-major blas32.Gemv for gonum.
+// peerFuncs caches what the peers prepared (copies, packed panels) per
+// matrix, so that -count does not prepare them again.
+var peerFuncs = map[peerKey]func(y, x []float32){}
+
+type peerKey struct {
+	peer string
+	data *float32
+}
+
+// peerFunc returns peer p's product with a, prepared once.
+func peerFunc(p *bench.Peer, a kernels.Matrix) func(y, x []float32) {
+	k := peerKey{p.Name, unsafe.SliceData(a.Data)}
+	f, ok := peerFuncs[k]
+	if !ok {
+		f = p.Prepare(a)
+		peerFuncs[k] = f
+	}
+	return f
+}
+
+// matVecFunc returns impl's y = W·x for the dense inputs: packed (Pack,
+// MatVec) for our targets, row-major blas32.Gemv for gonum, the peer's
+// own layout for a peer.
+func (c *dense) matVecFunc(im impl) func() {
+	switch {
+	case im.name == "gonum":
+		a, x, y := c.gonum()
+		return func() { blas32.Gemv(blas.NoTrans, 1, a, x, 0, y) }
+	case im.peer != nil:
+		f := peerFunc(im.peer, c.a)
+		return func() { f(c.y, c.x) }
+	}
+	return func() { c.p.MatVec(c.y, c.x) }
+}
+
+// matVecFunc returns impl's y = U·(V·x) for the low-rank inputs: the
+// packed factors for our targets, two products through a preallocated
+// temporary for gonum and the peers.
+func (c *lowRank) matVecFunc(im impl) func() {
+	switch {
+	case im.name == "gonum":
+		u, v, x, y, t := c.gonum()
+		return func() {
+			blas32.Gemv(blas.NoTrans, 1, v, x, 0, t)
+			blas32.Gemv(blas.NoTrans, 1, u, t, 0, y)
+		}
+	case im.peer != nil:
+		fu, fv := peerFunc(im.peer, c.w.U), peerFunc(im.peer, c.w.V)
+		return func() {
+			fv(c.t, c.x)
+			fu(c.y, c.t)
+		}
+	}
+	return func() { c.p.MatVec(c.y, c.x) }
+}
+
+// BenchmarkMatVec times y = W·x for a dense n×n W, for every impl.
 func BenchmarkMatVec(b *testing.B) {
-	for _, impl := range impls() {
-		b.Run("impl="+impl, func(b *testing.B) {
+	for _, im := range impls() {
+		b.Run("impl="+im.name, func(b *testing.B) {
 			for _, n := range sizes {
 				b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-					useTarget(b, impl)
+					useTarget(b, im)
+					warmRoofline()
 					c := denseInputs(n)
+					f := c.matVecFunc(im)
 					b.SetBytes(int64(c.p.WeightBytes()))
 					b.ReportAllocs()
-					if impl == "gonum" {
-						a, x, y := c.gonum()
-						for b.Loop() {
-							blas32.Gemv(blas.NoTrans, 1, a, x, 0, y)
-						}
-					} else {
-						for b.Loop() {
-							c.p.MatVec(c.y, c.x)
-						}
+					for b.Loop() {
+						f()
 					}
 					reportFLOPs(b, n*n)
+					reportRoof(b, 2*float64(n*n), c.p.WeightBytes(), bench.MatVecFlopsPerByte)
 				})
 			}
 		})
@@ -169,11 +328,10 @@ func BenchmarkMatVec(b *testing.B) {
 }
 
 // BenchmarkLowRank times y = U·(V·x) for a rank-r factorisation of an n×n
-// matrix: PackLowRank and MatVec for our targets, two blas32.Gemv calls
-// through a preallocated temporary for gonum.
+// matrix, for every impl.
 func BenchmarkLowRank(b *testing.B) {
-	for _, impl := range impls() {
-		b.Run("impl="+impl, func(b *testing.B) {
+	for _, im := range impls() {
+		b.Run("impl="+im.name, func(b *testing.B) {
 			for _, n := range sizes {
 				b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 					for _, r := range ranks {
@@ -181,22 +339,17 @@ func BenchmarkLowRank(b *testing.B) {
 							continue
 						}
 						b.Run("rank="+strconv.Itoa(r), func(b *testing.B) {
-							useTarget(b, impl)
+							useTarget(b, im)
+							warmRoofline()
 							c := lowRankInputs(n, r)
+							f := c.matVecFunc(im)
 							b.SetBytes(int64(c.p.WeightBytes()))
 							b.ReportAllocs()
-							if impl == "gonum" {
-								u, v, x, y, t := c.gonum()
-								for b.Loop() {
-									blas32.Gemv(blas.NoTrans, 1, v, x, 0, t)
-									blas32.Gemv(blas.NoTrans, 1, u, t, 0, y)
-								}
-							} else {
-								for b.Loop() {
-									c.p.MatVec(c.y, c.x)
-								}
+							for b.Loop() {
+								f()
 							}
 							reportFLOPs(b, 2*n*r)
+							reportRoof(b, 4*float64(n*r), c.p.WeightBytes(), bench.MatVecFlopsPerByte)
 						})
 					}
 				})
@@ -218,21 +371,13 @@ func TestBenchmarkInputs(t *testing.T) {
 	wantLow := make([]float32, n)
 	kernels.LowRankMatVecGeneric(wantLow, l.w, l.x)
 
-	for _, impl := range impls() {
-		t.Run(impl, func(t *testing.T) {
-			useTarget(t, impl)
+	for _, im := range impls() {
+		t.Run(im.name, func(t *testing.T) {
+			useTarget(t, im)
 			clear(d.y)
 			clear(l.y)
-			if impl == "gonum" {
-				a, x, y := d.gonum()
-				blas32.Gemv(blas.NoTrans, 1, a, x, 0, y)
-				u, v, x, y, tmp := l.gonum()
-				blas32.Gemv(blas.NoTrans, 1, v, x, 0, tmp)
-				blas32.Gemv(blas.NoTrans, 1, u, tmp, 0, y)
-			} else {
-				d.p.MatVec(d.y, d.x)
-				l.p.MatVec(l.y, l.x)
-			}
+			d.matVecFunc(im)()
+			l.matVecFunc(im)()
 			// Differently ordered float32 sums: allow a few units of
 			// rounding per term, relative to the sum of magnitudes.
 			check(t, "dense", d.y, wantDense, func(i int) float64 {

@@ -39,6 +39,9 @@ type SweepRow struct {
 	// the first-order perturbation model.
 	RelErr, Predicted       float64
 	OutRelErr, OutPredicted float64
+	// CalibErr is the relative error of the recurrent products on the
+	// calibration states (what whitened truncation minimises).
+	CalibErr float64
 }
 
 // Coherence returns the coherence group and level of a row's task, for the
@@ -77,7 +80,7 @@ func WriteSweepCSV(w io.Writer, rows []SweepRow) error {
 	for _, t := range targets {
 		head = append(head, t+"_step_ns", t+"_speedup")
 	}
-	head = append(head, "metric_name", "metric", "metric_rel", "relerr", "relerr_predicted", "out_relerr", "out_relerr_predicted")
+	head = append(head, "metric_name", "metric", "metric_rel", "relerr", "relerr_predicted", "out_relerr", "out_relerr_predicted", "calib_err")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -88,7 +91,7 @@ func WriteSweepCSV(w io.Writer, rows []SweepRow) error {
 		for i := range targets {
 			rec = append(rec, strconv.FormatFloat(r.StepNs[i], 'f', 1, 64), strconv.FormatFloat(r.Speedup[i], 'f', 3, 64))
 		}
-		rec = append(rec, r.MetricName, f(r.Metric), f(r.MetricRel), f(r.RelErr), f(r.Predicted), f(r.OutRelErr), f(r.OutPredicted))
+		rec = append(rec, r.MetricName, f(r.Metric), f(r.MetricRel), f(r.RelErr), f(r.Predicted), f(r.OutRelErr), f(r.OutPredicted), f(r.CalibErr))
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -107,10 +110,10 @@ func ReadSweepCSV(r io.Reader) ([]SweepRow, error) {
 		return nil, fmt.Errorf("report: empty sweep CSV")
 	}
 	head := recs[0]
-	if len(head) < len(sweepHeader)+7 || (len(head)-len(sweepHeader)-7)%2 != 0 {
+	if len(head) < len(sweepHeader)+8 || (len(head)-len(sweepHeader)-8)%2 != 0 {
 		return nil, fmt.Errorf("report: sweep CSV header has %d columns", len(head))
 	}
-	nt := (len(head) - len(sweepHeader) - 7) / 2
+	nt := (len(head) - len(sweepHeader) - 8) / 2
 	var targets []string
 	for i := 0; i < nt; i++ {
 		targets = append(targets, strings.TrimSuffix(head[len(sweepHeader)+2*i], "_step_ns"))
@@ -143,6 +146,7 @@ func ReadSweepCSV(r io.Reader) ([]SweepRow, error) {
 		r.Metric, r.MetricRel = num(rec[k+1]), num(rec[k+2])
 		r.RelErr, r.Predicted = num(rec[k+3]), num(rec[k+4])
 		r.OutRelErr, r.OutPredicted = num(rec[k+5]), num(rec[k+6])
+		r.CalibErr = num(rec[k+7])
 		for _, err := range errs {
 			if err != nil {
 				return nil, fmt.Errorf("report: sweep CSV line %d: %v", ln+2, err)

@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -99,9 +100,24 @@ func Read(r io.Reader) (*Model, map[string]string, error) {
 
 // FromFile builds a model from a safetensors file; see Load.
 func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
-	md := f.Metadata
+	cfg, err := configFromMeta(f.Metadata)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.Metadata["compressed"] != "" {
+		return nil, nil, errors.New("a compressed model: load it with rnn.LoadCompressed")
+	}
+	values, err := readTensors(f, cfg.shapes(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return buildModel(cfg, values), userMeta(f.Metadata), nil
+}
+
+// configFromMeta parses the configuration keys of a model file.
+func configFromMeta(md map[string]string) (Config, error) {
 	if md["format"] != FormatVersion {
-		return nil, nil, fmt.Errorf("metadata format = %q, want %q (not a lowrank model file?)", md["format"], FormatVersion)
+		return Config{}, fmt.Errorf("metadata format = %q, want %q (not a lowrank model file?)", md["format"], FormatVersion)
 	}
 	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
 	for _, kv := range []struct {
@@ -110,27 +126,44 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 	}{{"in", &cfg.In}, {"hidden", &cfg.Hidden}, {"out", &cfg.Out}, {"burn", &cfg.Burn}} {
 		v, err := strconv.Atoi(md[kv.key])
 		if err != nil {
-			return nil, nil, fmt.Errorf("metadata %q = %q is not an integer", kv.key, md[kv.key])
+			return Config{}, fmt.Errorf("metadata %q = %q is not an integer", kv.key, md[kv.key])
 		}
 		*kv.dst = v
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, nil, err
-	}
-	// Check every tensor against the configuration before allocating the
-	// model, so that a header claiming huge sizes costs nothing: the
-	// decoded tensors are no larger than the file.
+	return cfg, cfg.validate()
+}
+
+// readTensors checks and decodes the tensors of shapes, skipping the names
+// in skip, and rejects any other tensor in the file. Everything is checked
+// against the configuration before a model is allocated, so a header
+// claiming huge sizes costs nothing: the decoded tensors are no larger than
+// the file.
+func readTensors(f *safetensors.File, shapes []paramShape, skip map[string]bool) (map[string][]float32, error) {
 	values := map[string][]float32{}
-	for _, s := range cfg.shapes() {
+	for _, s := range shapes {
+		if skip[s.name] {
+			continue
+		}
 		v, err := f.Float32(s.name, s.tensorShape()...)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if err := safetensors.CheckFinite(s.name, v); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		values[s.name] = v
 	}
+	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
+		if _, ok := values[name]; !ok {
+			return nil, fmt.Errorf("unexpected tensor %q", name)
+		}
+	}
+	return values, nil
+}
+
+// buildModel allocates a model of cfg and fills it from values (missing
+// tensors stay zero).
+func buildModel(cfg Config, values map[string][]float32) *Model {
 	n := cfg.Hidden
 	m := &Model{Config: cfg}
 	for g := 0; g < cfg.Cell.gates(); g++ {
@@ -143,16 +176,16 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 	for _, p := range m.Params() {
 		copy(p.Data, values[p.Name])
 	}
-	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
-		if _, ok := values[name]; !ok {
-			return nil, nil, fmt.Errorf("unexpected tensor %q in a %s model", name, cfg.Cell)
-		}
-	}
+	return m
+}
+
+// userMeta returns the metadata without the configuration keys.
+func userMeta(md map[string]string) map[string]string {
 	meta := map[string]string{}
 	for k, v := range md {
-		if !slices.Contains(configKeys, k) {
+		if !slices.Contains(configKeys, k) && !slices.Contains(compressedKeys, k) {
 			meta[k] = v
 		}
 	}
-	return m, meta, nil
+	return meta
 }

@@ -134,3 +134,54 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestCompressedFile(t *testing.T) {
+	m, _ := New(Config{Cell: MGRU, In: 2, Hidden: 12, Out: 3, Objective: ClassifyLast}, 6)
+	for _, joint := range []bool{false, true} {
+		c, err := Compress(m, CompressSpec{Ranks: [2]int{3, 5}, Joint: joint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "c.safetensors")
+		if err := c.Save(path, map[string]string{"task": "x"}); err != nil {
+			t.Fatal(err)
+		}
+		got, meta, err := LoadCompressed(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Ranks != c.Ranks || got.Spec.Joint != joint || meta["task"] != "x" || len(meta) != 1 {
+			t.Errorf("joint=%v: ranks %v, joint %v, meta %v; want %v, %v", joint, got.Ranks, got.Spec.Joint, meta, c.Ranks, joint)
+		}
+		for g := range 2 {
+			if !slices.Equal(got.Factors[g].U.Data, c.Factors[g].U.Data) || !slices.Equal(got.Factors[g].V.Data, c.Factors[g].V.Data) ||
+				!slices.Equal(got.U[g].Data, c.U[g].Data) {
+				t.Errorf("joint=%v gate %d: factors or reconstruction differ after a round trip", joint, g)
+			}
+		}
+		if _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "LoadCompressed") {
+			t.Errorf("Load of a compressed file: %v, want a hint to LoadCompressed", err)
+		}
+		var buf bytes.Buffer
+		if err := c.Write(&buf, nil); err != nil {
+			t.Fatal(err)
+		}
+		data := buf.Bytes()
+		for _, cut := range []int{0, 8, len(data) / 2, len(data) - 1} {
+			if _, _, err := ReadCompressed(bytes.NewReader(data[:cut])); err == nil {
+				t.Errorf("a compressed file cut at %d bytes loaded", cut)
+			}
+		}
+	}
+	if _, _, err := ReadCompressed(bytes.NewReader(mustModelBytes(t, m))); err == nil {
+		t.Error("a plain model file loaded as compressed")
+	}
+}
+
+func mustModelBytes(t *testing.T, m *Model) []byte {
+	var buf bytes.Buffer
+	if err := m.Write(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -229,3 +229,7 @@ func (m *Model) NumParams() int {
 	}
 	return n
 }
+
+// Gates returns the number of recurrent matrices of the cell: 1 for the
+// RNN, 2 (U_f, U_h) for the MGRU.
+func (c Cell) Gates() int { return c.gates() }

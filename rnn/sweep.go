@@ -2,6 +2,9 @@ package rnn
 
 import (
 	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -22,6 +25,10 @@ type Damage struct {
 	RelErr, Predicted float64
 	// OutRelErr and OutPredicted are the same for the readout.
 	OutRelErr, OutPredicted float64
+	// CalibErr is the relative error of the recurrent products on the
+	// calibration states, √(Σ_g tr(ΔU_g C_g ΔU_gᵀ) / Σ_g tr(U_g C_g U_gᵀ)):
+	// what whitened truncation minimises.
+	CalibErr float64
 }
 
 // MetricName returns the name of a task's metric: accuracy for
@@ -72,15 +79,12 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if cfg := ConfigFor(spec, m.Cell, m.Hidden); cfg != m.Config {
 		return nil, fmt.Errorf("rnn: sweep: model %+v does not fit task %s (%+v)", m.Config, spec.Name, cfg)
 	}
-	base := metric(spec, engineOf(m).evaluate(spec, sc.Eval))
+	base := MetricOf(m, spec, sc.Eval)
 	g := m.Cell.gates()
 	rows := []Damage{{Params: g * n * n, MulAdds: g * n * n, Metric: base, MetricRel: 1}}
-	var cal *Calibration
-	if sc.Method == Whitened {
-		var err error
-		if cal, err = Calibrate(m, sc.Calib); err != nil {
-			return nil, err
-		}
+	cal, err := Calibrate(m, sc.Calib)
+	if err != nil {
+		return nil, err
 	}
 	for _, r := range sc.Ranks {
 		if r < 1 || r >= n {
@@ -90,25 +94,71 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		if err != nil {
 			return nil, err
 		}
-		d := Damage{Rank: r, Method: sc.Method, Joint: sc.Joint, Params: c.RecurrentParams(), MulAdds: g * r * 2 * n}
-		// The compressed model runs on the low-rank kernels, as deployed.
-		d.Metric = metric(spec, c.engine().evaluate(spec, sc.Eval))
-		d.MetricRel = d.Metric / base
-		measured, err := Measure(m, c.Model, sc.Probe)
+		d, err := Assess(m, c, spec, sc.Eval, sc.Probe, cal, base)
 		if err != nil {
 			return nil, err
 		}
-		du, err := DeltaU(m, c.Model)
-		if err != nil {
-			return nil, err
-		}
-		predicted, err := Predict(m, du, sc.Probe)
-		if err != nil {
-			return nil, err
-		}
-		d.RelErr, d.Predicted = measured.RelErr(), predicted.RelErr()
-		d.OutRelErr, d.OutPredicted = measured.OutRelErr(), predicted.OutRelErr()
 		rows = append(rows, d)
 	}
 	return rows, nil
+}
+
+// calibErr is Damage.CalibErr.
+func calibErr(m, c *Model, cal *Calibration) float64 {
+	var num, den float64
+	for g := 0; g < m.Cell.gates(); g++ {
+		u, uc := toDense(m.U[g]), toDense(c.U[g])
+		var d mat.Dense
+		d.Sub(u, uc)
+		num += quadTrace(&d, cal.C[g])
+		den += quadTrace(u, cal.C[g])
+	}
+	return math.Sqrt(num / den)
+}
+
+// quadTrace is tr(A C Aᵀ).
+func quadTrace(a *mat.Dense, c *mat.SymDense) float64 {
+	var ac, p mat.Dense
+	ac.Mul(a, c)
+	p.Mul(&ac, a.T())
+	return mat.Trace(&p)
+}
+
+// MetricOf returns the task metric of m on held-out batches, run on the
+// kernels.
+func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) float64 {
+	return metric(spec, engineOf(m).evaluate(spec, eval))
+}
+
+// Assess measures what the compressed c costs against the original m: the
+// metric on eval (run on the low-rank kernels, as deployed) against base,
+// the original's; the hidden-state and output errors on probe, measured by
+// running both models and predicted by the first-order model from m's run
+// alone; and the error of the recurrent products on the calibration
+// moments cal.
+func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
+	n := m.Hidden
+	r := c.Ranks[0]
+	d := Damage{Rank: r, Method: c.Spec.Method, Joint: c.Spec.Joint, Params: c.RecurrentParams(),
+		CalibErr: calibErr(m, c.Model, cal)}
+	for g := 0; g < m.Cell.gates(); g++ {
+		d.MulAdds += c.Ranks[g] * 2 * n
+	}
+	d.Metric = metric(spec, c.engine().evaluate(spec, eval))
+	d.MetricRel = d.Metric / base
+	measured, err := Measure(m, c.Model, probe)
+	if err != nil {
+		return d, err
+	}
+	du, err := DeltaU(m, c.Model)
+	if err != nil {
+		return d, err
+	}
+	predicted, err := Predict(m, du, probe)
+	if err != nil {
+		return d, err
+	}
+	d.RelErr, d.Predicted = measured.RelErr(), predicted.RelErr()
+	d.OutRelErr, d.OutPredicted = measured.OutRelErr(), predicted.OutRelErr()
+	return d, nil
 }

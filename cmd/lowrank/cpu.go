@@ -9,6 +9,7 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
+	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
@@ -33,9 +34,15 @@ func runCPU(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("cpu", "cpu",
 		"Cpu prints this CPU's identity, SIMD features and caches as CPUID reports\n"+
 			"them, then the kernels targets of this build: available or why not, and\n"+
-			"the one in use.", stderr)
+			"the one in use. With -slug it prints only the CPU's short name, the\n"+
+			"directory of its benchmark baseline under results/.", stderr)
+	slug := fs.Bool("slug", false, "print only the CPU slug, e.g. amd-epyc-f26-m2")
 	if status, done := parseFlags(fs, args); done {
 		return status
+	}
+	if *slug {
+		fmt.Fprintln(stdout, bench.CPUSlug())
+		return exitOK
 	}
 	printCPU(stdout, cpuid.CPU)
 	fmt.Fprintln(stdout)

@@ -1,11 +1,18 @@
-// Command lowrank measures how far the recurrent weights of an RNN can be
-// SVD-compressed and how fast the low-rank recurrence runs on this CPU.
+// Command lowrank measures how far the recurrent weights of an RNN or MGRU
+// can be SVD-compressed, what each rank costs in accuracy and short-term
+// memory, and how fast the low-rank recurrence runs on this CPU.
 //
 // Usage:
 //
-//	lowrank cpu                      this CPU's features and the kernels targets
-//	lowrank sweep [-n 256] [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-csv FILE]
+//	lowrank cpu [-slug]              this CPU's features and the kernels targets
+//	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 -o FILE
+//	lowrank compress -model FILE (-rank R | -energy F) [-method svd|whitened] [-joint] -o FILE
+//	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-figures DIR]
+//	lowrank sweep -n 256 [-ranks 8,16,32,64,128] [-targets avx2,avx512]   products only
+//	lowrank memory [-model FILE | -cell rnn -hidden 128 -net random -radius 0.9] [-rho 0,0.5,0.9,0.99] [-ranks 2,4,8,full] [-csv FILE]
+//	lowrank bench [-targets go,avx2,avx512] [-bench RE] [-count 6] [-o FILE] [-short] | -from FILE [-figures DIR] [-table FILE]
 //	lowrank regress [flags] OLD NEW | -bench RE (-base OLD | -old-bin BIN)   exit 1 on a regression
+//	lowrank report [-o results/REPORT.md]
 //	lowrank help [command]
 //
 // LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at start-up.
@@ -38,8 +45,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
-		{"sweep", "time dense and low-rank matrix-vector products on each target", runSweep},
+		{"train", "train an RNN or MGRU on a task and save it as safetensors", runTrain},
+		{"compress", "truncate a trained model's recurrent matrices to low rank and assess it", runCompress},
+		{"sweep", "the main job: compress the default models to each rank; speed, metric, error", runSweep},
+		{"memory", "measure short-term memory (capacity) of a network under rank truncation", runMemory},
+		{"bench", "run the benchmark suite per target and peer; write results/<cpu>/kernels.txt", runBench},
 		{"regress", "compare benchmark results; exit 1 on a significant slowdown", runRegress},
+		{"report", "write results/REPORT.md from the measurements under results/", runReport},
 		{"help", "print this help, or a command's flags: lowrank help sweep", runHelp},
 	}
 }

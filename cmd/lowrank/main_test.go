@@ -145,7 +145,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{}, "Usage:"},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, sweep, regress, help`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, sweep, memory, bench, regress, report, help`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},
@@ -180,14 +180,9 @@ func TestHelp(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("lowrank help: exit %d", status)
 	}
-	for _, c := range []string{"cpu", "sweep", "help"} {
+	for _, c := range []string{"cpu", "train", "compress", "sweep", "memory", "bench", "regress", "report", "help"} {
 		if !strings.Contains(out, "\t"+c+" ") {
 			t.Errorf("help does not list %s:\n%s", c, out)
-		}
-	}
-	for _, c := range []string{"train", "compress", "memory", "bench", "report"} {
-		if strings.Contains(out, "\t"+c+" ") {
-			t.Errorf("help lists %s, which does not exist yet:\n%s", c, out)
 		}
 	}
 	status, out, _ = runCmd("help", "sweep")

@@ -22,6 +22,7 @@ type regressRun struct {
 	count     int
 	pkg       string // directory of the benchmark package
 	benchtime string
+	cpu       string // -test.cpu
 	out       string // where to save the new results
 }
 
@@ -60,6 +61,7 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&r.count, "count", 10, "with -bench: runs of each side")
 	fs.StringVar(&r.pkg, "pkg", "./bench", "with -bench: the benchmark package's `directory`")
 	fs.StringVar(&r.benchtime, "benchtime", "", "with -bench: -test.benchtime for each run, e.g. 200ms or 100x (default: go test's)")
+	fs.StringVar(&r.cpu, "cpu", "", "with -bench: -test.cpu for each run; 1 matches the names of a lowrank bench baseline (no -N suffix)")
 	fs.StringVar(&r.out, "o", "", "with -bench: also write the new results to `file`")
 
 	// Flags may follow the file names: parse, take a name, parse the rest.
@@ -238,6 +240,9 @@ func (r regressRun) runOnce(bin, dir string, out *bytes.Buffer) error {
 	args := []string{"-test.run", "^$", "-test.bench", r.benchRe, "-test.count", "1", "-test.benchmem"}
 	if r.benchtime != "" {
 		args = append(args, "-test.benchtime", r.benchtime)
+	}
+	if r.cpu != "" {
+		args = append(args, "-test.cpu", r.cpu)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir

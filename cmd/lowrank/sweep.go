@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -33,20 +35,85 @@ type sweepConfig struct {
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("sweep", "sweep [flags]",
-		"Sweep times y = W·x for an n×n matrix W on each kernels target: dense\n"+
-			"(packed) and as rank-r factors U·V for each rank, all with random\n"+
-			"weights, and prints the time per product and the speedup of each rank\n"+
-			"over dense on the same target beside the theoretical n/(2r). Times are\n"+
-			"medians of -samples samples of at least -time each; the speedup is\n"+
-			"the median of the ratios of samples taken back to back.", stderr)
-	n := fs.Int("n", 256, "matrix size `n` (W is n×n)")
-	ranksFlag := fs.String("ranks", "8,16,32,64,128", "comma-separated `ranks`; ranks ≥ n are skipped")
+		"Sweep is the main job. For every model file in -models (the committed\n"+
+			"default models), it compresses the recurrent weights to each rank by\n"+
+			"truncated SVD, plain and whitened by the hidden states, without\n"+
+			"fine-tuning, and reports per rank: the recurrent parameters and\n"+
+			"multiply-adds of a step, the fused step's time on each kernels target\n"+
+			"and its speedup over the dense step, the task metric and the fraction\n"+
+			"of it kept, and the relative hidden-state error measured and predicted\n"+
+			"by the first-order perturbation model. It writes the table as CSV and\n"+
+			"the coherence figures into results/.\n\n"+
+			"With -n, it only times y = W·x for a random n×n matrix W, dense and at\n"+
+			"each rank, on each target, beside the theoretical speedup n/(2r).\n"+
+			"Times are medians of -samples samples of at least -time each; speedups\n"+
+			"are medians of the ratios of samples taken back to back.", stderr)
+	n := fs.Int("n", 0, "time products of a random `n`×n matrix only (no models)")
+	ranksFlag := fs.String("ranks", "", "comma-separated `ranks`; ranks ≥ n are skipped (default 8,16,32,64,128 with -n; 4,8,16,32,64,96,112,120,124 for models)")
 	targetsFlag := fs.String("targets", "", "comma-separated kernels `targets` (default: all available)")
-	samples := fs.Int("samples", 7, "timed samples per product (the median is reported)")
-	minTime := fs.Duration("time", 100*time.Millisecond, "minimum `duration` of one sample")
-	csvPath := fs.String("csv", "", "also write the table as CSV to `file`")
+	samples := fs.Int("samples", 0, "timed samples per product (the median is reported; default 7 with -n, 5 for models)")
+	minTime := fs.Duration("time", 0, "minimum `duration` of one sample (default 100ms with -n, 10ms for models)")
+	csvPath := fs.String("csv", "", "write the table as CSV to `file` (default for models: results/accuracy/sweep.csv)")
+	models := fs.String("models", "results/models", "`directory` of model files (*.safetensors) to sweep")
+	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
+	evalN := fs.Int("eval", 1000, "held-out sequences each metric is computed on")
+	figures := fs.String("figures", "results/figures", "write the coherence figures into `directory` (\"\" for none)")
 	if status, done := parseFlags(fs, args); done {
 		return status
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	speedOnly := set["n"]
+	if !set["ranks"] {
+		*ranksFlag = "4,8,16,32,64,96,112,120,124"
+		if speedOnly {
+			*ranksFlag = "8,16,32,64,128"
+		}
+	}
+	if !set["samples"] {
+		*samples = 5
+		if speedOnly {
+			*samples = 7
+		}
+	}
+	if !set["time"] {
+		*minTime = 10 * time.Millisecond
+		if speedOnly {
+			*minTime = 100 * time.Millisecond
+		}
+	}
+	if !speedOnly {
+		mc := modelSweepConfig{dir: *models, evalN: *evalN, samples: *samples, minTime: *minTime,
+			csvPath: *csvPath, figures: *figures}
+		err := func() error {
+			var err error
+			if mc.ranks, err = parseRanks(*ranksFlag); err != nil {
+				return err
+			}
+			if mc.targets, err = parseTargets(*targetsFlag); err != nil {
+				return err
+			}
+			if mc.methods, err = parseMethods(*methods); err != nil {
+				return err
+			}
+			switch {
+			case *samples < 1:
+				return fmt.Errorf("-samples %d: want at least 1", *samples)
+			case *minTime <= 0:
+				return fmt.Errorf("-time %v: want a positive duration such as 10ms", *minTime)
+			case *evalN < 1:
+				return fmt.Errorf("-eval %d: want at least 1", *evalN)
+			}
+			return nil
+		}()
+		if err != nil {
+			fmt.Fprintf(stderr, "lowrank sweep: %v\n", err)
+			return exitUsage
+		}
+		if mc.csvPath == "" {
+			mc.csvPath = filepath.Join("results", "accuracy", "sweep.csv")
+		}
+		return modelSweep(mc, stdout, stderr)
 	}
 
 	cfg := sweepConfig{n: *n, samples: *samples, minTime: *minTime, csvPath: *csvPath}

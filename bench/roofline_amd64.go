@@ -1,0 +1,16 @@
+//go:build gc && !purego && !noasm
+
+package bench
+
+import "github.com/lowrank-rnn/lowrank/asm"
+
+// probeFor returns the roofline probes of an amd64 target.
+func probeFor(target string) (probe, bool) {
+	switch target {
+	case "avx512":
+		return probe{asm.FMAPeakAVX512, 2 * 16 * asm.FMAChains, asm.ReadAVX512}, true
+	case "avx2":
+		return probe{asm.FMAPeakAVX2, 2 * 8 * asm.FMAChains, asm.ReadAVX2}, true
+	}
+	return probe{}, false
+}

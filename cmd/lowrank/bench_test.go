@@ -1,0 +1,123 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/kernels"
+)
+
+func TestBenchUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "-count", "0"}, "-count 0: want at least 1"},
+		{[]string{"bench", "-gate-count", "-1"}, "-gate-count -1"},
+		{[]string{"bench", "-short", "-gate-count", "0"}, "-short runs the gate benchmarks only"},
+		{[]string{"bench", "-from", "x.txt", "-o", "y.txt"}, "-from reads a results file"},
+		{[]string{"bench", "-targets", "sse9"}, `unknown target "sse9"`},
+		{[]string{"bench", "extra"}, `unexpected arguments ["extra"]`},
+	} {
+		status, _, errOut := runCmd(tc.args...)
+		if status != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("lowrank %q: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, status, errOut, tc.want)
+		}
+	}
+	if status, _, errOut := runCmd("bench", "-from", filepath.Join(t.TempDir(), "none.txt")); status != 1 ||
+		!strings.Contains(errOut, "no such file") {
+		t.Errorf("-from a missing file: exit %d, stderr %q; want exit 1", status, errOut)
+	}
+}
+
+func TestCPUSlug(t *testing.T) {
+	status, out, _ := runCmd("cpu", "-slug")
+	if status != 0 || strings.TrimSpace(out) != bench.CPUSlug() {
+		t.Errorf("lowrank cpu -slug: exit %d, %q; want %q", status, out, bench.CPUSlug())
+	}
+}
+
+// TestGateInSync checks that the Makefile's gate runs what lowrank bench
+// puts in a baseline: the same benchmarks and -benchtime.
+func TestGateInSync(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Skip(err)
+	}
+	get := func(v string) string {
+		m := regexp.MustCompile(`(?m)^` + v + `\s*\??:?=\s*(\S+)`).FindSubmatch(mk)
+		if m == nil {
+			t.Fatalf("no %s in the Makefile", v)
+		}
+		return strings.ReplaceAll(string(m[1]), "$$", "$")
+	}
+	if got := get("GATE_BENCH"); got != bench.GateBench {
+		t.Errorf("Makefile GATE_BENCH = %s, bench.GateBench = %s", got, bench.GateBench)
+	}
+	status, help, _ := runCmd("help", "bench")
+	if status != 0 {
+		t.Fatalf("lowrank help bench: exit %d", status)
+	}
+	if got := get("GATE_BENCHTIME"); !regexp.MustCompile(`-gate-benchtime string\n.*\(default "` + got + `"\)`).MatchString(help) {
+		t.Errorf("Makefile GATE_BENCHTIME = %s is not lowrank bench's -gate-benchtime default:\n%s", got, help)
+	}
+	if got := get("GATE_COUNT"); got != "10" || gateCount != 10 {
+		t.Errorf("Makefile GATE_COUNT = %s, lowrank bench -gate-count %d", got, gateCount)
+	}
+}
+
+// TestBenchRuns runs a tiny suite end to end: build, roofline, a target
+// pass, the peers pass, a gate pass, the file and its summary.
+func TestBenchRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the benchmarks")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "kernels.txt")
+	md := filepath.Join(dir, "kernels.md")
+	status, stdout, stderr := runCmd("bench", "-pkg", "../../bench", "-targets", "go", "-peers", "none",
+		"-bench", "^BenchmarkMatVec$/./^n=64$", "-count", "2", "-benchtime", "5ms",
+		"-gate-count", "2", "-gate-benchtime", "5ms", "-o", out, "-table", md)
+	if status != 0 {
+		t.Fatalf("lowrank bench: exit %d\nstdout:\n%s\nstderr:\n%s", status, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		"target: " + kernels.Active() + "\n", "cpu-slug: " + bench.CPUSlug() + "\n", "caches: ", "goamd64: ",
+		"BenchmarkMatVec/impl=go/n=64 ", "BenchmarkMatVec/impl=gonum/n=64 ",
+		"BenchmarkRatio/op=matvec/impl=best/n=64 ", "x/ref",
+	} {
+		if !strings.Contains(text, want) && !(want == "goamd64: " && !strings.Contains(text, "goarch: amd64")) {
+			t.Errorf("results lack %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "impl=avx") || strings.Contains(text, "BenchmarkMatVec/impl=go/n=64-") {
+		t.Errorf("results hold other targets, or names with a -N suffix:\n%s", text)
+	}
+	if n := strings.Count(text, "BenchmarkRatio/op=matvec/impl=best/n=64 "); n != 2 {
+		t.Errorf("%d gate samples of Ratio/op=matvec/n=64, want 2", n)
+	}
+	// Every pass prints the same configuration, so that benchstat keeps
+	// the file in one table.
+	if n := strings.Count(text, "target: "+kernels.Active()+"\n"); n < 3 || n != strings.Count(text, "target: ") {
+		t.Errorf("want the same target: line in every pass:\n%s", text)
+	}
+	if !strings.Contains(stdout, "MatVec/n=64") || !strings.Contains(stdout, "L1") {
+		t.Errorf("no summary table on stdout:\n%s", stdout)
+	}
+	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "| MatVec/n=64 |") {
+		t.Errorf("-table %s: %v\n%s", md, err, b)
+	}
+}

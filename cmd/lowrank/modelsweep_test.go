@@ -1,0 +1,89 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lowrank-rnn/lowrank/report"
+	"github.com/lowrank-rnn/lowrank/rnn"
+)
+
+// TestModelSweep trains two tiny recall models with lowrank train, then runs
+// the main job on them and checks its table, CSV and figures.
+func TestModelSweep(t *testing.T) {
+	dir := t.TempDir()
+	for _, cell := range []string{"rnn", "mgru"} {
+		status, out, errOut := runCmd("train", "-task", "recall", "-rho", "0.5", "-K", "4", "-T", "30", "-cell", cell,
+			"-hidden", "12", "-epochs", "2", "-per-epoch", "256", "-o", filepath.Join(dir, "recall-"+cell+".safetensors"))
+		if status != 0 || !strings.Contains(out, "memory capacity") {
+			t.Fatalf("train %s: exit %d\n%s%s", cell, status, out, errOut)
+		}
+	}
+	csvPath := filepath.Join(dir, "sweep.csv")
+	figs := filepath.Join(dir, "figures")
+	status, out, errOut := runCmd("sweep", "-models", dir, "-ranks", "2,6,12", "-targets", "go", "-samples", "1",
+		"-time", "1ms", "-eval", "32", "-csv", csvPath, "-figures", figs)
+	if status != 0 {
+		t.Fatalf("sweep: exit %d\n%s%s", status, out, errOut)
+	}
+	for _, want := range []string{"recall-rnn", "recall-mgru", "whitened", "state err", "predicted", "go ns"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, out)
+		}
+	}
+	rows, err := report.ReadSweepFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Per model: the uncompressed row, then ranks 2 and 6 for each method
+	// (12 is not below n).
+	if len(rows) != 2*(1+2*2) {
+		t.Errorf("%d CSV rows, want 10", len(rows))
+	}
+	for _, name := range []string{"coherence-svd.svg", "retention-whitened.png", "perturbation.svg"} {
+		if _, err := os.Stat(filepath.Join(figs, name)); err != nil {
+			t.Errorf("figure %s: %v", name, err)
+		}
+	}
+	// compress one of them, and write a report from the sweep and a memory run.
+	cpath := filepath.Join(dir, "c.safetensors")
+	status, out, errOut = runCmd("compress", "-model", filepath.Join(dir, "recall-mgru.safetensors"), "-rank", "3",
+		"-method", "whitened", "-eval", "32", "-o", cpath)
+	if status != 0 || !strings.Contains(out, "ranks [3 3]") || !strings.Contains(out, "predicted") {
+		t.Fatalf("compress: exit %d\n%s%s", status, out, errOut)
+	}
+	if c, _, err := rnn.LoadCompressed(cpath); err != nil || c.Ranks != [2]int{3, 3} {
+		t.Errorf("the compressed file: %v", err)
+	}
+	memCSV := filepath.Join(dir, "memory-x.csv")
+	if status, out, errOut := runCmd("memory", "-hidden", "8", "-K", "3", "-ranks", "2,full", "-rho", "0", "-steps", "600", "-csv", memCSV); status != 0 {
+		t.Fatalf("memory: exit %d\n%s%s", status, out, errOut)
+	}
+	rep := filepath.Join(dir, "REPORT.md")
+	status, out, errOut = runCmd("report", "-sweep", csvPath, "-memory", filepath.Join(dir, "memory-*.csv"), "-figures", figs, "-o", rep)
+	if status != 0 {
+		t.Fatalf("report: exit %d\n%s%s", status, out, errOut)
+	}
+	text, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Claim 1", "## Claim 2", "## Claim 3", "## Claim 4", "Spearman", "recall-mgru", "figures/coherence-svd.svg"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+	for _, bad := range [][]string{{"compress", "-model", cpath}, {"compress", "-model", "x", "-o", "y", "-rank", "2", "-energy", "0.5"}} {
+		if status, _, _ := runCmd(bad...); status != 2 {
+			t.Errorf("lowrank %q: exit %d, want 2", bad, status)
+		}
+	}
+	if status, _, errOut := runCmd("sweep", "-models", t.TempDir()); status != 2 || !strings.Contains(errOut, "no model files") {
+		t.Errorf("sweep of an empty directory: exit %d, %q", status, errOut)
+	}
+	if status, _, errOut := runCmd("sweep", "-methods", "qr"); status != 2 || !strings.Contains(errOut, `unknown method "qr"`) {
+		t.Errorf("sweep -methods qr: exit %d, %q", status, errOut)
+	}
+}
