@@ -48,6 +48,12 @@ func printConfig(w io.Writer) {
 	fmt.Fprintln(w, "Unit roof better=higher")
 	fmt.Fprintln(w, "Unit x/ref better=lower")
 	fmt.Fprintln(w, "Unit ns/step better=lower")
+	// BenchmarkAccuracy's metrics are deterministic.
+	fmt.Fprintln(w, "Unit acc better=higher assume=exact")
+	fmt.Fprintln(w, "Unit MC better=higher assume=exact")
+	fmt.Fprintln(w, "Unit bits/char better=lower assume=exact")
+	fmt.Fprintln(w, "Unit kept better=higher assume=exact")
+	fmt.Fprintln(w, "Unit relerr better=lower assume=exact")
 	for _, l := range bench.ConfigLines() {
 		fmt.Fprintln(w, l)
 	}
