@@ -8,7 +8,7 @@ EMUPKGS := ./asm ./kernels
 QEMU_X86   := $(shell command -v qemu-x86_64 2>/dev/null)
 QEMU_ARM64 := $(shell command -v qemu-aarch64 2>/dev/null)
 
-.PHONY: test lint vet unit purego cross fuzz bench
+.PHONY: test lint vet unit purego cross fuzz bench results results-kernels results-accuracy results-memory results-report gate models FORCE
 
 test: lint unit purego cross
 
@@ -49,6 +49,92 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime $(FUZZTIME) ./kernels
 
-# The kernel benchmarks, six samples each, for benchstat.
+# A fresh results file for this CPU, results/<cpu-slug>/kernels.txt: the
+# suite once per kernels target and once for the peers (gonum, and OpenBLAS
+# and Go's simd package where they build), then the gate's paired ratios;
+# about ten minutes. OpenBLAS runs the core in OPENBLAS_CORETYPE if that is
+# set: `env -u OPENBLAS_CORETYPE make bench` lets cpuid choose (SkylakeX
+# with AVX-512). BENCHFLAGS passes flags, e.g. BENCHFLAGS='-targets avx512'.
+BENCHFLAGS ?=
 bench:
-	$(GO) test -run '^$$' -bench . -count 6 ./bench
+	$(GO) run ./cmd/lowrank bench $(BENCHFLAGS)
+
+# Every figure and table under results/, regenerated from the committed
+# results files without running anything. New kinds of results (accuracy
+# tables) add their own results-… target here.
+results: results-kernels results-accuracy results-memory results-report
+
+results-kernels:
+	@set -e; for f in results/*/kernels.txt; do \
+		[ -f "$$f" ] || continue; \
+		echo "results: $$f"; \
+		$(GO) run ./cmd/lowrank bench -from "$$f" -figures results/figures -table "$$(dirname $$f)/kernels.md" >/dev/null; \
+	done
+
+# The regression gate: the paired ratios (x/ref) of impl=best, ten fresh
+# runs against this CPU's committed baseline; fails on a regression
+# (Mann-Whitney, Holm, at least 5% slower). Skipped, saying so, on a CPU
+# without a baseline. GATE_BENCH must equal bench.GateBench.
+GATE_BENCH     := ^BenchmarkRatio$$/./^impl=best$$
+GATE_COUNT     ?= 10
+GATE_BENCHTIME ?= 300ms
+gate:
+	@slug=$$($(GO) run ./cmd/lowrank cpu -slug); base=results/$$slug/kernels.txt; \
+	if [ ! -f "$$base" ]; then echo "gate: skipped: no baseline for $$slug ($$base; make bench writes one)"; exit 0; fi; \
+	echo "gate: $$base"; \
+	$(GO) run ./cmd/lowrank regress -base "$$base" -bench '$(GATE_BENCH)' -count $(GATE_COUNT) \
+		-benchtime $(GATE_BENCHTIME) -cpu 1 -filter '/impl:best'
+
+# The committed default models, results/models/<task>-<cell>-128.safetensors:
+# delayed recall at ρ = 0, 0.5, 0.9, 0.99 (K = 64), row-sequential MNIST plain
+# and pixel-permuted, Opticks and π, for both cells, trained from fixed seeds.
+# `make models` reproduces them bit for bit on the same target (about an hour
+# on two cores). The training settings are recorded in each file's metadata.
+MODELS  := results/models
+LOWRANK := bin/lowrank
+$(LOWRANK): FORCE
+	@mkdir -p bin
+	$(GO) build -o $@ ./cmd/lowrank
+FORCE:
+
+TRAIN_RECALL := -K 64 -T 200 -epochs 6 -per-epoch 8000 -lr 2e-3 -decay 0.8 -seed 1
+TRAIN_MNIST  := -epochs 10 -lr 2e-3 -decay 0.8 -seed 1
+TRAIN_TEXT   := -epochs 5 -per-epoch 15000 -lr 3e-3 -decay 0.7 -seed 1
+# π is incompressible: a few passes learn its digit frequencies, more only
+# memorise the training digits and lose on the held-out ones.
+TRAIN_PI     := -epochs 2 -per-epoch 2000 -lr 3e-3 -decay 0.7 -seed 1
+
+models: $(LOWRANK)
+	@mkdir -p $(MODELS)
+	@set -e; for cell in rnn mgru; do \
+		for rho in 0 0.5 0.9 0.99; do \
+			$(LOWRANK) train -task recall -rho $$rho $(TRAIN_RECALL) -cell $$cell -hidden 128 -o $(MODELS)/recall-rho$$rho-$$cell-128.safetensors; \
+		done; \
+		for t in seqmnist seqmnist-perm; do \
+			$(LOWRANK) train -task $$t $(TRAIN_MNIST) -cell $$cell -hidden 128 -o $(MODELS)/$$t-$$cell-128.safetensors; \
+		done; \
+		$(LOWRANK) train -task opticks $(TRAIN_TEXT) -cell $$cell -hidden 128 -o $(MODELS)/opticks-$$cell-128.safetensors; \
+		$(LOWRANK) train -task pi $(TRAIN_PI) -cell $$cell -hidden 128 -o $(MODELS)/pi-$$cell-128.safetensors; \
+	done
+
+# The science under results/: the rank sweep of the default models (CSV and
+# figures), the memorization experiments, then REPORT.md.
+ACC := results/accuracy
+results-accuracy: $(LOWRANK)
+	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -figures results/figures
+
+results-memory: $(LOWRANK)
+	@mkdir -p $(ACC)
+	@set -e; for f in $(MODELS)/recall-*.safetensors; do \
+		name=$$(basename $$f .safetensors); rho=$${name#recall-rho}; rho=$${rho%%-*}; \
+		for method in svd whitened; do \
+			$(LOWRANK) memory -model $$f -rho $$rho -ranks 4,8,16,32,64,96,full -method $$method -linear=false \
+				-csv $(ACC)/memory-$$name-$$method.csv >/dev/null; \
+		done; \
+	done
+	$(LOWRANK) memory -cell rnn -net random -csv $(ACC)/memory-untrained-rnn-random.csv >/dev/null
+	$(LOWRANK) memory -cell rnn -net orthogonal -linear=false -csv $(ACC)/memory-untrained-rnn-orthogonal.csv >/dev/null
+	$(LOWRANK) memory -cell mgru -net random -linear=false -csv $(ACC)/memory-untrained-mgru-random.csv >/dev/null
+
+results-report: $(LOWRANK)
+	$(LOWRANK) report -o results/REPORT.md

@@ -81,8 +81,9 @@ func CoherenceFigures(rows []SweepRow, method, dir string) ([]string, error) {
 				} else {
 					p.Y.Min, p.Y.Max = 0, 1.05
 				}
-				p.Legend.Top = !fig.logY
-				p.Legend.Left = false
+				// Bottom right: below the curves that rise to 1, and below
+				// the errors that fall with rank.
+				p.Legend.Top, p.Legend.Left = false, false
 				levels := levelsOf(rows, cell, g.name)
 				for li, lv := range levels {
 					var pts, pred plotter.XYs
