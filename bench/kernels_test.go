@@ -57,11 +57,21 @@ func printConfig(w io.Writer) {
 	for _, l := range bench.ConfigLines() {
 		fmt.Fprintln(w, l)
 	}
+	// Every peer has a line, empty where it is not compiled in: in a file
+	// that concatenates runs of different builds, an empty value deletes
+	// the key another build set.
+	peers := map[string]bench.Peer{}
 	for _, p := range bench.Peers() {
-		if p.Err != nil {
-			fmt.Fprintf(w, "peer-%s: unavailable: %v\n", p.Name, p.Err)
-		} else {
-			fmt.Fprintf(w, "peer-%s: %s\n", p.Name, p.Info)
+		peers[p.Name] = p
+	}
+	for _, name := range []string{"openblas", "simd"} {
+		switch p, ok := peers[name]; {
+		case !ok:
+			fmt.Fprintf(w, "peer-%s:\n", name)
+		case p.Err != nil:
+			fmt.Fprintf(w, "peer-%s: unavailable: %v\n", name, p.Err)
+		default:
+			fmt.Fprintf(w, "peer-%s: %s\n", name, p.Info)
 		}
 	}
 	fmt.Fprintf(w, "ratio-ref: %s read probe\n", bench.NewReadReference(64).Probe)

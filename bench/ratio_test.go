@@ -129,17 +129,18 @@ func BenchmarkRatio(b *testing.B) {
 // that the two halves of a pair see the same machine.
 const blockTime = 20 * time.Microsecond
 
+// minBlockCalls is the fewest calls in a block, so that an injected
+// slowdown (LOWRANK_BENCH_SLOWDOWN) is a whole number of calls within 2.5%
+// of the fraction asked for, and changes nothing else.
+const minBlockCalls = 20
+
 // ratioLoop runs b's timed loop of pairs: a block of calls of cand, then
 // as many passes of a reference reading weightBytes, and reports x/ref and
 // the candidate's ns/op.
 func ratioLoop(b *testing.B, cand func(), weightBytes int) {
 	ref := bench.NewReadReference(weightBytes)
-	k := blockCalls(cand, blockTime)
-	extra := 0
-	if s := slowdown(); s > 0 {
-		k = max(k, 20)
-		extra = int(math.Round(s * float64(k)))
-	}
+	k := max(blockCalls(cand, blockTime), minBlockCalls)
+	extra := int(math.Round(slowdown() * float64(k)))
 	ref.Run(k) // warm the reference's buffer too
 
 	// The latest pairs' ratios, preallocated: the loop allocates nothing.
