@@ -26,8 +26,9 @@ lint vet:
 unit:
 	$(GO) test -count=1 $(PKGS)
 
+# The portable build has only the go target: nothing else can be required.
 purego:
-	$(GO) test -count=1 -short -tags purego $(PKGS)
+	LOWRANK_REQUIRE= $(GO) test -count=1 -short -tags purego $(PKGS)
 
 # The AVX2 path without AVX-512, the generic path without AVX, and NEON,
 # under qemu-user. Skipped, loudly, where qemu-user is not installed.
