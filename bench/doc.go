@@ -42,7 +42,7 @@
 //
 //	benchstat -col /impl results/amd-epyc-f26-m2/kernels.txt
 //	benchstat -col /impl -row /rank -filter '.name:LowRank /n:256' results/amd-epyc-f26-m2/kernels.txt
-//	benchstat -col .file results/*/kernels.txt
+//	benchstat -col .file -table '' results/*/kernels.txt  (-table '': the files' cpu lines differ)
 //
 // Summary and its WriteTable, WriteMarkdown and WriteFigures turn such a
 // file into the tables and figures under results/ (make results).
