@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/lowrank-rnn/lowrank/rnn"
-	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 // modelsDir holds the committed default models (make models).
@@ -42,9 +41,9 @@ func BenchmarkAccuracy(b *testing.B) {
 			b.Fatal(err)
 		}
 		spec := ds.Spec()
-		eval := ds.Eval(256)[:1] // 256 held-out sequences
+		eval := rnn.HeldOut(ds, 256)
 		probe := ds.Eval(32)[0]
-		calib := []*task.Batch{ds.Sample(task.NewRand(7), 64)}
+		calib := rnn.CalibrationBatches(ds)
 		var base float64
 		for _, rank := range []int{0, 16, 32, 64} {
 			label := "full"

@@ -194,10 +194,11 @@ func (c *Compressed) whitening(g int) (*mat.TriDense, error) {
 	return nil, errors.New("rnn: compress: calibration moment is not positive definite even with jitter")
 }
 
-// lowRank truncates u (rows×n, float64) to a rank chosen by spec, whitened
-// by s when s is not nil: returns A (rows×r, singular values folded in),
-// B (r×n) and the singular values.
-func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat.Dense, sigma []float64, err error) {
+// lowRank truncates u (rows×n, float64) to rank, or to the rank the
+// energy fraction of the spec chooses when rank is 0, whitened by s when s
+// is not nil: it returns A (rows×r, singular values folded in), B (r×n),
+// the singular values and r.
+func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat.Dense, sigma []float64, r int, err error) {
 	target := u
 	if s != nil {
 		var us mat.Dense
@@ -206,7 +207,7 @@ func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat
 	}
 	var svd mat.SVD
 	if !svd.Factorize(target, mat.SVDThin) {
-		return nil, nil, nil, errors.New("rnn: compress: SVD did not converge")
+		return nil, nil, nil, 0, errors.New("rnn: compress: SVD did not converge")
 	}
 	sigma = svd.Values(nil)
 	if rank == 0 {
@@ -217,11 +218,8 @@ func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat
 	svd.UTo(&p)
 	svd.VTo(&q)
 	rows, n := u.Dims()
-	a = mat.NewDense(rows, max(rank, 1), nil)
-	b = mat.NewDense(max(rank, 1), n, nil)
-	if rank == 0 {
-		return a, b, sigma, nil
-	}
+	a = mat.NewDense(rows, rank, nil) // rank ≥ 1: energyRank returns at least 1
+	b = mat.NewDense(rank, n, nil)
 	for i := 0; i < rows; i++ {
 		for k := 0; k < rank; k++ {
 			a.Set(i, k, p.At(i, k)*sigma[k])
@@ -230,15 +228,15 @@ func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat
 	qr := q.Slice(0, n, 0, rank) // n×r
 	if s == nil {
 		b.Copy(qr.T())
-		return a, b, sigma, nil
+		return a, b, sigma, rank, nil
 	}
 	// B = Q_rᵀ·S⁻¹, i.e. Sᵀ·Bᵀ = Q_r: a triangular solve.
 	var bt mat.Dense
 	if err := bt.Solve(s.T(), qr); err != nil {
-		return nil, nil, nil, fmt.Errorf("rnn: compress: whitening solve: %w", err)
+		return nil, nil, nil, 0, fmt.Errorf("rnn: compress: whitening solve: %w", err)
 	}
 	b.Copy(bt.T())
-	return a, b, sigma, nil
+	return a, b, sigma, rank, nil
 }
 
 // energyRank is the smallest r with Σ_{i<r} σ_i² ≥ frac·Σσ².
@@ -265,11 +263,10 @@ func (c *Compressed) truncate(m *Model, g int) error {
 			return err
 		}
 	}
-	a, b, sigma, err := c.lowRank(toDense(m.U[g]), s, c.Spec.Ranks[g])
+	a, b, sigma, r, err := c.lowRank(toDense(m.U[g]), s, c.Spec.Ranks[g])
 	if err != nil {
 		return err
 	}
-	r := rankOf(sigma, c.Spec.Ranks[g], c.Spec.Energy)
 	c.Sigma[g], c.Ranks[g] = sigma, r
 	c.Factors[g] = kernels.LowRank{U: toMatrix(a, r, true), V: toMatrix(b, r, false)}
 	c.U[g] = reconstruct(c.Factors[g], m.Hidden)
@@ -302,28 +299,19 @@ func (c *Compressed) truncateJoint(m *Model) error {
 			return err
 		}
 	}
-	a, b, sigma, err := c.lowRank(stack, s, c.Spec.Ranks[0])
+	a, b, sigma, r, err := c.lowRank(stack, s, c.Spec.Ranks[0])
 	if err != nil {
 		return err
 	}
-	r := rankOf(sigma, c.Spec.Ranks[0], c.Spec.Energy)
 	c.Sigma[0], c.Ranks = sigma, [2]int{r, r}
 	v := toMatrix(b, r, false)
-	af, ah := a.Slice(0, n, 0, max(r, 1)).(*mat.Dense), a.Slice(n, 2*n, 0, max(r, 1)).(*mat.Dense)
+	af, ah := a.Slice(0, n, 0, r).(*mat.Dense), a.Slice(n, 2*n, 0, r).(*mat.Dense)
 	c.Factors[0] = kernels.LowRank{U: toMatrix(af, r, true), V: v}
 	c.Factors[1] = kernels.LowRank{U: toMatrix(ah, r, true), V: v}
 	for g := range 2 {
 		c.U[g] = reconstruct(c.Factors[g], n)
 	}
 	return nil
-}
-
-// rankOf returns the rank lowRank kept.
-func rankOf(sigma []float64, rank int, energy float64) int {
-	if rank == 0 {
-		rank = energyRank(sigma, energy)
-	}
-	return min(rank, len(sigma))
 }
 
 func toDense(a kernels.Matrix) *mat.Dense {

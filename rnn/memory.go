@@ -467,30 +467,11 @@ func LinearMemoryTheory(a *mat.Dense, v []float64, K int) (curve []float64, m0 f
 	if n != c || len(v) != n || n < 1 || K < 0 {
 		return nil, 0, fmt.Errorf("rnn: linear memory theory: A is %d×%d, v has %d elements, K = %d", n, c, len(v), K)
 	}
-	// Smith's doubling: P_{j+1} = P_j + M_j P_j M_jᵀ, M_{j+1} = M_j², which
-	// sums A^k v vᵀ A^{kᵀ} over k < 2^j.
 	vv := mat.NewVecDense(n, append([]float64(nil), v...))
-	p := mat.NewDense(n, n, nil)
-	p.Outer(1, vv, vv)
-	m := mat.DenseCopyOf(a)
-	var term, tmp mat.Dense
-	converged := false
-	for it := 0; it < 200; it++ {
-		tmp.Mul(m, p)
-		term.Mul(&tmp, m.T())
-		p.Add(p, &term)
-		tn, pn := mat.Norm(&term, 2), mat.Norm(p, 2)
-		if math.IsInf(pn, 0) || math.IsNaN(pn) {
-			break
-		}
-		if tn <= 1e-17*pn {
-			converged = true
-			break
-		}
-		tmp.Mul(m, m)
-		m.Copy(&tmp)
-	}
-	if !converged {
+	var vvt mat.Dense
+	vvt.Outer(1, vv, vv)
+	p, err := lyapunovDoubling(a, &vvt) // P = A P Aᵀ + v vᵀ
+	if err != nil {
 		return nil, 0, errors.New("rnn: linear memory theory: the state covariance diverges (A is not stable)")
 	}
 	ps := mat.NewSymDense(n, nil)

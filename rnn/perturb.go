@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/cmplx"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -516,13 +515,13 @@ func linearErrorCov(A, dA *mat.Dense, v []float64, rho float64, exact bool) (*ma
 	if !(math.Abs(rho) < 1) {
 		return nil, fmt.Errorf("rnn: linear error covariance: AR(1) coefficient %v, want |ρ| < 1", rho)
 	}
-	if r := spectralRadius(A); !(r < 1) {
+	if r := SpectralRadius(A); !(r < 1) {
 		return nil, fmt.Errorf("rnn: linear error covariance: A has spectral radius %.6g ≥ 1: no stationary state", r)
 	}
 	var ap mat.Dense
 	ap.Add(A, dA)
 	if exact {
-		if r := spectralRadius(&ap); !(r < 1) {
+		if r := SpectralRadius(&ap); !(r < 1) {
 			return nil, fmt.Errorf("rnn: linear error covariance: A + dA has spectral radius %.6g ≥ 1: no stationary error", r)
 		}
 	}
@@ -556,19 +555,6 @@ func linearErrorCov(A, dA *mat.Dense, v []float64, rho float64, exact bool) (*ma
 	out := mat.NewDense(n, n, nil)
 	out.Copy(P.Slice(1+n, N, 1+n, N))
 	return out, nil
-}
-
-// spectralRadius returns max |λ| over the eigenvalues of the square a.
-func spectralRadius(a *mat.Dense) float64 {
-	var eig mat.Eigen
-	if !eig.Factorize(a, mat.EigenNone) {
-		return math.Inf(1)
-	}
-	var r float64
-	for _, l := range eig.Values(nil) {
-		r = max(r, cmplx.Abs(l))
-	}
-	return r
 }
 
 // lyapunovDoubling solves P = M P Mᵀ + Q for a stable M by doubling

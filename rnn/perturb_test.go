@@ -519,7 +519,7 @@ func TestLinearErrorCovariance(t *testing.T) {
 	const n, rho, steps, burn = 8, 0.5, 1_000_000, 1000
 	rng := rand.New(rand.NewPCG(8, 8))
 	A := mat.NewDense(n, n, randVec(rng, n*n, 1))
-	A.Scale(0.8/spectralRadius(A), A)
+	A.Scale(0.8/SpectralRadius(A), A)
 	dA := mat.NewDense(n, n, randVec(rng, n*n, 1))
 	dA.Scale(0.1*mat.Norm(A, 2)/mat.Norm(dA, 2), dA)
 	v := randVec(rng, n, 1)
@@ -608,7 +608,7 @@ func TestLyapunovDoubling(t *testing.T) {
 	const n = 6
 	rng := rand.New(rand.NewPCG(4, 4))
 	M := mat.NewDense(n, n, randVec(rng, n*n, 1))
-	M.Scale(0.99/spectralRadius(M), M)
+	M.Scale(0.99/SpectralRadius(M), M)
 	g := randVec(rng, n, 1)
 	Q := mat.NewDense(n, n, nil)
 	Q.Outer(1, mat.NewVecDense(n, g), mat.NewVecDense(n, g))

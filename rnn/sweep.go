@@ -67,6 +67,9 @@ type SweepConfig struct {
 	Eval  []*task.Batch
 	Probe *task.Batch
 	Calib []*task.Batch
+	// Calibration, if set, is Calibrate(m, Calib) already computed, so that
+	// sweeps of one model by several methods calibrate once.
+	Calibration *Calibration
 }
 
 // Sweep compresses m to each rank and returns the damage, the uncompressed
@@ -82,9 +85,12 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	base := MetricOf(m, spec, sc.Eval)
 	g := m.Cell.gates()
 	rows := []Damage{{Params: g * n * n, MulAdds: g * n * n, Metric: base, MetricRel: 1}}
-	cal, err := Calibrate(m, sc.Calib)
-	if err != nil {
-		return nil, err
+	cal := sc.Calibration
+	if cal == nil {
+		var err error
+		if cal, err = Calibrate(m, sc.Calib); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range sc.Ranks {
 		if r < 1 || r >= n {

@@ -91,3 +91,26 @@ func TaskOf(meta map[string]string, m *Model, nEval int) (task.Dataset, error) {
 	}
 	return nil, fmt.Errorf("rnn: unknown task %q in the model's metadata", name)
 }
+
+// HeldOut returns the leading batches (at most 256 sequences each) of the
+// task's held-out set that hold at least n sequences: the evaluation set of
+// a sweep or an assessment.
+func HeldOut(ds task.Dataset, n int) []*task.Batch {
+	var out []*task.Batch
+	seen := 0
+	for _, b := range ds.Eval(min(256, max(n, 1))) {
+		if seen >= n {
+			break
+		}
+		out = append(out, b)
+		seen += b.B
+	}
+	return out
+}
+
+// CalibrationBatches returns the training sequences that whitened
+// truncation and the calibration error are computed on: 128 sequences drawn
+// with fixed seeds, so that every command calibrates alike.
+func CalibrationBatches(ds task.Dataset) []*task.Batch {
+	return []*task.Batch{ds.Sample(task.NewRand(7), 64), ds.Sample(task.NewRand(8), 64)}
+}

@@ -67,8 +67,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failed(err)
 	}
-	calib := []*task.Batch{ds.Sample(task.NewRand(7), 64), ds.Sample(task.NewRand(8), 64)}
-	cal, err := rnn.Calibrate(m, calib)
+	cal, err := rnn.Calibrate(m, rnn.CalibrationBatches(ds))
 	if err != nil {
 		return failed(err)
 	}
@@ -80,11 +79,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return usage("%v", err)
 	}
 	tspec := ds.Spec()
-	var eval []*task.Batch
-	for seen, b := 0, ds.Eval(min(256, *evalN)); seen < *evalN && len(b) > 0; b = b[1:] {
-		eval = append(eval, b[0])
-		seen += b[0].B
-	}
+	eval := rnn.HeldOut(ds, *evalN)
 	base := rnn.MetricOf(m, tspec, eval)
 	d, err := rnn.Assess(m, c, tspec, eval, ds.Eval(32)[0], cal, base)
 	if err != nil {

@@ -87,17 +87,12 @@ func modelSweep(mc modelSweepConfig, stdout, stderr io.Writer) int {
 			st = measureSteps(m.Cell, m.Hidden, mc.ranks, mc.targets, mc.samples, mc.minTime)
 			times[key] = st
 		}
-		evalB := min(256, mc.evalN)
-		var eval []*task.Batch
-		seen := 0
-		for _, b := range ds.Eval(evalB) {
-			if seen >= mc.evalN {
-				break
-			}
-			eval = append(eval, b)
-			seen += b.B
+		eval := rnn.HeldOut(ds, mc.evalN)
+		cal, err := rnn.Calibrate(m, rnn.CalibrationBatches(ds))
+		if err != nil {
+			fmt.Fprintf(stderr, "lowrank sweep: %s: %v\n", path, err)
+			return exitFail
 		}
-		calib := []*task.Batch{ds.Sample(task.NewRand(7), 64), ds.Sample(task.NewRand(8), 64)}
 		probe := ds.Eval(32)[0]
 		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
 		fmt.Fprintf(stdout, "\n%s  (%s, %s-%d, %s)\n", name, spec.Name, m.Cell, m.Hidden, rnn.MetricName(spec))
@@ -109,7 +104,7 @@ func modelSweep(mc modelSweepConfig, stdout, stderr io.Writer) int {
 		head = append(head, rnn.MetricName(spec), "kept", "state err", "predicted")
 		fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 		for mi, method := range mc.methods {
-			damage, err := rnn.Sweep(m, spec, rnn.SweepConfig{Ranks: mc.ranks, Method: method, Eval: eval, Probe: probe, Calib: calib})
+			damage, err := rnn.Sweep(m, spec, rnn.SweepConfig{Ranks: mc.ranks, Method: method, Eval: eval, Probe: probe, Calibration: cal})
 			if err != nil {
 				fmt.Fprintf(stderr, "lowrank sweep: %s: %v\n", path, err)
 				return exitFail
