@@ -1,6 +1,7 @@
 //go:build gc && !purego && !noasm
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 // Roofline probes for AVX-512: see roofline_amd64.go.
 
@@ -77,12 +78,9 @@ TEXT ·ReadAVX512(SB), NOSPLIT, $0-36
 	VXORPS Z7, Z7, Z7
 
 	// K1 masks the last len(buf) % 16 floats.
-	MOVQ  R_LEN, CX
-	ANDQ  $15, CX
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1
+	MOVQ R_LEN, CX
+	ANDQ $15, CX
+	MASK(K1)
 
 readpass:
 	TESTQ R_PASS, R_PASS
