@@ -14,63 +14,74 @@
 #define A_J   AX // tail index
 #define A_TMP DX
 
+// ACT_LOOP is the loop of one activation f over A_N elements, given as F0
+// (f of Y0) and F8 (f of Y8, independent of F0, so that the two overlap).
+// The routine's frame is the 32-byte tail buffer. Its labels are act…:
+// expand it once per routine.
+#define ACT_LOOP(F0, F8) \
+act16:                              \
+	CMPQ    A_N, $16;           \
+	JLT     act8;               \
+	VMOVUPS (A_SRC), Y0;        \
+	VMOVUPS 32(A_SRC), Y8;      \
+	F0;                         \
+	F8;                         \
+	VMOVUPS Y0, (A_DST);        \ // dst[i:i+8] = f(src[i:i+8])
+	VMOVUPS Y8, 32(A_DST);      \
+	ADDQ    $64, A_SRC;         \
+	ADDQ    $64, A_DST;         \
+	SUBQ    $16, A_N;           \
+	JMP     act16;              \
+                                    \
+act8:                               \
+	CMPQ    A_N, $8;            \
+	JLT     acttail;            \
+	VMOVUPS (A_SRC), Y0;        \
+	F0;                         \
+	VMOVUPS Y0, (A_DST);        \
+	ADDQ    $32, A_SRC;         \
+	ADDQ    $32, A_DST;         \
+	SUBQ    $8, A_N;            \
+                                    \
+acttail:                            \
+	TESTQ   A_N, A_N;           \
+	JZ      actdone;            \
+	VXORPS  Y0, Y0, Y0;         \
+	VMOVUPS Y0, (SP);           \ // buf = 0
+	XORQ    A_J, A_J;           \
+                                    \
+actin:                              \
+	MOVL (A_SRC)(A_J*4), A_TMP; \ // buf[j] = src[i+j]
+	MOVL A_TMP, (SP)(A_J*4);    \
+	INCQ A_J;                   \
+	CMPQ A_J, A_N;              \
+	JLT  actin;                 \
+	VMOVUPS (SP), Y0;           \
+	F0;                         \
+	VMOVUPS Y0, (SP);           \
+	XORQ    A_J, A_J;           \
+                                    \
+actout:                             \
+	MOVL (SP)(A_J*4), A_TMP;    \ // dst[i+j] = f(buf[j])
+	MOVL A_TMP, (A_DST)(A_J*4); \
+	INCQ A_J;                   \
+	CMPQ A_J, A_N;              \
+	JLT  actout;                \
+                                    \
+actdone:
+
+#define TANH_Y0    TANH_AVX2(Y0, Y1, Y2, Y3, Y4)
+#define TANH_Y8    TANH_AVX2(Y8, Y9, Y10, Y11, Y12)
+#define SIGMOID_Y0 SIGMOID_AVX2(Y0, Y1, Y2)
+#define SIGMOID_Y8 SIGMOID_AVX2(Y8, Y9, Y10)
+
 // func TanhAVX2(dst, src []float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·TanhAVX2(SB), NOSPLIT, $32-48
 	MOVQ dst_base+0(FP), A_DST
 	MOVQ src_base+24(FP), A_SRC
 	MOVQ src_len+32(FP), A_N
-
-tanh16:
-	CMPQ    A_N, $16
-	JLT     tanh8
-	VMOVUPS (A_SRC), Y0
-	VMOVUPS 32(A_SRC), Y8
-	TANH_AVX2(Y0, Y1, Y2, Y3, Y4)
-	TANH_AVX2(Y8, Y9, Y10, Y11, Y12)
-	VMOVUPS Y0, (A_DST)              // dst[i:i+8] = tanh(src[i:i+8])
-	VMOVUPS Y8, 32(A_DST)
-	ADDQ    $64, A_SRC
-	ADDQ    $64, A_DST
-	SUBQ    $16, A_N
-	JMP     tanh16
-
-tanh8:
-	CMPQ    A_N, $8
-	JLT     tanhtail
-	VMOVUPS (A_SRC), Y0
-	TANH_AVX2(Y0, Y1, Y2, Y3, Y4)
-	VMOVUPS Y0, (A_DST)
-	ADDQ    $32, A_SRC
-	ADDQ    $32, A_DST
-	SUBQ    $8, A_N
-
-tanhtail:
-	TESTQ A_N, A_N
-	JZ    tanhdone
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, (SP)                 // buf = 0
-	XORQ    A_J, A_J
-
-tanhin:
-	MOVL (A_SRC)(A_J*4), A_TMP       // buf[j] = src[i+j]
-	MOVL A_TMP, (SP)(A_J*4)
-	INCQ A_J
-	CMPQ A_J, A_N
-	JLT  tanhin
-	VMOVUPS (SP), Y0
-	TANH_AVX2(Y0, Y1, Y2, Y3, Y4)
-	VMOVUPS Y0, (SP)
-	XORQ    A_J, A_J
-
-tanhout:
-	MOVL (SP)(A_J*4), A_TMP          // dst[i+j] = tanh(buf[j])
-	MOVL A_TMP, (A_DST)(A_J*4)
-	INCQ A_J
-	CMPQ A_J, A_N
-	JLT  tanhout
-
-tanhdone:
+	ACT_LOOP(TANH_Y0, TANH_Y8)
 	VZEROUPPER
 	RET
 
@@ -80,56 +91,6 @@ TEXT ·SigmoidAVX2(SB), NOSPLIT, $32-48
 	MOVQ dst_base+0(FP), A_DST
 	MOVQ src_base+24(FP), A_SRC
 	MOVQ src_len+32(FP), A_N
-
-sigmoid16:
-	CMPQ    A_N, $16
-	JLT     sigmoid8
-	VMOVUPS (A_SRC), Y0
-	VMOVUPS 32(A_SRC), Y8
-	SIGMOID_AVX2(Y0, Y1, Y2)
-	SIGMOID_AVX2(Y8, Y9, Y10)
-	VMOVUPS Y0, (A_DST)              // dst[i:i+8] = σ(src[i:i+8])
-	VMOVUPS Y8, 32(A_DST)
-	ADDQ    $64, A_SRC
-	ADDQ    $64, A_DST
-	SUBQ    $16, A_N
-	JMP     sigmoid16
-
-sigmoid8:
-	CMPQ    A_N, $8
-	JLT     sigmoidtail
-	VMOVUPS (A_SRC), Y0
-	SIGMOID_AVX2(Y0, Y1, Y2)
-	VMOVUPS Y0, (A_DST)
-	ADDQ    $32, A_SRC
-	ADDQ    $32, A_DST
-	SUBQ    $8, A_N
-
-sigmoidtail:
-	TESTQ A_N, A_N
-	JZ    sigmoiddone
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, (SP)
-	XORQ    A_J, A_J
-
-sigmoidin:
-	MOVL (A_SRC)(A_J*4), A_TMP
-	MOVL A_TMP, (SP)(A_J*4)
-	INCQ A_J
-	CMPQ A_J, A_N
-	JLT  sigmoidin
-	VMOVUPS (SP), Y0
-	SIGMOID_AVX2(Y0, Y1, Y2)
-	VMOVUPS Y0, (SP)
-	XORQ    A_J, A_J
-
-sigmoidout:
-	MOVL (SP)(A_J*4), A_TMP
-	MOVL A_TMP, (A_DST)(A_J*4)
-	INCQ A_J
-	CMPQ A_J, A_N
-	JLT  sigmoidout
-
-sigmoiddone:
+	ACT_LOOP(SIGMOID_Y0, SIGMOID_Y8)
 	VZEROUPPER
 	RET
