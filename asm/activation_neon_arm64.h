@@ -9,8 +9,9 @@
 // target gives the same bits.
 //
 // Register conventions. The Go assembler has no mnemonics for most vector
-// floating-point instructions, so these are encoded (the ACT_F… macros) and
-// need register numbers; the macros therefore work on fixed registers:
+// floating-point instructions, so these are encoded (the V…4S macros of
+// neon_arm64.h) and need register numbers; the macros therefore work on
+// fixed registers:
 //
 //	V20 (ACT_X)          the argument and result, four lanes
 //	V21–V25 (ACT_T0–T4)  clobbered
@@ -25,6 +26,8 @@
 
 #ifndef ACTIVATION_NEON_ARM64_H
 #define ACTIVATION_NEON_ARM64_H
+
+#include "neon_arm64.h"
 
 #define ACT_X   V20
 #define ACT_XN  20
@@ -75,30 +78,6 @@ DATA actconstneon<>+88(SB)/4, $0
 DATA actconstneon<>+92(SB)/4, $0
 GLOBL actconstneon<>(SB), RODATA|NOPTR, $96
 
-// Encoded instructions, operands as register numbers in Go order (sources
-// first, destination last), arrangement 4S.
-//
-//	ACT_FADD(m, n, d)      FADD  Vd, Vn, Vm: d = n + m
-//	ACT_FSUB(m, n, d)      FSUB  Vd, Vn, Vm: d = n - m
-//	ACT_FMUL(m, n, d)      FMUL  Vd, Vn, Vm: d = n * m
-//	ACT_FDIV(m, n, d)      FDIV  Vd, Vn, Vm: d = n / m
-//	ACT_FMIN(m, n, d)      FMIN  Vd, Vn, Vm: d = min(n, m), NaN if either is
-//	ACT_FMAX(m, n, d)      FMAX  Vd, Vn, Vm: d = max(n, m), NaN if either is
-//	ACT_FCMGT(m, n, d)     FCMGT Vd, Vn, Vm: d = n > m ? all ones : 0
-//	ACT_FABS(n, d)         FABS  Vd, Vn: d = |n|
-//	ACT_FNEG(n, d)         FNEG  Vd, Vn: d = -n
-//	ACT_FMLAE(m, i, n, d)  FMLA  Vd, Vn, Vm.S[i]: d += n * m[i], fused
-#define ACT_FADD(m, n, d) WORD $(0x4E20D400 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FSUB(m, n, d) WORD $(0x4EA0D400 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FMUL(m, n, d) WORD $(0x6E20DC00 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FDIV(m, n, d) WORD $(0x6E20FC00 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FMIN(m, n, d) WORD $(0x4EA0F400 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FMAX(m, n, d) WORD $(0x4E20F400 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FCMGT(m, n, d) WORD $(0x6EA0E400 | (m)<<16 | (n)<<5 | (d))
-#define ACT_FABS(n, d) WORD $(0x4EA0F800 | (n)<<5 | (d))
-#define ACT_FNEG(n, d) WORD $(0x6EA0F800 | (n)<<5 | (d))
-#define ACT_FMLAE(m, i, n, d) WORD $(0x4F801000 | ((i)&1)<<21 | (m)<<16 | ((i)>>1)<<11 | (n)<<5 | (d))
-
 // ACT_NEON_INIT loads the constants into ACT_C0–C5. Clobbers r.
 #define ACT_NEON_INIT(r) \
 	MOVD   $actconstneon<>(SB), r; \
@@ -111,11 +90,11 @@ GLOBL actconstneon<>(SB), RODATA|NOPTR, $96
 // y·log2e + 1.5·2²³ (n = 128 gives +Inf). Clobbers ACT_T2–T4.
 #define ACT_EXP_NEON(y, yn) \
 	VDUP  ACT_C0.S[3], ACT_T2.S4;             \
-	ACT_FMLAE(ACT_C0N, 0, yn, ACT_T2N);       \ // T2 = 1.5·2²³ + y*log2e, n in the low bits
+	VFMLAE4S(ACT_C0N, 0, yn, ACT_T2N);       \ // T2 = 1.5·2²³ + y*log2e, n in the low bits
 	VDUP  ACT_C0.S[3], ACT_T3.S4;             \
-	ACT_FSUB(ACT_T3N, ACT_T2N, ACT_T3N);      \ // T3 = n
-	ACT_FMLAE(ACT_C0N, 1, ACT_T3N, yn);       \ // y = y - n*ln2Hi (exact)
-	ACT_FMLAE(ACT_C0N, 2, ACT_T3N, yn);       \ // y = r = y - n*ln2Lo
+	VFSUB4S(ACT_T3N, ACT_T2N, ACT_T3N);      \ // T3 = n
+	VFMLAE4S(ACT_C0N, 1, ACT_T3N, yn);       \ // y = y - n*ln2Hi (exact)
+	VFMLAE4S(ACT_C0N, 2, ACT_T3N, yn);       \ // y = r = y - n*ln2Lo
 	VSHL  $23, ACT_T2.S4, ACT_T2.S4;          \
 	VDUP  ACT_C2.S[1], ACT_T3.S4;             \
 	VADD  ACT_T3.S4, ACT_T2.S4, ACT_T2.S4;    \ // T2 = 2ⁿ: bits (n + 127) << 23
@@ -132,23 +111,23 @@ GLOBL actconstneon<>(SB), RODATA|NOPTR, $96
 	VFMLA ACT_T3.S4, y.S4, ACT_T4.S4;         \ // T4 = 1 + T3*r
 	VDUP  ACT_C2.S[1], ACT_T3.S4;             \
 	VFMLA ACT_T4.S4, y.S4, ACT_T3.S4;         \ // T3 = p = 1 + T4*r
-	ACT_FMUL(ACT_T2N, ACT_T3N, yn)              // y = p * 2ⁿ
+	VFMUL4S(ACT_T2N, ACT_T3N, yn)              // y = p * 2ⁿ
 
 // TANH_NEON sets V20 = tanh(V20): with a = min(|x|, 9.1), the polynomial
 // a + a·s·P(s), s = a², where a < 0.55, else 1 - 2/(exp(2a)+1); then the
 // sign of x. Both branches are computed and blended.
 #define TANH_NEON \
-	ACT_FABS(ACT_XN, ACT_T0N);                \ // T0 = |x|
+	VFABS4S(ACT_XN, ACT_T0N);                \ // T0 = |x|
 	VDUP  ACT_C2.S[3], ACT_T1.S4;             \
-	ACT_FMIN(ACT_T1N, ACT_T0N, ACT_T0N);      \ // T0 = a = min(|x|, 9.1); NaN stays NaN
-	ACT_FADD(ACT_T0N, ACT_T0N, ACT_T1N);      \ // T1 = 2a
+	VFMIN4S(ACT_T1N, ACT_T0N, ACT_T0N);      \ // T0 = a = min(|x|, 9.1); NaN stays NaN
+	VFADD4S(ACT_T0N, ACT_T0N, ACT_T1N);      \ // T1 = 2a
 	ACT_EXP_NEON(ACT_T1, ACT_T1N);            \ // T1 = exp(2a)
 	VDUP  ACT_C2.S[1], ACT_T2.S4;             \ // T2 = 1
-	ACT_FADD(ACT_T2N, ACT_T1N, ACT_T1N);      \
+	VFADD4S(ACT_T2N, ACT_T1N, ACT_T1N);      \
 	VDUP  ACT_C2.S[2], ACT_T3.S4;             \
-	ACT_FDIV(ACT_T1N, ACT_T3N, ACT_T1N);      \ // T1 = d = 2/(exp(2a)+1)
-	ACT_FSUB(ACT_T1N, ACT_T2N, ACT_T1N);      \ // T1 = 1 - d
-	ACT_FMUL(ACT_T0N, ACT_T0N, ACT_T2N);      \ // T2 = s = a²
+	VFDIV4S(ACT_T1N, ACT_T3N, ACT_T1N);      \ // T1 = d = 2/(exp(2a)+1)
+	VFSUB4S(ACT_T1N, ACT_T2N, ACT_T1N);      \ // T1 = 1 - d
+	VFMUL4S(ACT_T0N, ACT_T0N, ACT_T2N);      \ // T2 = s = a²
 	VDUP  ACT_C3.S[0], ACT_T3.S4;             \ // T3 = P4
 	VDUP  ACT_C3.S[1], ACT_T4.S4;             \
 	VFMLA ACT_T3.S4, ACT_T2.S4, ACT_T4.S4;    \ // T4 = P3 + T3*s
@@ -158,25 +137,25 @@ GLOBL actconstneon<>(SB), RODATA|NOPTR, $96
 	VFMLA ACT_T3.S4, ACT_T2.S4, ACT_T4.S4;    \ // T4 = P1 + T3*s
 	VDUP  ACT_C4.S[0], ACT_T3.S4;             \
 	VFMLA ACT_T4.S4, ACT_T2.S4, ACT_T3.S4;    \ // T3 = P0 + T4*s = P(s)
-	ACT_FMUL(ACT_T0N, ACT_T2N, ACT_T2N);      \ // T2 = a*s
+	VFMUL4S(ACT_T0N, ACT_T2N, ACT_T2N);      \ // T2 = a*s
 	VMOV  ACT_T0.B16, ACT_T4.B16;             \
 	VFMLA ACT_T3.S4, ACT_T2.S4, ACT_T4.S4;    \ // T4 = a + a*s*P(s)
 	VDUP  ACT_C4.S[1], ACT_T2.S4;             \
-	ACT_FCMGT(ACT_T0N, ACT_T2N, ACT_T2N);     \ // T2 = 0.55 > a (false for NaN)
+	VFCMGT4S(ACT_T0N, ACT_T2N, ACT_T2N);     \ // T2 = 0.55 > a (false for NaN)
 	VBIT  ACT_T2.B16, ACT_T4.B16, ACT_T1.B16; \ // T1 = a < 0.55 ? polynomial : exp form
 	VDUP  ACT_C4.S[2], ACT_T2.S4;             \
 	VBIT  ACT_T2.B16, ACT_T1.B16, ACT_X.B16     // x = sign(x) | magnitude(T1)
 
 // SIGMOID_NEON sets V20 = 1/(1+exp(z)), z = min(max(-x, -18), 89).
 #define SIGMOID_NEON \
-	ACT_FNEG(ACT_XN, ACT_XN);                 \ // x = -x
+	VFNEG4S(ACT_XN, ACT_XN);                 \ // x = -x
 	VDUP  ACT_C4.S[3], ACT_T0.S4;             \
-	ACT_FMAX(ACT_T0N, ACT_XN, ACT_XN);        \ // x = max(-x, -18); NaN stays NaN
+	VFMAX4S(ACT_T0N, ACT_XN, ACT_XN);        \ // x = max(-x, -18); NaN stays NaN
 	VDUP  ACT_C5.S[0], ACT_T0.S4;             \
-	ACT_FMIN(ACT_T0N, ACT_XN, ACT_XN);        \ // x = z = min(x, 89)
+	VFMIN4S(ACT_T0N, ACT_XN, ACT_XN);        \ // x = z = min(x, 89)
 	ACT_EXP_NEON(ACT_X, ACT_XN);              \ // x = exp(z), +Inf for z ≥ 88.38
 	VDUP  ACT_C2.S[1], ACT_T0.S4;             \
-	ACT_FADD(ACT_T0N, ACT_XN, ACT_XN);        \
-	ACT_FDIV(ACT_XN, ACT_T0N, ACT_XN)           // x = 1/(1 + exp(z))
+	VFADD4S(ACT_T0N, ACT_XN, ACT_XN);        \
+	VFDIV4S(ACT_XN, ACT_T0N, ACT_XN)           // x = 1/(1 + exp(z))
 
 #endif

@@ -12,32 +12,38 @@
 #define A_SRC R1 // &src[i]
 #define A_N   R2 // elements left
 
+// ACT_LOOP is the loop of one activation F (TANH_NEON or SIGMOID_NEON: V20
+// = f(V20)) over A_N elements. Its labels are act…: expand it once per
+// routine.
+#define ACT_LOOP(F) \
+	ACT_NEON_INIT(R3);            \
+                                      \
+act4:                                 \
+	CMP    $4, A_N;               \
+	BLT    act1;                  \
+	VLD1.P 16(A_SRC), [ACT_X.S4]; \
+	F;                            \
+	VST1.P [ACT_X.S4], 16(A_DST); \ // dst[i:i+4] = f(src[i:i+4])
+	SUB    $4, A_N;               \
+	B      act4;                  \
+                                      \
+act1:                                 \
+	CBZ     A_N, actdone;         \
+	FMOVS.P 4(A_SRC), ACT_XF;     \ // lane 0 = src[i], the others 0
+	F;                            \
+	FMOVS.P ACT_XF, 4(A_DST);     \ // dst[i] = f(src[i])
+	SUB     $1, A_N;              \
+	B       act1;                 \
+                                      \
+actdone:
+
 // func TanhNEON(dst, src []float32)
 // Requires: ASIMD
 TEXT ·TanhNEON(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), A_DST
 	MOVD src_base+24(FP), A_SRC
 	MOVD src_len+32(FP), A_N
-	ACT_NEON_INIT(R3)
-
-tanh4:
-	CMP    $4, A_N
-	BLT    tanh1
-	VLD1.P 16(A_SRC), [ACT_X.S4]
-	TANH_NEON
-	VST1.P [ACT_X.S4], 16(A_DST) // dst[i:i+4] = tanh(src[i:i+4])
-	SUB    $4, A_N
-	B      tanh4
-
-tanh1:
-	CBZ     A_N, tanhdone
-	FMOVS.P 4(A_SRC), ACT_XF     // lane 0 = src[i], the others 0
-	TANH_NEON
-	FMOVS.P ACT_XF, 4(A_DST)
-	SUB     $1, A_N
-	B       tanh1
-
-tanhdone:
+	ACT_LOOP(TANH_NEON)
 	RET
 
 // func SigmoidNEON(dst, src []float32)
@@ -46,24 +52,5 @@ TEXT ·SigmoidNEON(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), A_DST
 	MOVD src_base+24(FP), A_SRC
 	MOVD src_len+32(FP), A_N
-	ACT_NEON_INIT(R3)
-
-sigmoid4:
-	CMP    $4, A_N
-	BLT    sigmoid1
-	VLD1.P 16(A_SRC), [ACT_X.S4]
-	SIGMOID_NEON
-	VST1.P [ACT_X.S4], 16(A_DST) // dst[i:i+4] = σ(src[i:i+4])
-	SUB    $4, A_N
-	B      sigmoid4
-
-sigmoid1:
-	CBZ     A_N, sigmoiddone
-	FMOVS.P 4(A_SRC), ACT_XF
-	SIGMOID_NEON
-	FMOVS.P ACT_XF, 4(A_DST)
-	SUB     $1, A_N
-	B       sigmoid1
-
-sigmoiddone:
+	ACT_LOOP(SIGMOID_NEON)
 	RET
