@@ -1,14 +1,37 @@
-// Package asm holds lowrank's hand-written assembly leaf routines and their
-// Go declarations: AVX2+FMA and AVX-512 on amd64, Advanced SIMD (NEON) on
-// arm64. Nothing else lives here.
+// Package asm holds lowrank's hand-written assembly and its Go
+// declarations: AVX2+FMA and AVX-512 on amd64, Advanced SIMD (NEON) on
+// arm64. Two kinds of routine live here:
 //
-// The routines validate nothing: the caller (package kernels) checks shapes
-// and picks a routine the CPU supports. Each declaration states its meaning
-// as the reference loop in Go. Slices are only read up to the lengths the
+//   - the leaf kernels of package kernels: Dot, Axpy, Gemv (row-major),
+//     GemvPanels (packed), GemmPanels4 (packed, four vectors), Tanh,
+//     Sigmoid and the fused recurrent step StepPanels, one per ISA, named
+//     <Op><ISA> (GemvPanelsAVX512);
+//   - the roofline probes of the benchmark suite (roofline_amd64.go):
+//     FMAPeak… and Read… run one resource of the core flat out, so that
+//     bench can say what fraction of the machine a kernel uses.
+//
+// Nothing else: the Go references (the specification every routine is
+// tested against), target selection and shape checks live in package
+// kernels, which is the API to use.
+//
+// Files are named by operation, then ISA, then architecture:
+// gemv_avx512_amd64.s holds GemvAVX512 and GemvPanelsAVX512,
+// step_neon_arm64.s the fused NEON step, and stubs_<arch>.go declares them
+// all. A loop that several
+// routines run is written once, as assembler macros in a header:
+// panel_<isa>_<arch>.h is the packed panel product that the GemvPanels…
+// and StepPanels… routines expand with their own epilogues, and
+// activation_<isa>_<arch>.h the tanh and sigmoid that the activation loops
+// and the steps apply. avx512_amd64.h and neon_arm64.h hold small helpers
+// (tail masks; the NEON instructions the Go assembler cannot spell).
+//
+// The routines validate nothing: the caller checks shapes and picks a
+// routine the CPU supports. Each declaration states its meaning as the
+// reference loop in Go. Slices are only read up to the lengths the
 // routine's spec names, so a routine never touches memory outside them.
 //
-// The packed layout used by the Gemv…Panels routines: row i of the matrix
-// lies in panel p = i/16, which starts at a[p*stride]; column j of a panel is
-// the 16 consecutive floats a[p*stride+16*j:][:16]. Only the first len(y)
-// rows are stored, so the last panel may be partly padding.
+// The packed layout used by the …Panels… routines: row i of the matrix
+// lies in panel p = i/16, which starts at a[p*stride]; column j of a panel
+// is the 16 consecutive floats a[p*stride+16*j:][:16]. Only the first
+// len(y) rows are stored, so the last panel may be partly padding.
 package asm

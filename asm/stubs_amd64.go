@@ -2,11 +2,25 @@
 
 package asm
 
+// The amd64 routines, by operation; each lives in <operation>_<isa>_amd64.s
+// (the roofline probes are declared in roofline_amd64.go). AVX2 routines
+// require AVX2 and FMA3, AVX-512 routines AVX-512 F+BW+DQ+VL.
+
+// Dot: dot_avx2_amd64.s, dot_avx512_amd64.s.
+
 // DotAVX2 is: for i := range x { s += x[i] * y[i] }; return s.
 // len(y) ≥ len(x). Requires AVX2, FMA3.
 //
 //go:noescape
 func DotAVX2(x, y []float32) float32
+
+// DotAVX512 is: for i := range x { s += x[i] * y[i] }; return s.
+// len(y) ≥ len(x). Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func DotAVX512(x, y []float32) float32
+
+// Axpy: axpy_avx2_amd64.s, axpy_avx512_amd64.s.
 
 // AxpyAVX2 is: for i := range x { y[i] += alpha * x[i] }. len(y) ≥ len(x).
 // Requires AVX2, FMA3.
@@ -14,11 +28,27 @@ func DotAVX2(x, y []float32) float32
 //go:noescape
 func AxpyAVX2(alpha float32, x, y []float32)
 
+// AxpyAVX512 is: for i := range x { y[i] += alpha * x[i] }. len(y) ≥
+// len(x). Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func AxpyAVX512(alpha float32, x, y []float32)
+
+// Gemv, row-major and packed: gemv_avx2_amd64.s, gemv_avx512_amd64.s. The
+// packed products share their loop with the fused steps
+// (panel_<isa>_amd64.h).
+
 // GemvAVX2 is: for i := range y { s := dot(x, a[i*lda:][:len(x)]); if add
 // { y[i] += s } else { y[i] = s } }. Requires AVX2, FMA3.
 //
 //go:noescape
 func GemvAVX2(y, a []float32, lda int, x []float32, add bool)
+
+// GemvAVX512 is: for i := range y { s := dot(x, a[i*lda:][:len(x)]); if add
+// { y[i] += s } else { y[i] = s } }. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvAVX512(y, a []float32, lda int, x []float32, add bool)
 
 // GemvPanelsAVX2 is: for i := range y { p, r := i/16, i%16; s := Σ_j
 // a[p*stride+16*j+r] * x[j]; if add { y[i] += s } else { y[i] = s } }.
@@ -27,6 +57,16 @@ func GemvAVX2(y, a []float32, lda int, x []float32, add bool)
 //go:noescape
 func GemvPanelsAVX2(y, a []float32, stride int, x []float32, add bool)
 
+// GemvPanelsAVX512 is: for i := range y { p, r := i/16, i%16; s := Σ_j
+// a[p*stride+16*j+r] * x[j]; if add { y[i] += s } else { y[i] = s } }.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvPanelsAVX512(y, a []float32, stride int, x []float32, add bool)
+
+// Gemm, packed, four vectors at once: gemm_avx2_amd64.s,
+// gemm_avx512_amd64.s.
+
 // GemmPanels4AVX2 is: for b := range 4 { GemvPanelsAVX2(y[b*ldy:][:rows], a,
 // stride, x[b*ldx:][:cols], add) }, loading each panel column once for the
 // four products. Requires AVX2, FMA3.
@@ -34,44 +74,15 @@ func GemvPanelsAVX2(y, a []float32, stride int, x []float32, add bool)
 //go:noescape
 func GemmPanels4AVX2(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
 
-// DotAVX512 is DotAVX2 for AVX-512 F+BW+DQ+VL.
-//
-//go:noescape
-func DotAVX512(x, y []float32) float32
-
-// AxpyAVX512 is AxpyAVX2 for AVX-512 F+BW+DQ+VL.
-//
-//go:noescape
-func AxpyAVX512(alpha float32, x, y []float32)
-
-// GemvAVX512 is GemvAVX2 for AVX-512 F+BW+DQ+VL.
-//
-//go:noescape
-func GemvAVX512(y, a []float32, lda int, x []float32, add bool)
-
-// GemvPanelsAVX512 is GemvPanelsAVX2 for AVX-512 F+BW+DQ+VL.
-//
-//go:noescape
-func GemvPanelsAVX512(y, a []float32, stride int, x []float32, add bool)
-
-// GemmPanels4AVX512 is GemmPanels4AVX2 for AVX-512 F+BW+DQ+VL.
+// GemmPanels4AVX512 is: for b := range 4 { GemvPanelsAVX512(y[b*ldy:][:rows],
+// a, stride, x[b*ldx:][:cols], add) }, loading each panel column once for
+// the four products. Requires AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
 func GemmPanels4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
 
-// TanhAVX512 is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
-// computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
-// Requires AVX512F.
-//
-//go:noescape
-func TanhAVX512(dst, src []float32)
-
-// SigmoidAVX512 is: for i := range src { dst[i] = 1 / (1 + exp(-src[i])) }
-// within 4e-7, computed as kernels.SigmoidGeneric does. len(dst) ≥ len(src);
-// dst may be src. Requires AVX512F.
-//
-//go:noescape
-func SigmoidAVX512(dst, src []float32)
+// Activations: activation_avx2_amd64.s, activation_avx512_amd64.s, with
+// the arithmetic in activation_<isa>_amd64.h, shared with the fused steps.
 
 // TanhAVX2 is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
 // computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
@@ -80,12 +91,44 @@ func SigmoidAVX512(dst, src []float32)
 //go:noescape
 func TanhAVX2(dst, src []float32)
 
+// TanhAVX512 is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
+// computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
+// Requires AVX512F.
+//
+//go:noescape
+func TanhAVX512(dst, src []float32)
+
 // SigmoidAVX2 is: for i := range src { dst[i] = 1 / (1 + exp(-src[i])) }
 // within 4e-7, computed as kernels.SigmoidGeneric does. len(dst) ≥ len(src);
 // dst may be src. Requires AVX2, FMA3.
 //
 //go:noescape
 func SigmoidAVX2(dst, src []float32)
+
+// SigmoidAVX512 is: for i := range src { dst[i] = 1 / (1 + exp(-src[i])) }
+// within 4e-7, computed as kernels.SigmoidGeneric does. len(dst) ≥ len(src);
+// dst may be src. Requires AVX512F.
+//
+//go:noescape
+func SigmoidAVX512(dst, src []float32)
+
+// Fused recurrent steps: step_avx2_amd64.s, step_avx512_amd64.s, the
+// packed product of GemvPanels… with an epilogue.
+
+// StepPanelsAVX2 is the fused recurrent step on a packed matrix P
+// (GemvPanels layout), for i := range y, with s = (P·x)[i]:
+//
+//	if add { s += y[i] }
+//	s = (s + xp[i]) + b[i]
+//	mode 0 (RNN):       y[i] = tanh(s)
+//	mode 1 (MGRU gate): y[i] = σ(s); y2[i] = y[i] * h[i]
+//	mode 2 (MGRU out):  y[i] = h[i] + f[i]*(tanh(s) - h[i])
+//
+// with tanh and σ those of TanhAVX2 and SigmoidAVX2. Slices a mode does not
+// use may be nil; the others need len(y) elements. Requires AVX2, FMA3.
+//
+//go:noescape
+func StepPanelsAVX2(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
 
 // StepPanelsAVX512 is the fused recurrent step on a packed matrix P
 // (GemvPanels layout), for i := range y, with s = (P·x)[i]:
@@ -102,9 +145,3 @@ func SigmoidAVX2(dst, src []float32)
 //
 //go:noescape
 func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
-
-// StepPanelsAVX2 is StepPanelsAVX512 for AVX2+FMA3, with tanh and σ those of
-// TanhAVX2 and SigmoidAVX2.
-//
-//go:noescape
-func StepPanelsAVX2(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)

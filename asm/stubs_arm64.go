@@ -2,16 +2,26 @@
 
 package asm
 
+// The arm64 routines, by operation; each lives in <operation>_neon_arm64.s.
+// Advanced SIMD (NEON) is mandatory in AArch64: nothing needs a check.
+
+// Dot: dot_neon_arm64.s.
+
 // DotNEON is: for i := range x { s += x[i] * y[i] }; return s.
 // len(y) ≥ len(x).
 //
 //go:noescape
 func DotNEON(x, y []float32) float32
 
+// Axpy: axpy_neon_arm64.s.
+
 // AxpyNEON is: for i := range x { y[i] += alpha * x[i] }. len(y) ≥ len(x).
 //
 //go:noescape
 func AxpyNEON(alpha float32, x, y []float32)
+
+// Gemv, row-major and packed: gemv_neon_arm64.s. The packed product shares
+// its loop with the fused step (panel_neon_arm64.h).
 
 // GemvNEON is: for i := range y { s := dot(x, a[i*lda:][:len(x)]); if add
 // { y[i] += s } else { y[i] = s } }.
@@ -25,6 +35,9 @@ func GemvNEON(y, a []float32, lda int, x []float32, add bool)
 //go:noescape
 func GemvPanelsNEON(y, a []float32, stride int, x []float32, add bool)
 
+// Activations: activation_neon_arm64.s, with the arithmetic in
+// activation_neon_arm64.h, shared with the fused step.
+
 // TanhNEON is: for i := range src { dst[i] = tanh(src[i]) } within 4e-7,
 // computed as kernels.TanhGeneric does. len(dst) ≥ len(src); dst may be src.
 //
@@ -37,6 +50,9 @@ func TanhNEON(dst, src []float32)
 //
 //go:noescape
 func SigmoidNEON(dst, src []float32)
+
+// Fused recurrent step: step_neon_arm64.s, the packed product of
+// GemvPanelsNEON with an epilogue.
 
 // StepPanelsNEON is the fused recurrent step on a packed matrix P
 // (GemvPanels layout), for i := range y, with s = (P·x)[i]:
