@@ -27,11 +27,6 @@ func MatVecGeneric(y []float32, a Matrix, x []float32) {
 	gemvGeneric(y[:a.Rows], a.Data, a.Stride, x[:a.Cols], false)
 }
 
-// MatVecAddGeneric sets y += A·x.
-func MatVecAddGeneric(y []float32, a Matrix, x []float32) {
-	gemvGeneric(y[:a.Rows], a.Data, a.Stride, x[:a.Cols], true)
-}
-
 // LowRankMatVecGeneric sets y = U·(V·x).
 func LowRankMatVecGeneric(y []float32, w LowRank, x []float32) {
 	t := make([]float32, w.V.Rows)
@@ -78,13 +73,5 @@ func gemvPanelsGeneric(y, a []float32, stride int, x []float32, add bool) {
 		} else {
 			copy(out, acc[:])
 		}
-	}
-}
-
-// gemmPanelsGeneric is the batched packed leaf: for b < batch,
-// y[b*ldy:][:rows] (+)= P·x[b*ldx:][:cols].
-func gemmPanelsGeneric(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
-	for b := 0; b < batch; b++ {
-		gemvPanelsGeneric(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
 	}
 }
