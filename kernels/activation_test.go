@@ -2,10 +2,8 @@ package kernels
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,44 +16,6 @@ const actBound = 4e-7
 // reference. The assembly performs the reference's operations exactly, so
 // only fma32's rare double rounding can separate them.
 const actULPs = 2
-
-// forEachTargetAct runs f as a subtest for each target compiled into this
-// binary, with that target active. An unavailable target is skipped unless
-// LOWRANK_REQUIRE (comma-separated names) lists it; a listed target that is
-// missing or unavailable fails.
-func forEachTargetAct(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	req := map[string]bool{}
-	for _, name := range strings.Split(os.Getenv("LOWRANK_REQUIRE"), ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			req[name] = true
-		}
-	}
-	ts := Targets()
-	for _, tg := range ts {
-		t.Run(tg.Name, func(t *testing.T) {
-			if !tg.Available {
-				if req[tg.Name] {
-					t.Fatalf("target %s is required (LOWRANK_REQUIRE) but unavailable: %s", tg.Name, tg.Missing)
-				}
-				t.Skipf("target %s unavailable: %s", tg.Name, tg.Missing)
-			}
-			restore, err := Use(tg.Name)
-			if err != nil {
-				t.Fatalf("Use(%q): %v", tg.Name, err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
-	for _, name := range slices.Sorted(maps.Keys(req)) {
-		if !slices.ContainsFunc(ts, func(tg Target) bool { return tg.Name == name }) {
-			t.Run(name, func(t *testing.T) {
-				t.Fatalf("target %s is required (LOWRANK_REQUIRE) but this build has only %s", name, names(ts, false))
-			})
-		}
-	}
-}
 
 // An actFunc is one activation under test.
 type actFunc struct {
@@ -157,7 +117,7 @@ func TestTanhSigmoidAccuracy(t *testing.T) {
 			fn.ref(want, xs)
 			got := make([]float32, len(xs))
 			gotNeg := make([]float32, len(xs))
-			forEachTargetAct(t, func(t *testing.T) {
+			forEachTarget(t, func(t *testing.T) {
 				fn.f(got, xs)
 				if fn.odd {
 					fn.f(gotNeg, neg)
@@ -207,7 +167,7 @@ func TestTanhSigmoidAccuracy(t *testing.T) {
 }
 
 func TestTanhSigmoidSpecial(t *testing.T) {
-	forEachTargetAct(t, func(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
 		for _, fn := range actFuncs {
 			src := make([]float32, len(fn.special))
 			for i, c := range fn.special {
@@ -242,7 +202,7 @@ func TestTanhSigmoidLengths(t *testing.T) {
 		lengths = append(lengths, n)
 	}
 	lengths = append(lengths, 1000)
-	forEachTargetAct(t, func(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
 		for _, fn := range actFuncs {
 			for _, n := range lengths {
 				for off := range 16 {
@@ -319,7 +279,7 @@ func TestTanhSigmoidNoAllocs(t *testing.T) {
 	for i := range src {
 		src[i] = float32(i)/50 - 10
 	}
-	forEachTargetAct(t, func(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
 		for _, fn := range actFuncs {
 			if a := testing.AllocsPerRun(20, func() { fn.f(dst, src); fn.f(dst[:37], src[:37]) }); a != 0 {
 				t.Errorf("%s allocates %v times per call, want 0", fn.name, a)
