@@ -1,0 +1,37 @@
+// Package kernels is lowrank's portable float32 API for batch-1 recurrent
+// inference: the products y = W·x and y = U·(V·x) (W ≈ U·V truncated by
+// SVD), the activations, and the fused recurrent steps of a vanilla RNN and
+// a minimal gated unit, each run by the fastest target this CPU supports.
+//
+// The call most users need: pack the recurrent weights once, then apply
+// them at every step, allocating nothing.
+//
+//	p := kernels.Pack(w) // w is a row-major kernels.Matrix
+//	p.MatVec(y, x)       // y = W·x
+//
+// PackLowRank does the same for a factorised W, and RNNStep and MGRUStep
+// take either kind (an Operator) and fuse the product with the input
+// projection, the bias and the activations of one step.
+//
+// What lives here:
+//
+//   - the types: Matrix (a row-major view), LowRank, and their packed forms
+//     Packed and PackedLowRank (panels of PanelRows rows stored column by
+//     column, the layout the kernels stream);
+//   - the operations: Dot, Axpy, MatVec, LowRankMatVec, Packed.MatVec and
+//     MatVecBatch, Tanh, Sigmoid, RNNStep, MGRUStep, their batched forms and
+//     RNNSequence, MGRUSequence. They check shapes and panic with a clear
+//     message on misuse, as gonum/blas does;
+//   - the pure-Go references (DotGeneric, MatVecGeneric, TanhGeneric,
+//     RNNStepGeneric, …): always compiled, the "go" target, and the
+//     specification every other target is tested against;
+//   - the targets: go, avx2, avx512 (amd64) and neon (arm64), chosen at
+//     start-up from the CPU's features (klauspost/cpuid), listed by Targets,
+//     switched by Use or by LOWRANK_TARGET=go|avx2|avx512|neon. An
+//     unsupported request is an error, never an illegal instruction.
+//
+// What does not: the assembly itself (package asm, whose kernels are called
+// from here only), models, training and compression (package rnn), and the
+// benchmarks (package bench). The build tags purego and noasm leave the
+// assembly out; the go target then runs everything.
+package kernels
