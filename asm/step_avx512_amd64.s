@@ -14,153 +14,152 @@
 // Register roles of StepPanelsAVX512, beside the PNL_… of the panel product.
 #define S_MODE R15 // 0: RNN, 1: MGRU gate, 2: MGRU output
 
-// The epilogues take the accumulator, the byte offset of its rows from
-// PNL_ROFF, and the argument slots of the slices they read or write (loaded
-// into AX as needed). The …K forms act on the rows selected by K1 only.
-// Temporaries: Z24–Z29, K2.
+// The epilogues of sixteen rows, in acc, at byte offset off from PNL_ROFF;
+// they load the slices from the argument slots into AX as needed. The …K
+// forms act on the rows selected by K1 only. Temporaries: Z24–Z29, K2.
 
 // IN: acc = ((acc + y, if add) + xp) + b.
-#define IN(acc, off, ys, xps, bs, adds) \
-	CMPB   adds, $0;                      \
+#define IN(acc, off) \
+	CMPB   add+208(FP), $0;               \
 	JEQ    3(PC);                         \
-	MOVQ   ys, AX;                        \
+	MOVQ   y_base+0(FP), AX;              \
 	VADDPS off(AX)(PNL_ROFF*1), acc, acc; \
-	MOVQ   xps, AX;                       \
+	MOVQ   xp_base+152(FP), AX;           \
 	VADDPS off(AX)(PNL_ROFF*1), acc, acc; \
-	MOVQ   bs, AX;                        \
+	MOVQ   b_base+176(FP), AX;            \
 	VADDPS off(AX)(PNL_ROFF*1), acc, acc
 
-#define INK(acc, ys, xps, bs, adds) \
-	CMPB      adds, $0;                  \
+#define INK(acc) \
+	CMPB      add+208(FP), $0;           \
 	JEQ       4(PC);                     \
-	MOVQ      ys, AX;                    \
+	MOVQ      y_base+0(FP), AX;          \
 	VMOVUPS.Z (AX)(PNL_ROFF*1), K1, Z28; \
 	VADDPS    Z28, acc, acc;             \
-	MOVQ      xps, AX;                   \
+	MOVQ      xp_base+152(FP), AX;       \
 	VMOVUPS.Z (AX)(PNL_ROFF*1), K1, Z28; \
 	VADDPS    Z28, acc, acc;             \
-	MOVQ      bs, AX;                    \
+	MOVQ      b_base+176(FP), AX;        \
 	VMOVUPS.Z (AX)(PNL_ROFF*1), K1, Z28; \
 	VADDPS    Z28, acc, acc
 
 // RNN: y = tanh(acc).
-#define RNN(acc, off, ys) \
+#define RNN(acc, off) \
 	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	MOVQ    ys, AX;                           \
+	MOVQ    y_base+0(FP), AX;                 \
 	VMOVUPS acc, off(AX)(PNL_ROFF*1)
 
-#define RNNK(acc, ys) \
+#define RNNK(acc) \
 	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	MOVQ    ys, AX;                           \
+	MOVQ    y_base+0(FP), AX;                 \
 	VMOVUPS acc, K1, (AX)(PNL_ROFF*1)
 
 // GATE: y = σ(acc), y2 = y ⊙ h.
-#define GATE(acc, off, ys, y2s, hs) \
+#define GATE(acc, off) \
 	SIGMOID_AVX512(acc, Z24, Z25);         \
-	MOVQ    ys, AX;                        \
+	MOVQ    y_base+0(FP), AX;              \
 	VMOVUPS acc, off(AX)(PNL_ROFF*1);      \
-	MOVQ    hs, AX;                        \
+	MOVQ    h_base+104(FP), AX;            \
 	VMULPS  off(AX)(PNL_ROFF*1), acc, Z24; \
-	MOVQ    y2s, AX;                       \
+	MOVQ    y2_base+24(FP), AX;            \
 	VMOVUPS Z24, off(AX)(PNL_ROFF*1)
 
-#define GATEK(acc, ys, y2s, hs) \
+#define GATEK(acc) \
 	SIGMOID_AVX512(acc, Z24, Z25);       \
-	MOVQ      ys, AX;                    \
+	MOVQ      y_base+0(FP), AX;          \
 	VMOVUPS   acc, K1, (AX)(PNL_ROFF*1); \
-	MOVQ      hs, AX;                    \
+	MOVQ      h_base+104(FP), AX;        \
 	VMOVUPS.Z (AX)(PNL_ROFF*1), K1, Z24; \
 	VMULPS    Z24, acc, Z24;             \
-	MOVQ      y2s, AX;                   \
+	MOVQ      y2_base+24(FP), AX;        \
 	VMOVUPS   Z24, K1, (AX)(PNL_ROFF*1)
 
 // OUT: y = h + f ⊙ (tanh(acc) − h).
-#define OUT(acc, off, ys, hs, fs) \
+#define OUT(acc, off) \
 	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	MOVQ        hs, AX;                       \
+	MOVQ        h_base+104(FP), AX;           \
 	VMOVUPS     off(AX)(PNL_ROFF*1), Z24;     \
-	MOVQ        fs, AX;                       \
+	MOVQ        f_base+128(FP), AX;           \
 	VMOVUPS     off(AX)(PNL_ROFF*1), Z25;     \
 	VSUBPS      Z24, acc, acc;                \ // h̃ − h
 	VFMADD213PS Z24, Z25, acc;                \ // f*(h̃ − h) + h
-	MOVQ        ys, AX;                       \
+	MOVQ        y_base+0(FP), AX;             \
 	VMOVUPS     acc, off(AX)(PNL_ROFF*1)
 
-#define OUTK(acc, ys, hs, fs) \
+#define OUTK(acc) \
 	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	MOVQ        hs, AX;                       \
+	MOVQ        h_base+104(FP), AX;           \
 	VMOVUPS.Z   (AX)(PNL_ROFF*1), K1, Z24;    \
-	MOVQ        fs, AX;                       \
+	MOVQ        f_base+128(FP), AX;           \
 	VMOVUPS.Z   (AX)(PNL_ROFF*1), K1, Z25;    \
 	VSUBPS      Z24, acc, acc;                \
 	VFMADD213PS Z24, Z25, acc;                \
-	MOVQ        ys, AX;                       \
+	MOVQ        y_base+0(FP), AX;             \
 	VMOVUPS     acc, K1, (AX)(PNL_ROFF*1)
 
 // The epilogues of the panel product, by the number of rows: the input
 // terms, then the activation of the mode, four panels at a time so that
 // their activations overlap.
 #define STEP_EPI4 \
-	IN(Z0, 0, y_base+0(FP), xp_base+152(FP), b_base+176(FP), add+208(FP));   \
-	IN(Z1, 64, y_base+0(FP), xp_base+152(FP), b_base+176(FP), add+208(FP));  \
-	IN(Z2, 128, y_base+0(FP), xp_base+152(FP), b_base+176(FP), add+208(FP)); \
-	IN(Z3, 192, y_base+0(FP), xp_base+152(FP), b_base+176(FP), add+208(FP)); \
-	CMPQ S_MODE, $1;                                                         \
-	JEQ  step4gate;                                                          \
-	JGT  step4out;                                                           \
-	RNN(Z0, 0, y_base+0(FP));                                                \
-	RNN(Z1, 64, y_base+0(FP));                                               \
-	RNN(Z2, 128, y_base+0(FP));                                              \
-	RNN(Z3, 192, y_base+0(FP));                                              \
-	JMP  step4done;                                                          \
-                                                                                 \
-step4gate:                                                                       \
-	GATE(Z0, 0, y_base+0(FP), y2_base+24(FP), h_base+104(FP));               \
-	GATE(Z1, 64, y_base+0(FP), y2_base+24(FP), h_base+104(FP));              \
-	GATE(Z2, 128, y_base+0(FP), y2_base+24(FP), h_base+104(FP));             \
-	GATE(Z3, 192, y_base+0(FP), y2_base+24(FP), h_base+104(FP));             \
-	JMP  step4done;                                                          \
-                                                                                 \
-step4out:                                                                        \
-	OUT(Z0, 0, y_base+0(FP), h_base+104(FP), f_base+128(FP));                \
-	OUT(Z1, 64, y_base+0(FP), h_base+104(FP), f_base+128(FP));               \
-	OUT(Z2, 128, y_base+0(FP), h_base+104(FP), f_base+128(FP));              \
-	OUT(Z3, 192, y_base+0(FP), h_base+104(FP), f_base+128(FP));              \
-                                                                                 \
+	IN(Z0, 0);       \
+	IN(Z1, 64);      \
+	IN(Z2, 128);     \
+	IN(Z3, 192);     \
+	CMPQ S_MODE, $1; \
+	JEQ  step4gate;  \
+	JGT  step4out;   \
+	RNN(Z0, 0);      \
+	RNN(Z1, 64);     \
+	RNN(Z2, 128);    \
+	RNN(Z3, 192);    \
+	JMP  step4done;  \
+                         \
+step4gate:               \
+	GATE(Z0, 0);     \
+	GATE(Z1, 64);    \
+	GATE(Z2, 128);   \
+	GATE(Z3, 192);   \
+	JMP  step4done;  \
+                         \
+step4out:                \
+	OUT(Z0, 0);      \
+	OUT(Z1, 64);     \
+	OUT(Z2, 128);    \
+	OUT(Z3, 192);    \
+                         \
 step4done:
 
 #define STEP_EPI1 \
-	IN(Z0, 0, y_base+0(FP), xp_base+152(FP), b_base+176(FP), add+208(FP)); \
-	CMPQ S_MODE, $1;                                                       \
-	JEQ  step1gate;                                                        \
-	JGT  step1out;                                                         \
-	RNN(Z0, 0, y_base+0(FP));                                              \
-	JMP  step1done;                                                        \
-                                                                               \
-step1gate:                                                                     \
-	GATE(Z0, 0, y_base+0(FP), y2_base+24(FP), h_base+104(FP));             \
-	JMP  step1done;                                                        \
-                                                                               \
-step1out:                                                                      \
-	OUT(Z0, 0, y_base+0(FP), h_base+104(FP), f_base+128(FP));              \
-                                                                               \
+	IN(Z0, 0);       \
+	CMPQ S_MODE, $1; \
+	JEQ  step1gate;  \
+	JGT  step1out;   \
+	RNN(Z0, 0);      \
+	JMP  step1done;  \
+                         \
+step1gate:               \
+	GATE(Z0, 0);     \
+	JMP  step1done;  \
+                         \
+step1out:                \
+	OUT(Z0, 0);      \
+                         \
 step1done:
 
 #define STEP_EPIK \
-	INK(Z0, y_base+0(FP), xp_base+152(FP), b_base+176(FP), add+208(FP)); \
-	CMPQ S_MODE, $1;                                                     \
-	JEQ  stepkgate;                                                      \
-	JGT  stepkout;                                                       \
-	RNNK(Z0, y_base+0(FP));                                              \
-	JMP  stepkdone;                                                      \
-                                                                             \
-stepkgate:                                                                   \
-	GATEK(Z0, y_base+0(FP), y2_base+24(FP), h_base+104(FP));             \
-	JMP  stepkdone;                                                      \
-                                                                             \
-stepkout:                                                                    \
-	OUTK(Z0, y_base+0(FP), h_base+104(FP), f_base+128(FP));              \
-                                                                             \
+	INK(Z0);         \
+	CMPQ S_MODE, $1; \
+	JEQ  stepkgate;  \
+	JGT  stepkout;   \
+	RNNK(Z0);        \
+	JMP  stepkdone;  \
+                         \
+stepkgate:               \
+	GATEK(Z0);       \
+	JMP  stepkdone;  \
+                         \
+stepkout:                \
+	OUTK(Z0);        \
+                         \
 stepkdone:
 
 // func StepPanelsAVX512(y []float32, y2 []float32, a []float32, stride int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
