@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/kernels"
 	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
 )
@@ -46,9 +47,12 @@ func (m *Model) File(meta map[string]string) (*safetensors.File, error) {
 		md[k] = v
 	}
 	f := &safetensors.File{Metadata: md, Tensors: map[string]safetensors.Tensor{}}
-	ps := m.Params()
-	for i, s := range m.shapes() {
-		f.Tensors[s.name] = safetensors.FromFloat32(s.tensorShape(), ps[i].Data)
+	shapes := m.shapes()
+	for i, p := range m.Params() {
+		if len(p.Data) != p.Rows*p.Cols { // FromFloat32 would panic
+			return nil, fmt.Errorf("rnn: parameter %s holds %d values, want %d×%d = %d", p.Name, len(p.Data), p.Rows, p.Cols, p.Rows*p.Cols)
+		}
+		f.Tensors[p.Name] = safetensors.FromFloat32(shapes[i].tensorShape(), p.Data)
 	}
 	return f, nil
 }
@@ -63,13 +67,16 @@ func (m *Model) Write(w io.Writer, meta map[string]string) error {
 	return safetensors.Write(w, f)
 }
 
-// Save writes m to the named file.
+// Save writes m to the named file, atomically: the new file is loaded back
+// with Load before it replaces anything, and on any failure the previous
+// file is unchanged (see atomicfile.Write).
 func (m *Model) Save(path string, meta map[string]string) error {
 	f, err := m.File(meta)
 	if err != nil {
 		return err
 	}
-	return safetensors.WriteFile(path, f)
+	return atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, f) },
+		func(tmp string) error { _, _, err := Load(tmp); return err })
 }
 
 // Load reads a model file written by Save, strictly: a file that is not
@@ -107,7 +114,7 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 	if f.Metadata["compressed"] != "" {
 		return nil, nil, errors.New("a compressed model: load it with rnn.LoadCompressed")
 	}
-	values, err := readTensors(f, cfg.shapes(), nil)
+	values, err := readTensors(f, cfg.modelTensors())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -120,35 +127,50 @@ func configFromMeta(md map[string]string) (Config, error) {
 		return Config{}, fmt.Errorf("metadata format = %q, want %q (not a lowrank model file?)", md["format"], FormatVersion)
 	}
 	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
+	if !cfg.Cell.valid() || !cfg.Objective.valid() {
+		return Config{}, cfg.validate()
+	}
 	for _, kv := range []struct {
-		key string
+		r   IntRange
 		dst *int
-	}{{"in", &cfg.In}, {"hidden", &cfg.Hidden}, {"out", &cfg.Out}, {"burn", &cfg.Burn}} {
-		v, err := strconv.Atoi(md[kv.key])
+	}{{Bounds.In, &cfg.In}, {Bounds.Hidden, &cfg.Hidden}, {Bounds.Out, &cfg.Out}, {Bounds.Burn, &cfg.Burn}} {
+		v, err := kv.r.Parse(md[kv.r.Name])
 		if err != nil {
-			return Config{}, fmt.Errorf("metadata %q = %q is not an integer", kv.key, md[kv.key])
+			return Config{}, metaError(err)
 		}
 		*kv.dst = v
 	}
 	return cfg, cfg.validate()
 }
 
-// readTensors checks and decodes the tensors of shapes, skipping the names
-// in skip, and rejects any other tensor in the file. Everything is checked
-// against the configuration before a model is allocated, so a header
-// claiming huge sizes costs nothing: the decoded tensors are no larger than
-// the file.
-func readTensors(f *safetensors.File, shapes []paramShape, skip map[string]bool) (map[string][]float32, error) {
+// tensorSpec is a tensor a file must hold: its name and exact shape.
+type tensorSpec struct {
+	name  string
+	shape []int
+}
+
+// modelTensors lists the tensors of a model file of this configuration.
+func (c Config) modelTensors() []tensorSpec {
+	var ts []tensorSpec
+	for _, s := range c.shapes() {
+		ts = append(ts, tensorSpec{s.name, s.tensorShape()})
+	}
+	return ts
+}
+
+// readTensors checks and decodes the tensors of specs, and rejects any
+// other tensor in the file. Everything is checked against the
+// configuration before a model is allocated, so a header claiming huge
+// sizes costs nothing: the decoded tensors are no larger than the file.
+// Every weight must be finite and within Bounds.Weight.
+func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32, error) {
 	values := map[string][]float32{}
-	for _, s := range shapes {
-		if skip[s.name] {
-			continue
-		}
-		v, err := f.Float32(s.name, s.tensorShape()...)
+	for _, s := range specs {
+		v, err := f.Float32(s.name, s.shape...)
 		if err != nil {
 			return nil, err
 		}
-		if err := safetensors.CheckFinite(s.name, v); err != nil {
+		if err := checkWeights(s.name, v); err != nil {
 			return nil, err
 		}
 		values[s.name] = v
