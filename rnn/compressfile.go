@@ -138,22 +138,22 @@ func CompressedFromFile(f *safetensors.File) (*Compressed, map[string]string, er
 func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error) {
 	method := Method(md["compressed"])
 	if method != SVD && method != Whitened {
-		return CompressSpec{}, fmt.Errorf("metadata compressed = %q: not a compressed model file, or an unknown method (want %q or %q)", md["compressed"], SVD, Whitened)
+		return CompressSpec{}, fmt.Errorf("metadata compressed = %s: not a compressed model file, or an unknown method (want %q or %q)", quote(md["compressed"]), SVD, Whitened)
 	}
 	joint, err := strconv.ParseBool(md["joint"])
 	if err != nil || (joint && cfg.Cell != MGRU) {
-		return CompressSpec{}, fmt.Errorf("metadata joint = %q is not valid for a %s model (want true or false; true only for the MGRU)", md["joint"], cfg.Cell)
+		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU)", quote(md["joint"]), cfg.Cell)
 	}
 	var ranks [2]int
 	rs := strings.Split(md["ranks"], ",")
 	if len(rs) != 2 {
-		return CompressSpec{}, fmt.Errorf("metadata ranks = %q, want two ranks such as 16,16", md["ranks"])
+		return CompressSpec{}, fmt.Errorf("metadata ranks = %s, want two ranks such as 16,16", quote(md["ranks"]))
 	}
 	n := cfg.Hidden
 	for g := range 2 {
 		if g >= cfg.Cell.gates() {
 			if rs[g] != "0" {
-				return CompressSpec{}, fmt.Errorf("metadata ranks = %q: an RNN has one recurrent matrix, want %s,0", md["ranks"], rs[0])
+				return CompressSpec{}, fmt.Errorf("metadata ranks = %s: an RNN has one recurrent matrix, want R,0", quote(md["ranks"]))
 			}
 			continue
 		}
@@ -162,12 +162,12 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 			err = CheckRank(r, n)
 		}
 		if err != nil {
-			return CompressSpec{}, fmt.Errorf("metadata ranks = %q: %w", md["ranks"], err)
+			return CompressSpec{}, fmt.Errorf("metadata ranks = %s: %w", quote(md["ranks"]), err)
 		}
 		ranks[g] = r
 	}
 	if joint && ranks[0] != ranks[1] {
-		return CompressSpec{}, fmt.Errorf("metadata ranks = %q: a joint truncation has one rank", md["ranks"])
+		return CompressSpec{}, fmt.Errorf("metadata ranks = %s: a joint truncation has one rank", quote(md["ranks"]))
 	}
 	return CompressSpec{Method: method, Joint: joint, Ranks: ranks}, nil
 }

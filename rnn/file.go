@@ -124,11 +124,14 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 // configFromMeta parses the configuration keys of a model file.
 func configFromMeta(md map[string]string) (Config, error) {
 	if md["format"] != FormatVersion {
-		return Config{}, fmt.Errorf("metadata format = %q, want %q (not a lowrank model file?)", md["format"], FormatVersion)
+		return Config{}, fmt.Errorf("metadata format = %s, want %q (not a lowrank model file?)", quote(md["format"]), FormatVersion)
 	}
 	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
-	if !cfg.Cell.valid() || !cfg.Objective.valid() {
-		return Config{}, cfg.validate()
+	if !cfg.Cell.valid() {
+		return Config{}, fmt.Errorf("metadata cell = %s, want %q or %q", quote(md["cell"]), RNN, MGRU)
+	}
+	if !cfg.Objective.valid() {
+		return Config{}, fmt.Errorf("metadata objective = %s, want %q, %q or %q", quote(md["objective"]), Regression, ClassifyLast, ClassifyEach)
 	}
 	for _, kv := range []struct {
 		r   IntRange
@@ -177,7 +180,7 @@ func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32,
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
 		if _, ok := values[name]; !ok {
-			return nil, fmt.Errorf("unexpected tensor %q", name)
+			return nil, fmt.Errorf("unexpected tensor %s", quote(name))
 		}
 	}
 	return values, nil

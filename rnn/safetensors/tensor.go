@@ -91,7 +91,7 @@ func (t Tensor) Check() error {
 func byteSize(dtype string, shape []int) (int64, string) {
 	bits, _, ok := dtypeInfo(dtype)
 	if !ok {
-		return 0, fmt.Sprintf("unknown dtype %q", dtype)
+		return 0, fmt.Sprintf("unknown dtype %s", quote(dtype))
 	}
 	if len(shape) > maxRank {
 		return 0, fmt.Sprintf("shape has %d dimensions, more than %d", len(shape), maxRank)
