@@ -145,7 +145,7 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU)", quote(md["joint"]), cfg.Cell)
 	}
 	var ranks [2]int
-	rs := strings.Split(md["ranks"], ",")
+	rs := strings.SplitN(md["ranks"], ",", 3) // at most 3: a hostile list can be megabytes
 	if len(rs) != 2 {
 		return CompressSpec{}, fmt.Errorf("metadata ranks = %s, want two ranks such as 16,16", quote(md["ranks"]))
 	}
