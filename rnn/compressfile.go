@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 	"github.com/lowrank-rnn/lowrank/kernels"
 	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
 )
@@ -70,7 +71,7 @@ func (c *Compressed) Save(path string, meta map[string]string) error {
 		return err
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, f) },
-		func(tmp string) error { _, _, err := LoadCompressed(tmp); return err })
+		func(tmp string) error { return loadBack(tmp, ReadCompressed) })
 }
 
 // Write writes c to w.
@@ -138,22 +139,22 @@ func CompressedFromFile(f *safetensors.File) (*Compressed, map[string]string, er
 func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error) {
 	method := Method(md["compressed"])
 	if method != SVD && method != Whitened {
-		return CompressSpec{}, fmt.Errorf("metadata compressed = %s: not a compressed model file, or an unknown method (want %q or %q)", quote(md["compressed"]), SVD, Whitened)
+		return CompressSpec{}, fmt.Errorf("metadata compressed = %s: not a compressed model file, or an unknown method (want %q or %q)", quote.String(md["compressed"]), SVD, Whitened)
 	}
 	joint, err := strconv.ParseBool(md["joint"])
 	if err != nil || (joint && cfg.Cell != MGRU) {
-		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU)", quote(md["joint"]), cfg.Cell)
+		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU)", quote.String(md["joint"]), cfg.Cell)
 	}
 	var ranks [2]int
 	rs := strings.SplitN(md["ranks"], ",", 3) // at most 3: a hostile list can be megabytes
 	if len(rs) != 2 {
-		return CompressSpec{}, fmt.Errorf("metadata ranks = %s, want two ranks such as 16,16", quote(md["ranks"]))
+		return CompressSpec{}, fmt.Errorf("metadata ranks = %s, want two ranks such as 16,16", quote.String(md["ranks"]))
 	}
 	n := cfg.Hidden
 	for g := range 2 {
 		if g >= cfg.Cell.gates() {
 			if rs[g] != "0" {
-				return CompressSpec{}, fmt.Errorf("metadata ranks = %s: an RNN has one recurrent matrix, want R,0", quote(md["ranks"]))
+				return CompressSpec{}, fmt.Errorf("metadata ranks = %s: an RNN has one recurrent matrix, want R,0", quote.String(md["ranks"]))
 			}
 			continue
 		}
@@ -162,12 +163,12 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 			err = CheckRank(r, n)
 		}
 		if err != nil {
-			return CompressSpec{}, fmt.Errorf("metadata ranks = %s: %w", quote(md["ranks"]), err)
+			return CompressSpec{}, fmt.Errorf("metadata ranks = %s: %w", quote.String(md["ranks"]), err)
 		}
 		ranks[g] = r
 	}
 	if joint && ranks[0] != ranks[1] {
-		return CompressSpec{}, fmt.Errorf("metadata ranks = %s: a joint truncation has one rank", quote(md["ranks"]))
+		return CompressSpec{}, fmt.Errorf("metadata ranks = %s: a joint truncation has one rank", quote.String(md["ranks"]))
 	}
 	return CompressSpec{Method: method, Joint: joint, Ranks: ranks}, nil
 }

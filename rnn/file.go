@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 	"github.com/lowrank-rnn/lowrank/kernels"
 	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
 )
@@ -76,7 +78,7 @@ func (m *Model) Save(path string, meta map[string]string) error {
 		return err
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, f) },
-		func(tmp string) error { _, _, err := Load(tmp); return err })
+		func(tmp string) error { return loadBack(tmp, Read) })
 }
 
 // Load reads a model file written by Save, strictly: a file that is not
@@ -94,6 +96,19 @@ func Load(path string) (*Model, map[string]string, error) {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, meta, nil
+}
+
+// loadBack reads the file a Save has just written with the strict reader
+// (Read or ReadCompressed) before it replaces anything. The error names no
+// path: the temporary file's name would mean nothing to the user.
+func loadBack[T any](tmp string, read func(io.Reader) (T, map[string]string, error)) error {
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, _, err = read(f)
+	return err
 }
 
 // Read reads a model from r; see Load.
@@ -124,14 +139,14 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 // configFromMeta parses the configuration keys of a model file.
 func configFromMeta(md map[string]string) (Config, error) {
 	if md["format"] != FormatVersion {
-		return Config{}, fmt.Errorf("metadata format = %s, want %q (not a lowrank model file?)", quote(md["format"]), FormatVersion)
+		return Config{}, fmt.Errorf("metadata format = %s, want %q (not a lowrank model file?)", quote.String(md["format"]), FormatVersion)
 	}
 	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
 	if !cfg.Cell.valid() {
-		return Config{}, fmt.Errorf("metadata cell = %s, want %q or %q", quote(md["cell"]), RNN, MGRU)
+		return Config{}, fmt.Errorf("metadata cell = %s, want %q or %q", quote.String(md["cell"]), RNN, MGRU)
 	}
 	if !cfg.Objective.valid() {
-		return Config{}, fmt.Errorf("metadata objective = %s, want %q, %q or %q", quote(md["objective"]), Regression, ClassifyLast, ClassifyEach)
+		return Config{}, fmt.Errorf("metadata objective = %s, want %q, %q or %q", quote.String(md["objective"]), Regression, ClassifyLast, ClassifyEach)
 	}
 	for _, kv := range []struct {
 		r   IntRange
@@ -180,7 +195,7 @@ func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32,
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
 		if _, ok := values[name]; !ok {
-			return nil, fmt.Errorf("unexpected tensor %s", quote(name))
+			return nil, fmt.Errorf("unexpected tensor %s", quote.String(name))
 		}
 	}
 	return values, nil

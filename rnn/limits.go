@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -110,7 +110,7 @@ func (r IntRange) Check(v int) error {
 func (r IntRange) Parse(s string) (int, error) {
 	v, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, &RangeError{Name: r.Name, Value: quote(s), Want: r.String(), What: r.What, NaN: true}
+		return 0, &RangeError{Name: r.Name, Value: quote.String(s), Want: r.String(), What: r.What, NaN: true}
 	}
 	return v, r.Check(v)
 }
@@ -143,7 +143,7 @@ func (r FloatRange) Check(v float64) error {
 func (r FloatRange) Parse(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, &RangeError{Name: r.Name, Value: quote(s), Want: r.String(), What: r.What, NaN: true}
+		return 0, &RangeError{Name: r.Name, Value: quote.String(s), Want: r.String(), What: r.What, NaN: true}
 	}
 	return v, r.Check(v)
 }
@@ -253,14 +253,14 @@ func recallOf(meta map[string]string, m *Model, nEval int) (task.Recall, uint64,
 	}
 	seed, err := strconv.ParseUint(meta["data_seed"], 10, 64)
 	if err != nil {
-		return task.Recall{}, 0, fmt.Errorf("metadata data_seed = %s is not a seed: want an integer in [0, 2⁶⁴)", quote(meta["data_seed"]))
+		return task.Recall{}, 0, fmt.Errorf("metadata data_seed = %s is not a seed: want an integer in [0, 2⁶⁴)", quote.String(meta["data_seed"]))
 	}
 	if err := checkRecall(rho, m.Out, T, m.Hidden, nEval); err != nil {
 		return task.Recall{}, 0, metaError(err)
 	}
 	r := task.Recall{Rho: rho, K: m.Out, T: T}
 	if want := r.Spec().Name; meta["task"] != want {
-		return task.Recall{}, 0, fmt.Errorf("metadata task = %s disagrees with rho = %g and the model's K = %d outputs (want %q)", quote(meta["task"]), rho, m.Out, want)
+		return task.Recall{}, 0, fmt.Errorf("metadata task = %s disagrees with rho = %g and the model's K = %d outputs (want %q)", quote.String(meta["task"]), rho, m.Out, want)
 	}
 	return r, seed, nil
 }
@@ -285,7 +285,7 @@ func checkTaskOf(meta map[string]string, m *Model, nEval int) error {
 	case name == "text-opticks" || name == "text-pi":
 		return nil // fits is checked once the corpus gives the vocabulary
 	}
-	return fmt.Errorf("unknown task %s in the model's metadata (want seqmnist, seqmnist-perm, text-opticks, text-pi or recall(…))", quote(name))
+	return fmt.Errorf("unknown task %s in the model's metadata (want seqmnist, seqmnist-perm, text-opticks, text-pi or recall(…))", quote.String(name))
 }
 
 // fits reports whether m has the shape of a model for the task.
@@ -295,21 +295,6 @@ func fits(m *Model, spec task.Spec) error {
 			m.In, m.Out, m.Objective, m.Burn, spec.Name, want.In, want.Out, want.Objective, want.Burn)
 	}
 	return nil
-}
-
-// quote quotes a string from a file for an error message, cut to its first
-// 64 bytes when longer: metadata values can be megabytes long, and an
-// error is one line a person reads.
-func quote(s string) string {
-	const keep = 64
-	if len(s) <= keep {
-		return strconv.Quote(s)
-	}
-	cut := keep
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "… (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // metaError marks a range error as coming from a file's metadata.

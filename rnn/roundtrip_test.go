@@ -1,9 +1,13 @@
 package rnn
 
 import (
+	"bytes"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +70,43 @@ func TestEveryRankRoundTrips(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSaveLoadsBack: Save loads its output back before it replaces
+// anything, so a model that would not load (here a NaN weight, and
+// infinite factors) never reaches the path, and the previous file stays.
+func TestSaveLoadsBack(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	m, _ := New(Config{Cell: MGRU, In: 2, Hidden: 8, Out: 2, Objective: Regression}, 1)
+	if err := m.Save(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(path)
+	c, err := Compress(m, CompressSpec{Ranks: [2]int{2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := m.Clone()
+	bad.U[1].Data[3] = float32(math.NaN())
+	c.Factors[1].U.Data[0] = float32(math.Inf(1))
+	for _, save := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a NaN weight", bad.Save(path, nil), `the new content does not load back: tensor "U_h": element 3 of 64 is NaN`},
+		{"an infinite factor", c.Save(path, nil), `the new content does not load back: tensor "U_h.left": element 0 of 24 is +Inf`},
+	} {
+		if save.err == nil || !strings.Contains(save.err.Error(), save.want) || !strings.HasPrefix(save.err.Error(), path+": not written") {
+			t.Errorf("%s: Save = %v, want %q", save.name, save.err, save.want)
+		}
+		if b, _ := os.ReadFile(path); !bytes.Equal(b, old) {
+			t.Errorf("%s: the previous file changed", save.name)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("the directory holds %d files, want 1: a temporary file was left", len(es))
 	}
 }

@@ -3,8 +3,8 @@ package safetensors
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"unicode/utf8"
+
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 )
 
 // File is the content of a safetensors file.
@@ -55,34 +55,12 @@ func (e *FormatError) Error() string {
 		prefix = e.Path
 	}
 	if e.Tensor != "" {
-		return fmt.Sprintf("%s: tensor %s: %s", prefix, quote(e.Tensor), e.Problem)
+		return fmt.Sprintf("%s: tensor %s: %s", prefix, quote.String(e.Tensor), e.Problem)
 	}
 	return prefix + ": " + e.Problem
 }
 
 func (e *FormatError) Unwrap() error { return e.Err }
-
-// quote quotes a string from a file for an error message, cut to its first
-// 64 bytes when longer: a hostile header's names and values can be
-// megabytes long, and an error is one line a person reads.
-func quote(s string) string {
-	head, rest := clip(s)
-	return strconv.Quote(head) + rest
-}
-
-// clip returns the first 64 bytes of s (at a character boundary) and, if
-// it cut anything, a note of the full length.
-func clip(s string) (head, rest string) {
-	const keep = 64
-	if len(s) <= keep {
-		return s, ""
-	}
-	cut := keep
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut], "… (" + strconv.Itoa(len(s)) + " bytes)"
-}
 
 func errorf(tensor, format string, args ...any) *FormatError {
 	return &FormatError{Tensor: tensor, Problem: fmt.Sprintf(format, args...)}
