@@ -24,20 +24,25 @@ import (
 // With these bounds, no command uses more than a small multiple of the
 // model's own size plus its task's working set, whatever a file says:
 //
-//   - Loading a model or compressed file takes about four times the file's
-//     size (the file's bytes, the decoded tensors, the model) and 1 MiB for
-//     the header; a header's claims are checked against the size of the file
-//     before anything is allocated for them (see safetensors.Read).
+//   - Loading a model or compressed file holds about four times the file's
+//     size (the file's bytes, the decoded tensors, the model); every length
+//     a header declares is checked against the size of the file before
+//     anything is allocated for it (see safetensors.Read). Parsing the JSON
+//     header allocates up to about 25 bytes a header byte in all (Go's
+//     encoding/json allocates per token), most of it garbage at once.
 //   - Compress works in float64 on copies of the recurrent matrices: about
 //     ten times their float32 size (n ≤ 4096).
 //   - A recall task's working set is RecallWorkingSet, at most MaxWorkingSet:
 //     TaskOf refuses a file whose T, K and held-out size would need more.
-//     (The default compress of the committed recall models needs 334 MiB
-//     and peaks at 335 MB of RSS.)
-//     MNIST and the text corpora have a fixed working set (the data set:
-//     about 55 MB of pixels for MNIST, under 1 MB of text).
+//     The default compress of a committed recall model needs 334 MiB by
+//     that formula and peaks at 335 MB of RSS. MNIST and the text corpora
+//     have a fixed working set: the data (55 MB of MNIST pixels, under
+//     1 MB of text).
 //   - The memorization experiment keeps 16·Steps·K bytes of delay targets,
 //     at most 1 GiB (MemoryConfig.Resolve).
+//
+// Between garbage collections the process may hold up to twice its live
+// data (GOGC=100).
 var Bounds = struct {
 	// Model shape, from a model file's metadata or lowrank train.
 	In, Hidden, Out, Burn IntRange
@@ -53,9 +58,10 @@ var Bounds = struct {
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
 	// Weight bounds every weight of a model file. A trained network's
-	// weights are O(1); at 1e6 every unit a weight feeds saturates, and
-	// with n ≤ 4096 inputs per unit no product or sum can overflow float32,
-	// so a finite model always runs to finite outputs.
+	// weights are O(1), and at 1e6 every unit a weight feeds saturates;
+	// within it, sums of at most 65536 products of the tasks' inputs stay
+	// many orders of magnitude inside the float32 range, so a model that
+	// loads runs to finite outputs.
 	Weight FloatRange
 }{
 	In:     IntRange{"in", 1, 1 << 16, "input features per step"},
