@@ -54,7 +54,10 @@ func BenchmarkAccuracy(b *testing.B) {
 				var s *rnn.Stream
 				var d rnn.Damage
 				if rank == 0 {
-					base = rnn.MetricOf(m, spec, eval)
+					var err error
+					if base, err = rnn.MetricOf(m, spec, eval); err != nil {
+						b.Fatal(err)
+					}
 					d = rnn.Damage{Metric: base, MetricRel: 1}
 					s = m.NewStream()
 				} else {
@@ -67,7 +70,9 @@ func BenchmarkAccuracy(b *testing.B) {
 						b.Fatal(err)
 					}
 					if base == 0 {
-						base = rnn.MetricOf(m, spec, eval)
+						if base, err = rnn.MetricOf(m, spec, eval); err != nil {
+							b.Fatal(err)
+						}
 					}
 					if d, err = rnn.Assess(m, c, spec, eval, probe, cal, base); err != nil {
 						b.Fatal(err)

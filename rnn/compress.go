@@ -131,6 +131,9 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 	if err := m.Config.validate(); err != nil {
 		return nil, err
 	}
+	if err := checkFinite(m); err != nil {
+		return nil, err
+	}
 	switch {
 	case spec.Method != SVD && spec.Method != Whitened:
 		return nil, fmt.Errorf("rnn: compress: unknown method %q (want %q or %q)", spec.Method, SVD, Whitened)
@@ -161,6 +164,9 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := c.checkFactors(m); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

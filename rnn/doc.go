@@ -6,10 +6,18 @@
 // float64 checks the gradients by finite differences. Inference runs on the
 // fused steps of package kernels:
 //
-//	m, _ := rnn.New(rnn.Config{Cell: rnn.MGRU, In: 28, Hidden: 128, Out: 10,
+//	m, err := rnn.New(rnn.Config{Cell: rnn.MGRU, In: 28, Hidden: 128, Out: 10,
 //		Objective: rnn.ClassifyLast}, seed)
-//	s := m.NewStream()
-//	for _, x := range frames {
-//		y := s.Step(x) // no allocation
+//	if err != nil {
+//		return err
 //	}
+//	s := m.NewStream()
+//	var y []float32
+//	for _, x := range frames { // one row of 28 pixels a step
+//		y = s.Step(x) // no allocation
+//	}
+//
+// (ExampleModel_NewStream runs this.) Model files are read strictly and
+// every number in them is checked against Bounds before anything is
+// allocated for it: a hostile file is an error, never a panic.
 package rnn

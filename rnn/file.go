@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 	"github.com/lowrank-rnn/lowrank/kernels"
 	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
 )
@@ -46,9 +49,12 @@ func (m *Model) File(meta map[string]string) (*safetensors.File, error) {
 		md[k] = v
 	}
 	f := &safetensors.File{Metadata: md, Tensors: map[string]safetensors.Tensor{}}
-	ps := m.Params()
-	for i, s := range m.shapes() {
-		f.Tensors[s.name] = safetensors.FromFloat32(s.tensorShape(), ps[i].Data)
+	shapes := m.shapes()
+	for i, p := range m.Params() {
+		if len(p.Data) != p.Rows*p.Cols { // FromFloat32 would panic
+			return nil, fmt.Errorf("rnn: parameter %s holds %d values, want %d×%d = %d", p.Name, len(p.Data), p.Rows, p.Cols, p.Rows*p.Cols)
+		}
+		f.Tensors[p.Name] = safetensors.FromFloat32(shapes[i].tensorShape(), p.Data)
 	}
 	return f, nil
 }
@@ -63,13 +69,16 @@ func (m *Model) Write(w io.Writer, meta map[string]string) error {
 	return safetensors.Write(w, f)
 }
 
-// Save writes m to the named file.
+// Save writes m to the named file, atomically: the new file is loaded back
+// with Load before it replaces anything, and on any failure the previous
+// file is unchanged (see atomicfile.Write).
 func (m *Model) Save(path string, meta map[string]string) error {
 	f, err := m.File(meta)
 	if err != nil {
 		return err
 	}
-	return safetensors.WriteFile(path, f)
+	return atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, f) },
+		func(tmp string) error { return loadBack(tmp, Read) })
 }
 
 // Load reads a model file written by Save, strictly: a file that is not
@@ -87,6 +96,19 @@ func Load(path string) (*Model, map[string]string, error) {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, meta, nil
+}
+
+// loadBack reads the file a Save has just written with the strict reader
+// (Read or ReadCompressed) before it replaces anything. The error names no
+// path: the temporary file's name would mean nothing to the user.
+func loadBack[T any](tmp string, read func(io.Reader) (T, map[string]string, error)) error {
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, _, err = read(f)
+	return err
 }
 
 // Read reads a model from r; see Load.
@@ -107,7 +129,7 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 	if f.Metadata["compressed"] != "" {
 		return nil, nil, errors.New("a compressed model: load it with rnn.LoadCompressed")
 	}
-	values, err := readTensors(f, cfg.shapes(), nil)
+	values, err := readTensors(f, cfg.modelTensors())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,45 +139,63 @@ func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
 // configFromMeta parses the configuration keys of a model file.
 func configFromMeta(md map[string]string) (Config, error) {
 	if md["format"] != FormatVersion {
-		return Config{}, fmt.Errorf("metadata format = %q, want %q (not a lowrank model file?)", md["format"], FormatVersion)
+		return Config{}, fmt.Errorf("metadata format = %s, want %q (not a lowrank model file?)", quote.String(md["format"]), FormatVersion)
 	}
 	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
+	if !cfg.Cell.valid() {
+		return Config{}, fmt.Errorf("metadata cell = %s, want %q or %q", quote.String(md["cell"]), RNN, MGRU)
+	}
+	if !cfg.Objective.valid() {
+		return Config{}, fmt.Errorf("metadata objective = %s, want %q, %q or %q", quote.String(md["objective"]), Regression, ClassifyLast, ClassifyEach)
+	}
 	for _, kv := range []struct {
-		key string
+		r   IntRange
 		dst *int
-	}{{"in", &cfg.In}, {"hidden", &cfg.Hidden}, {"out", &cfg.Out}, {"burn", &cfg.Burn}} {
-		v, err := strconv.Atoi(md[kv.key])
+	}{{Bounds.In, &cfg.In}, {Bounds.Hidden, &cfg.Hidden}, {Bounds.Out, &cfg.Out}, {Bounds.Burn, &cfg.Burn}} {
+		v, err := kv.r.Parse(md[kv.r.Name])
 		if err != nil {
-			return Config{}, fmt.Errorf("metadata %q = %q is not an integer", kv.key, md[kv.key])
+			return Config{}, metaError(err)
 		}
 		*kv.dst = v
 	}
 	return cfg, cfg.validate()
 }
 
-// readTensors checks and decodes the tensors of shapes, skipping the names
-// in skip, and rejects any other tensor in the file. Everything is checked
-// against the configuration before a model is allocated, so a header
-// claiming huge sizes costs nothing: the decoded tensors are no larger than
-// the file.
-func readTensors(f *safetensors.File, shapes []paramShape, skip map[string]bool) (map[string][]float32, error) {
+// tensorSpec is a tensor a file must hold: its name and exact shape.
+type tensorSpec struct {
+	name  string
+	shape []int
+}
+
+// modelTensors lists the tensors of a model file of this configuration.
+func (c Config) modelTensors() []tensorSpec {
+	var ts []tensorSpec
+	for _, s := range c.shapes() {
+		ts = append(ts, tensorSpec{s.name, s.tensorShape()})
+	}
+	return ts
+}
+
+// readTensors checks and decodes the tensors of specs, and rejects any
+// other tensor in the file. Everything is checked against the
+// configuration before a model is allocated, so a header claiming huge
+// sizes costs nothing: the decoded tensors are no larger than the file.
+// Every weight must be finite and within Bounds.Weight.
+func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32, error) {
 	values := map[string][]float32{}
-	for _, s := range shapes {
-		if skip[s.name] {
-			continue
-		}
-		v, err := f.Float32(s.name, s.tensorShape()...)
+	for _, s := range specs {
+		v, err := f.Float32(s.name, s.shape...)
 		if err != nil {
 			return nil, err
 		}
-		if err := safetensors.CheckFinite(s.name, v); err != nil {
+		if err := checkWeights(s.name, v); err != nil {
 			return nil, err
 		}
 		values[s.name] = v
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
 		if _, ok := values[name]; !ok {
-			return nil, fmt.Errorf("unexpected tensor %q", name)
+			return nil, fmt.Errorf("unexpected tensor %s", quote.String(name))
 		}
 	}
 	return values, nil

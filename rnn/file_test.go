@@ -77,9 +77,9 @@ func TestFileErrors(t *testing.T) {
 		want string
 	}{
 		{"not a model", edit(func(f *safetensors.File) { delete(f.Metadata, "format") }), "format"},
-		{"bad cell", edit(func(f *safetensors.File) { f.Metadata["cell"] = "lstm" }), `unknown cell "lstm"`},
-		{"bad size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "many" }), `"hidden"`},
-		{"huge size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "100000000" }), "too large"},
+		{"bad cell", edit(func(f *safetensors.File) { f.Metadata["cell"] = "lstm" }), `metadata cell = "lstm", want "rnn" or "mgru"`},
+		{"bad size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "many" }), `hidden = "many" is not a number`},
+		{"huge size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "100000000" }), "hidden = 100000000 is out of range: want 1 ≤ hidden ≤ 4096"},
 		{"wrong shape", edit(func(f *safetensors.File) {
 			f.Tensors["U_h"] = safetensors.FromFloat32([]int{4, 2}, m.U[1].Data[:8])
 		}), `tensor "U_h" has shape [4 2], want [4 4]`},

@@ -69,14 +69,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("rnn: unknown cell %q (want %q or %q)", c.Cell, RNN, MGRU)
 	case !c.Objective.valid():
 		return fmt.Errorf("rnn: unknown objective %q", c.Objective)
-	case c.In < 1 || c.Hidden < 1 || c.Out < 1:
-		return fmt.Errorf("rnn: sizes in=%d hidden=%d out=%d must be positive", c.In, c.Hidden, c.Out)
-	case c.In > 1<<16 || c.Hidden > 1<<14 || c.Out > 1<<16:
-		return fmt.Errorf("rnn: sizes in=%d hidden=%d out=%d are too large", c.In, c.Hidden, c.Out)
-	case c.Burn < 0:
-		return fmt.Errorf("rnn: negative burn-in %d", c.Burn)
 	}
-	return nil
+	return c.checkBounds()
 }
 
 // Model is a recurrent cell with a linear readout y_t = R h_t + c.

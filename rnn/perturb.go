@@ -86,13 +86,13 @@ type ErrorCurve struct {
 // RelErr is the relative state error over the scored steps,
 // √(Σ_t,b ‖δh_t‖² / Σ_t,b ‖h_t‖²).
 func (c *ErrorCurve) RelErr() float64 {
-	return math.Sqrt(sumRange(c.DH, c.Lo, c.Hi) / sumRange(c.H, c.Lo, c.Hi))
+	return errRatio(sumRange(c.DH, c.Lo, c.Hi), sumRange(c.H, c.Lo, c.Hi))
 }
 
 // OutRelErr is the relative output error over the scored steps,
 // √(Σ_t,b ‖δy_t‖² / Σ_t,b ‖y_t‖²).
 func (c *ErrorCurve) OutRelErr() float64 {
-	return math.Sqrt(sumRange(c.DY, c.Lo, c.Hi) / sumRange(c.Y, c.Lo, c.Hi))
+	return errRatio(sumRange(c.DY, c.Lo, c.Hi), sumRange(c.Y, c.Lo, c.Hi))
 }
 
 // Energy is the mean state error energy over the scored steps,

@@ -2,7 +2,6 @@ package rnn
 
 import (
 	"fmt"
-	"math"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -44,15 +43,19 @@ func MetricName(spec task.Spec) string {
 	return "MC"
 }
 
-// metric returns the task metric of a meter.
-func metric(spec task.Spec, m *task.Meter) float64 {
+// metric returns the task metric of a meter; a meter that scored nothing
+// is an error, not a number.
+func metric(spec task.Spec, m *task.Meter) (float64, error) {
+	if m.N() == 0 {
+		return 0, fmt.Errorf("rnn: no %s on %s: the held-out set has no scored steps (no sequences, or all within the burn-in)", MetricName(spec), spec.Name)
+	}
 	switch spec.Kind {
 	case task.ClassifyLast:
-		return m.Accuracy()
+		return m.Accuracy(), nil
 	case task.ClassifyEach:
-		return m.Bits()
+		return m.Bits(), nil
 	}
-	return m.MemoryCapacity()
+	return m.MemoryCapacity(), nil
 }
 
 // SweepConfig sets up a rank sweep of one model.
@@ -82,12 +85,14 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if cfg := ConfigFor(spec, m.Cell, m.Hidden); cfg != m.Config {
 		return nil, fmt.Errorf("rnn: sweep: model %+v does not fit task %s (%+v)", m.Config, spec.Name, cfg)
 	}
-	base := MetricOf(m, spec, sc.Eval)
+	base, err := MetricOf(m, spec, sc.Eval)
+	if err != nil {
+		return nil, err
+	}
 	g := m.Cell.gates()
 	rows := []Damage{{Params: g * n * n, MulAdds: g * n * n, Metric: base, MetricRel: 1}}
 	cal := sc.Calibration
 	if cal == nil {
-		var err error
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
 			return nil, err
 		}
@@ -119,7 +124,7 @@ func calibErr(m, c *Model, cal *Calibration) float64 {
 		num += quadTrace(&d, cal.C[g])
 		den += quadTrace(u, cal.C[g])
 	}
-	return math.Sqrt(num / den)
+	return errRatio(num, den)
 }
 
 // quadTrace is tr(A C Aᵀ).
@@ -131,8 +136,8 @@ func quadTrace(a *mat.Dense, c *mat.SymDense) float64 {
 }
 
 // MetricOf returns the task metric of m on held-out batches, run on the
-// kernels.
-func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) float64 {
+// kernels; no scored steps is an error.
+func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 	return metric(spec, engineOf(m).evaluate(spec, eval))
 }
 
@@ -150,8 +155,11 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	for g := 0; g < m.Cell.gates(); g++ {
 		d.MulAdds += c.Ranks[g] * 2 * n
 	}
-	d.Metric = metric(spec, c.engine().evaluate(spec, eval))
-	d.MetricRel = d.Metric / base
+	var err error
+	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
+		return d, err
+	}
+	d.MetricRel = relative(d.Metric, base)
 	measured, err := Measure(m, c.Model, probe)
 	if err != nil {
 		return d, err

@@ -1,10 +1,9 @@
 package rnn
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
+	"strings"
 
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -70,23 +69,24 @@ func EvaluateTask(m *Model, ds task.Dataset, batch int) (*task.Meter, error) {
 // record "rho", "T" and "data_seed". nEval is the number of held-out recall
 // sequences.
 func TaskOf(meta map[string]string, m *Model, nEval int) (task.Dataset, error) {
+	if err := checkTaskOf(meta, m, nEval); err != nil { // before any data is made or loaded
+		return nil, fmt.Errorf("rnn: %w", err)
+	}
 	name := meta["task"]
 	switch {
 	case name == "seqmnist" || name == "seqmnist-perm":
 		return task.MNIST{Permuted: name == "seqmnist-perm"}.Dataset()
 	case name == "text-opticks" || name == "text-pi":
-		return task.Text{Corpus: name[len("text-"):]}.Dataset()
-	case len(name) > 6 && name[:6] == "recall":
-		rho, err1 := strconv.ParseFloat(meta["rho"], 64)
-		t, err2 := strconv.Atoi(meta["T"])
-		seed, err3 := strconv.ParseUint(meta["data_seed"], 10, 64)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, fmt.Errorf("rnn: recall model metadata (rho %q, T %q, data_seed %q): %w", meta["rho"], meta["T"], meta["data_seed"], err)
+		ds, err := task.Text{Corpus: name[len("text-"):]}.Dataset()
+		if err == nil {
+			err = fits(m, ds.Spec())
 		}
-		r := task.Recall{Rho: rho, K: m.Out, T: t}
-		if !(rho >= 0 && rho < 1) || t <= r.K {
-			return nil, fmt.Errorf("rnn: recall model metadata: ρ = %v, T = %d, K = %d", rho, t, r.K)
+		if err != nil {
+			return nil, fmt.Errorf("rnn: %w", err)
 		}
+		return ds, nil
+	case strings.HasPrefix(name, "recall"):
+		r, seed, _ := recallOf(meta, m, nEval) // checked above
 		return r.Dataset(seed, nEval), nil
 	}
 	return nil, fmt.Errorf("rnn: unknown task %q in the model's metadata", name)

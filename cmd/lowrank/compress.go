@@ -80,7 +80,10 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	}
 	tspec := ds.Spec()
 	eval := rnn.HeldOut(ds, *evalN)
-	base := rnn.MetricOf(m, tspec, eval)
+	base, err := rnn.MetricOf(m, tspec, eval)
+	if err != nil {
+		return failed(err)
+	}
 	d, err := rnn.Assess(m, c, tspec, eval, ds.Eval(32)[0], cal, base)
 	if err != nil {
 		return failed(err)

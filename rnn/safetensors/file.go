@@ -3,6 +3,8 @@ package safetensors
 import (
 	"fmt"
 	"slices"
+
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 )
 
 // File is the content of a safetensors file.
@@ -53,7 +55,7 @@ func (e *FormatError) Error() string {
 		prefix = e.Path
 	}
 	if e.Tensor != "" {
-		return fmt.Sprintf("%s: tensor %q: %s", prefix, e.Tensor, e.Problem)
+		return fmt.Sprintf("%s: tensor %s: %s", prefix, quote.String(e.Tensor), e.Problem)
 	}
 	return prefix + ": " + e.Problem
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 )
 
 // Default limits, used where a Limits field is zero or negative.
@@ -316,8 +318,8 @@ func checkLayout(entries []entry) (int64, error) {
 				e.begin, e.end, end, e.begin)
 		case e.begin < end:
 			p := entries[prev]
-			return 0, errorf(e.name, "data_offsets [%d, %d] overlap those of tensor %q [%d, %d]",
-				e.begin, e.end, p.name, p.begin, p.end)
+			return 0, errorf(e.name, "data_offsets [%d, %d] overlap those of tensor %s [%d, %d]",
+				e.begin, e.end, quote.String(p.name), p.begin, p.end)
 		}
 		if e.end > e.begin {
 			end, prev = e.end, i
@@ -403,7 +405,11 @@ func (p *parser) ints(tensor, where string, limit int) ([]int64, error) {
 		}
 		x, err := strconv.ParseUint(string(num), 10, 64)
 		if err != nil || x > math.MaxInt {
-			return nil, errorf(tensor, "%s holds %s, want a non-negative integer below 2^63", where, num)
+			s := string(num)
+			if len(s) > quote.Width {
+				s = quote.String(s)
+			}
+			return nil, errorf(tensor, "%s holds %s, want a non-negative integer below 2^63", where, s)
 		}
 		if len(v) == limit {
 			return nil, errorf(tensor, "%s has more than %d numbers", where, limit)
@@ -425,9 +431,9 @@ func (p *parser) metadata() (map[string]string, error) {
 			return nil, err
 		}
 		if _, dup := m[k]; dup {
-			return nil, errorf("", "%s has key %q twice", where, k)
+			return nil, errorf("", "%s has key %s twice", where, quote.String(k))
 		}
-		if m[k], err = p.str("", where+" value of "+strconv.Quote(k)); err != nil {
+		if m[k], err = p.str("", where+" value of "+quote.String(k)); err != nil {
 			return nil, err
 		}
 	}
@@ -468,10 +474,10 @@ func (p *parser) entry(name string) (entry, error) {
 				e.begin, e.end = off[0], off[1]
 			}
 		default:
-			return e, errorf(name, "unknown field %q in its entry", field)
+			return e, errorf(name, "unknown field %s in its entry", quote.String(field))
 		}
 		if dup {
-			return e, errorf(name, "field %q appears twice", field)
+			return e, errorf(name, "field %s appears twice", quote.String(field))
 		}
 		if err != nil {
 			return e, err
@@ -494,8 +500,11 @@ func describe(tok json.Token) string {
 	case json.Delim:
 		return strconv.Quote(string(v))
 	case string:
-		return "string " + strconv.Quote(v)
+		return "string " + quote.String(v)
 	case json.Number:
+		if len(v) > quote.Width {
+			return "number " + quote.String(string(v))
+		}
 		return "number " + string(v)
 	case bool:
 		return "boolean " + strconv.FormatBool(v)

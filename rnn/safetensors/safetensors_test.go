@@ -181,6 +181,37 @@ func TestReadWriteFile(t *testing.T) {
 	}
 }
 
+// WriteFile replaces a file only with a complete, readable one: a File it
+// refuses leaves the previous file as it was, and no temporary file.
+func TestWriteFileKeepsPrevious(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "model.safetensors")
+	if err := WriteFile(path, testModel()); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(path)
+	bad := &File{Tensors: map[string]Tensor{"w": {DType: F32, Shape: []int{2}, Data: make([]byte, 7)}}}
+	if err := WriteFile(path, bad); err == nil || !strings.HasPrefix(err.Error(), path+`: tensor "w"`) {
+		t.Errorf("WriteFile of a malformed File: %v", err)
+	}
+	if err := WriteFile(dir, testModel()); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("WriteFile to a directory: %v", err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, old) {
+		t.Error("a refused WriteFile changed the previous file")
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("the directory holds %d entries, want the file alone", len(es))
+	}
+	one := &File{Tensors: map[string]Tensor{"x": FromFloat32([]int{1}, []float32{1})}}
+	if err := WriteFile(path, one); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := ReadFile(path, Limits{}); err != nil || sameFile(one, g) != "" {
+		t.Errorf("the replacement reads back as %v, %v", g, err)
+	}
+}
+
 // The files a reference writer (Python's safetensors.torch.save_file or
 // the Rust crate) produces, built here by hand from the format's rules: the
 // __metadata__ entry first, then tensors by descending element width and

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 )
 
 // Element types, spelled as the header spells them. The list and the bit
@@ -91,7 +93,7 @@ func (t Tensor) Check() error {
 func byteSize(dtype string, shape []int) (int64, string) {
 	bits, _, ok := dtypeInfo(dtype)
 	if !ok {
-		return 0, fmt.Sprintf("unknown dtype %q", dtype)
+		return 0, fmt.Sprintf("unknown dtype %s", quote.String(dtype))
 	}
 	if len(shape) > maxRank {
 		return 0, fmt.Sprintf("shape has %d dimensions, more than %d", len(shape), maxRank)

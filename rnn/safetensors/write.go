@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"os"
+	"math"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 )
 
 // Write writes f to w in the safetensors format. The output depends only on
@@ -41,20 +43,23 @@ func Write(w io.Writer, f *File) error {
 	return nil
 }
 
-// WriteFile writes f to the named file, creating or truncating it.
+// WriteFile writes f to the named file, atomically: a malformed File is
+// refused before anything is created, the new file is written to a
+// temporary file beside path, synced and read back with Read before it
+// replaces path, and on any failure the previous file is unchanged and no
+// temporary file is left (see atomicfile.Write).
 func WriteFile(path string, f *File) error {
-	out, err := os.Create(path)
-	if err != nil {
+	if _, _, err := encodeHeader(f); err != nil { // Write would refuse it too, after creating the file
+		if fe, ok := errors.AsType[*FormatError](err); ok {
+			fe.Path = path
+		}
 		return err
 	}
-	err = Write(out, f)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if fe, ok := errors.AsType[*FormatError](err); ok {
-		fe.Path = path
-	}
-	return err
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, f) }, func(tmp string) error {
+		// What Write produced is bounded by f itself, not by the defaults.
+		_, err := ReadFile(tmp, Limits{MaxHeader: math.MaxInt64, MaxData: math.MaxInt64, MaxTensors: len(f.Tensors) + 1})
+		return err
+	})
 }
 
 // encodeHeader returns the padded JSON header for f and the tensor names in

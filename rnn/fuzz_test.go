@@ -1,0 +1,167 @@
+package rnn_test
+
+import (
+	"bytes"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lowrank-rnn/lowrank/internal/hostile"
+	"github.com/lowrank-rnn/lowrank/rnn"
+	"github.com/lowrank-rnn/lowrank/rnn/safetensors"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
+)
+
+// oneLine fails t unless err is a short one-line message.
+func oneLine(t *testing.T, err error) {
+	t.Helper()
+	if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\n\r") || len(msg) > 600 {
+		t.Fatalf("not a clean one-line error (%d bytes): %.300q", len(msg), msg)
+	}
+}
+
+// FuzzReadCompressed feeds arbitrary bytes to ReadCompressed, seeded with
+// valid compressed files and the hostile ones, and checks that: it never
+// panics; it allocates within allocBound; a refusal is one line; and what
+// it accepts is a compressed model that keeps every promise of the format:
+// ranks in [1, n], factors of n×r and r×n, shared for a joint MGRU, every
+// weight finite and within Bounds.Weight, outputs of a step finite, and
+// Write followed by ReadCompressed giving back the same bytes.
+func FuzzReadCompressed(f *testing.F) {
+	for _, c := range append(hostile.Valid(), hostile.CompressedModels()...) {
+		if c.Compressed && len(c.Data) < 64<<10 { // megabyte seeds slow every iteration
+			f.Add(c.Data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var c *rnn.Compressed
+		var meta map[string]string
+		var err error
+		if alloc := allocated(func() { c, meta, err = rnn.ReadCompressed(bytes.NewReader(data)) }); alloc > allocBound(len(data)) {
+			t.Fatalf("reading %d bytes allocated %d, more than %d", len(data), alloc, allocBound(len(data)))
+		}
+		if err != nil {
+			oneLine(t, err)
+			return
+		}
+		n := c.Hidden
+		for g := 0; g < c.Cell.Gates(); g++ {
+			r, fc := c.Ranks[g], c.Factors[g]
+			if r < 1 || r > n || fc.U.Rows != n || fc.U.Cols != r || fc.V.Rows != r || fc.V.Cols != n {
+				t.Fatalf("gate %d: rank %d, factors %d×%d and %d×%d for n = %d", g, r, fc.U.Rows, fc.U.Cols, fc.V.Rows, fc.V.Cols, n)
+			}
+			for _, v := range [][]float32{fc.U.Data, fc.V.Data} {
+				for _, x := range v {
+					if rnn.Bounds.Weight.Check(float64(x)) != nil {
+						t.Fatalf("gate %d: a factor holds %v", g, x)
+					}
+				}
+			}
+		}
+		if c.Spec.Joint && (c.Ranks[0] != c.Ranks[1] || !slices.Equal(c.Factors[0].V.Data, c.Factors[1].V.Data)) {
+			t.Fatalf("a joint truncation of ranks %v whose gates do not share their right factor", c.Ranks)
+		}
+		for _, y := range c.NewStream().Step(make([]float32, c.In)) {
+			if math.IsNaN(float64(y)) || math.IsInf(float64(y), 0) {
+				t.Fatalf("a loaded compressed model gave %v from a zero input", y)
+			}
+		}
+		var out bytes.Buffer
+		if err := c.Write(&out, meta); err != nil {
+			t.Fatalf("Write of an accepted file: %v", err)
+		}
+		again, meta2, err := rnn.ReadCompressed(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatalf("ReadCompressed of Write's output: %v", err)
+		}
+		var out2 bytes.Buffer
+		if err := again.Write(&out2, meta2); err != nil || !bytes.Equal(out.Bytes(), out2.Bytes()) {
+			t.Fatalf("Write, ReadCompressed, Write changed the file (%v)", err)
+		}
+	})
+}
+
+// FuzzMetadata puts arbitrary strings in the metadata of valid model files
+// (the configuration, the task and the compression) and an arbitrary
+// held-out size, and checks that the loaders and TaskOf never panic,
+// refuse with one line, and accept only what Bounds allows: a task that
+// fits the model, T and ρ in range, and a working set within
+// MaxWorkingSet. A refusal by TaskOf allocates no data.
+func FuzzMetadata(f *testing.F) {
+	f.Add("16", "1", "4", "4", "recall(rho=0.5,K=4)", "0.5", "12", "1", 2000, "3,2", "false", "svd")
+	f.Add("16", "1", "4", "4", "recall(rho=0.5,K=4)", "0.5", "1000000000", "1", 2000, "3,3", "true", "whitened")
+	f.Add("+16", "01", "4", "4", "recall(rho=0.50,K=4)", "5e-1", "100000", "-1", 0, "0,0", "maybe", "pca")
+	f.Add("16", "1", "4", "0", "seqmnist", "NaN", "4", "18446744073709551616", -1, "3", "1", "")
+	f.Add("4097", "1", "65537", "10001", "text-pi", "1", "10000", "7", 100000, "1e9,0", "T", "SVD")
+
+	var plain, compressed *safetensors.File
+	for _, c := range hostile.Valid() {
+		sf, err := safetensors.Read(bytes.NewReader(c.Data), safetensors.Limits{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		switch c.Name {
+		case "valid rnn":
+			plain = sf
+		case "valid compressed mgru ranks 3,2":
+			compressed = sf
+		}
+	}
+	if plain == nil || compressed == nil {
+		f.Fatal("the hostile package no longer makes the valid files this fuzz target edits")
+	}
+	f.Fuzz(func(t *testing.T, hidden, in, out, burn, taskName, rho, T, seed string, nEval int, ranks, joint, method string) {
+		edit := func(sf *safetensors.File) *safetensors.File {
+			md := map[string]string{}
+			for k, v := range sf.Metadata {
+				md[k] = v
+			}
+			for k, v := range map[string]string{"hidden": hidden, "in": in, "out": out, "burn": burn,
+				"task": taskName, "rho": rho, "T": T, "data_seed": seed} {
+				md[k] = v
+			}
+			if md["compressed"] != "" {
+				md["ranks"], md["joint"], md["compressed"] = ranks, joint, method
+			}
+			return &safetensors.File{Metadata: md, Tensors: sf.Tensors}
+		}
+		var models []*rnn.Model
+		var metas []map[string]string
+		if m, meta, err := rnn.FromFile(edit(plain)); err != nil {
+			oneLine(t, err)
+		} else {
+			models, metas = append(models, m), append(metas, meta)
+		}
+		if c, meta, err := rnn.CompressedFromFile(edit(compressed)); err != nil {
+			oneLine(t, err)
+		} else {
+			if c.Ranks != [2]int{3, 2} || c.Spec.Joint {
+				t.Fatalf("accepted ranks %v joint %v for factors of ranks 3 and 2", c.Ranks, c.Spec.Joint)
+			}
+			models, metas = append(models, c.Model), append(metas, meta)
+		}
+		for i, m := range models {
+			var err error
+			var ds task.Dataset
+			alloc := allocated(func() { ds, err = rnn.TaskOf(metas[i], m, nEval) })
+			if err != nil {
+				oneLine(t, err)
+				if alloc > 64<<10 && !strings.HasPrefix(taskName, "text-") { // a corpus is loaded before its vocabulary is known
+					t.Fatalf("TaskOf allocated %d bytes to refuse %q", alloc, taskName)
+				}
+				continue
+			}
+			spec := ds.Spec()
+			if rnn.Bounds.Eval.Check(nEval) != nil || rnn.Bounds.T.Check(spec.T) != nil {
+				t.Fatalf("accepted %d held-out sequences of T = %d", nEval, spec.T)
+			}
+			if rnn.ConfigFor(spec, m.Cell, m.Hidden) != m.Config {
+				t.Fatalf("accepted task %s for a model it does not fit", spec.Name)
+			}
+			if strings.HasPrefix(spec.Name, "recall") && rnn.RecallWorkingSet(spec.T, m.Out, m.Hidden, nEval) > rnn.MaxWorkingSet {
+				t.Fatalf("accepted a recall task of T = %d, K = %d with %d sequences: over the working set", spec.T, m.Out, nEval)
+			}
+		}
+	})
+}
