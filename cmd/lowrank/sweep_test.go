@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -21,14 +22,22 @@ func TestModelSweep(t *testing.T) {
 			t.Fatalf("train %s: exit %d\n%s%s", cell, status, out, errOut)
 		}
 	}
-	csvPath := filepath.Join(dir, "sweep.csv")
+	// By default, the sweep writes nothing.
+	before, _ := os.ReadDir(dir)
+	status, out, errOut := runCmd("sweep", "-models", dir, "-ranks", "2,12", "-targets", "go", "-samples", "1",
+		"-time", "1ms", "-eval", "32", "-methods", "svd")
+	if after, _ := os.ReadDir(dir); status != 0 || len(after) != len(before) || !strings.Contains(out, "wrote nothing") {
+		t.Fatalf("sweep without outputs: exit %d, %d files in %s, were %d\n%s%s", status, len(after), dir, len(before), out, errOut)
+	}
+	csvPath := filepath.Join(dir, "accuracy", "sweep.csv")
+	timesPath := filepath.Join(dir, "cpu", "sweep.txt")
 	figs := filepath.Join(dir, "figures")
-	status, out, errOut := runCmd("sweep", "-models", dir, "-ranks", "2,6,12", "-targets", "go", "-samples", "1",
-		"-time", "1ms", "-eval", "32", "-csv", csvPath, "-figures", figs)
+	status, out, errOut = runCmd("sweep", "-models", dir, "-ranks", "2,6,full,12", "-targets", "go", "-samples", "1",
+		"-time", "1ms", "-eval", "32", "-csv", csvPath, "-times", timesPath, "-figures", figs)
 	if status != 0 {
 		t.Fatalf("sweep: exit %d\n%s%s", status, out, errOut)
 	}
-	for _, want := range []string{"recall-rnn", "recall-mgru", "whitened", "state err", "predicted", "go ns"} {
+	for _, want := range []string{"recall-rnn", "recall-mgru", "whitened", "state err", "predicted", "go ns", "wrote " + csvPath} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sweep output lacks %q:\n%s", want, out)
 		}
@@ -38,9 +47,17 @@ func TestModelSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Per model: the uncompressed row, then ranks 2 and 6 for each method
-	// (12 is not below n).
-	if len(rows) != 2*(1+2*2) {
-		t.Errorf("%d CSV rows, want 10", len(rows))
+	// (12 is not below n), and the task's coherence.
+	if len(rows) != 2*(1+2*2) || rows[0].Rank != rnn.Full || rows[0].Coherence.Level != "ρ = 0.5" {
+		t.Errorf("%d CSV rows, want 10; first %+v", len(rows), rows[0])
+	}
+	// The step times: this machine's, per cell and rank.
+	times, err := bench.ReadTimingsFile(timesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if times.Op(bench.StepName("mgru", 12, "6")) < 0 || times.Op(bench.StepName("rnn", 12, "full")) < 0 || len(times.Targets) != 1 {
+		t.Errorf("step times: ops %q on %q", times.Ops, times.Targets)
 	}
 	for _, name := range []string{"coherence-svd.svg", "retention-whitened.png", "perturbation.svg"} {
 		if _, err := os.Stat(filepath.Join(figs, name)); err != nil {
@@ -62,7 +79,8 @@ func TestModelSweep(t *testing.T) {
 		t.Fatalf("memory: exit %d\n%s%s", status, out, errOut)
 	}
 	rep := filepath.Join(dir, "REPORT.md")
-	status, out, errOut = runCmd("report", "-sweep", csvPath, "-memory", filepath.Join(dir, "memory-*.csv"), "-figures", figs, "-o", rep)
+	status, out, errOut = runCmd("report", "-sweep", csvPath, "-steps", timesPath, "-memory", filepath.Join(dir, "memory-*.csv"),
+		"-figures", figs, "-o", rep)
 	if status != 0 {
 		t.Fatalf("report: exit %d\n%s%s", status, out, errOut)
 	}
@@ -70,7 +88,8 @@ func TestModelSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Claim 1", "## Claim 2", "## Claim 3", "## Claim 4", "Spearman", "recall-mgru", "figures/coherence-svd.svg"} {
+	for _, want := range []string{"## Claim 1", "## Claim 2", "## Claim 3", "## Claim 4", "Spearman", "recall-mgru", "figures/coherence-svd.svg",
+		"(step times: [cpu/sweep.txt](cpu/sweep.txt))", "**rnn-8-random**", "| linear-8-random | 2 |"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
