@@ -88,7 +88,7 @@ func TaskOf(meta map[string]string, m *Model, nEval int, dataDir string) (task.D
 	}
 	ds, err := task.Named(name, p)
 	if err != nil {
-		return nil, fmt.Errorf("rnn: the model's metadata: %w", err)
+		return nil, fmt.Errorf("rnn: the model's task %q: %w", meta["task"], err)
 	}
 	return ds, nil
 }
