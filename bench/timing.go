@@ -215,10 +215,10 @@ func StepOps(cell string, n int, ranks []int) ([]Op, error) {
 }
 
 // Timings files: the Go benchmark format, one line per sample, each op's
-// name with impl=<target> after its first element, its ns/op and its
-// speedup over the reference in the same round (a paired ratio, so that
-// benchstat's median of it is Speedups'), after the configuration lines
-// of this machine (ConfigLines):
+// name with impl=<target> after its first element, its ns/op (6
+// significant digits) and its speedup over the reference in the same round
+// (a paired ratio, 5 digits, so that benchstat's median of it is
+// Speedups'), after the configuration lines of this machine (ConfigLines):
 //
 //	Unit speedup better=higher
 //	BenchmarkSweepStep/impl=avx512/cell=mgru/n=128/rank=32 48113 240.2 ns/op 3.55 speedup
@@ -244,9 +244,10 @@ func WriteTimings(w io.Writer, ts ...*Timings) error {
 				ref, r := t.Results[0][k], t.Results[i][k]
 				for s, ns := range r.Samples {
 					res.Iters = r.Iters
+					ns := significant(ns, 6)
 					res.Values = []benchfmt.Value{
 						{Value: ns * 1e-9, Unit: "sec/op", OrigValue: ns, OrigUnit: "ns/op"},
-						{Value: ref.Samples[s] / ns, Unit: speedupUnit},
+						{Value: significant(ref.Samples[s]/r.Samples[s], 5), Unit: speedupUnit},
 					}
 					if err := bw.Write(res); err != nil {
 						return err
@@ -256,6 +257,13 @@ func WriteTimings(w io.Writer, ts ...*Timings) error {
 		}
 	}
 	return nil
+}
+
+// significant rounds v to digits significant digits: a timing holds no
+// more, and the file stays readable.
+func significant(v float64, digits int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
+	return r
 }
 
 // timingsConfig is the file configuration of a timings file: what go test
