@@ -94,7 +94,8 @@ func TestModelSweep(t *testing.T) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
 	}
-	for _, bad := range [][]string{{"compress", "-model", cpath}, {"compress", "-model", "x", "-o", "y", "-rank", "2", "-energy", "0.5"}} {
+	for _, bad := range [][]string{{"compress", "-model", cpath}, {"compress", "-model", "x", "-o", "y", "-rank", "2", "-energy", "0.5"},
+		{"compress", "-model", "x", "-o", "y", "-rank", "full"}, {"compress", "-model", "x", "-o", "y", "-rank", "2,3,4"}} {
 		if status, _, _ := runCmd(bad...); status != 2 {
 			t.Errorf("lowrank %q: exit %d, want 2", bad, status)
 		}
@@ -104,5 +105,31 @@ func TestModelSweep(t *testing.T) {
 	}
 	if status, _, errOut := runCmd("sweep", "-methods", "qr"); status != 2 || !strings.Contains(errOut, `unknown method "qr"`) {
 		t.Errorf("sweep -methods qr: exit %d, %q", status, errOut)
+	}
+}
+
+// TestTrainDataFolder: -data names the folder a task's data is read from
+// (GOROOT, the fallback, is empty here).
+func TestTrainDataFolder(t *testing.T) {
+	t.Setenv("GOROOT", t.TempDir())
+	if status, _, errOut := runCmd("train", "-task", "pi", "-o", filepath.Join(t.TempDir(), "x")); status != 2 || !strings.Contains(errOut, "pi.txt") {
+		t.Fatalf("train -task pi without its data: exit %d, %q", status, errOut)
+	}
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "pi.txt"), []byte("3."+strings.Repeat("1415926535", 200)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "pi.safetensors")
+	status, stdout, errOut := runCmd("train", "-task", "pi", "-data", data, "-cell", "rnn", "-hidden", "4", "-epochs", "1",
+		"-per-epoch", "8", "-batch", "8", "-o", out)
+	if status != 0 || !strings.Contains(stdout, "bits per character") {
+		t.Fatalf("train -data: exit %d\n%s%s", status, stdout, errOut)
+	}
+	// The model records its task, and a sweep reads the same folder.
+	if _, meta, err := rnn.Load(out); err != nil || meta["task"] != "text-pi" {
+		t.Fatalf("the trained model: %v, metadata %v", err, meta)
+	}
+	if _, err := rnn.LoadTestbed(out, 32, data); err != nil {
+		t.Errorf("testbed of the data folder's π: %v", err)
 	}
 }
