@@ -60,9 +60,12 @@ BENCHFLAGS ?=
 bench:
 	$(GO) run ./cmd/lowrank bench $(BENCHFLAGS)
 
-# Every figure and table under results/, regenerated from the committed
-# results files without running anything. New kinds of results (accuracy
-# tables) add their own results-… target here.
+# Every figure and table under results/: the kernel tables and figures
+# from the committed benchmark files, then the rank sweep (this CPU's step
+# times go to results/<cpu-slug>/sweep.txt) and the memorization
+# experiments of the committed models (minutes; nothing is retrained), and
+# REPORT.md. The only way, beside a command's explicit output flag, that
+# the committed results change.
 results: results-kernels results-accuracy results-memory results-report
 
 results-kernels:
@@ -121,11 +124,12 @@ models: $(LOWRANK)
 		$(LOWRANK) train -task pi $(TRAIN_PI) -cell $$cell -hidden 128 -o $(MODELS)/pi-$$cell-128.safetensors; \
 	done
 
-# The science under results/: the rank sweep of the default models (CSV and
-# figures), the memorization experiments, then REPORT.md.
+# The science under results/: the rank sweep of the default models (its
+# deterministic table, this CPU's step times and the figures), the
+# memorization experiments, then REPORT.md.
 ACC := results/accuracy
 results-accuracy: $(LOWRANK)
-	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -figures results/figures
+	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -times results/$$($(LOWRANK) cpu -slug)/sweep.txt -figures results/figures
 
 results-memory: $(LOWRANK)
 	@mkdir -p $(ACC)

@@ -30,51 +30,23 @@ func BenchmarkAccuracy(b *testing.B) {
 	}
 	slices.Sort(files)
 	for _, path := range files {
-		m, meta, err := rnn.Load(path)
+		tb, err := rnn.LoadTestbed(path, 256, "")
 		if err != nil {
 			b.Fatal(err)
 		}
+		m := tb.Model
 		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
 		taskName := strings.TrimSuffix(name, fmt.Sprintf("-%s-%d", m.Cell, m.Hidden))
-		ds, err := rnn.TaskOf(meta, m, 256)
-		if err != nil {
-			b.Fatal(err)
-		}
-		spec := ds.Spec()
-		eval := rnn.HeldOut(ds, 256)
-		probe := ds.Eval(32)[0]
-		calib := rnn.CalibrationBatches(ds)
-		var base float64
-		for _, rank := range []int{0, 16, 32, 64} {
-			label := "full"
-			if rank > 0 {
-				label = fmt.Sprint(rank)
-			}
-			b.Run(fmt.Sprintf("task=%s/cell=%s/rank=%s", taskName, m.Cell, label), func(b *testing.B) {
-				var s *rnn.Stream
-				var d rnn.Damage
-				if rank == 0 {
-					var err error
-					if base, err = rnn.MetricOf(m, spec, eval); err != nil {
-						b.Fatal(err)
-					}
-					d = rnn.Damage{Metric: base, MetricRel: 1}
-					s = m.NewStream()
-				} else {
-					cal, err := rnn.Calibrate(m, calib)
+		for _, rank := range (rnn.Ranks{rnn.Full, 16, 32, 64}) {
+			b.Run(fmt.Sprintf("task=%s/cell=%s/rank=%s", taskName, m.Cell, rank), func(b *testing.B) {
+				s := m.NewStream()
+				d := rnn.Damage{Rank: rnn.Full, Metric: tb.Base, MetricRel: 1}
+				if rank != rnn.Full {
+					c, err := rnn.Compress(m, rnn.CompressSpec{Ranks: [2]int{int(rank), int(rank)}})
 					if err != nil {
 						b.Fatal(err)
 					}
-					c, err := rnn.Compress(m, rnn.CompressSpec{Ranks: [2]int{rank, rank}})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if base == 0 {
-						if base, err = rnn.MetricOf(m, spec, eval); err != nil {
-							b.Fatal(err)
-						}
-					}
-					if d, err = rnn.Assess(m, c, spec, eval, probe, cal, base); err != nil {
+					if d, err = tb.Assess(c); err != nil {
 						b.Fatal(err)
 					}
 					s = c.NewStream()
@@ -87,7 +59,7 @@ func BenchmarkAccuracy(b *testing.B) {
 				for b.Loop() {
 					s.Step(x)
 				}
-				unit := map[string]string{"accuracy": "acc", "MC": "MC", "bits/char": "bits/char"}[rnn.MetricName(spec)]
+				unit := map[string]string{"accuracy": "acc", "MC": "MC", "bits/char": "bits/char"}[rnn.MetricName(tb.Spec)]
 				b.ReportMetric(d.Metric, unit)
 				b.ReportMetric(d.MetricRel, "kept")
 				b.ReportMetric(d.RelErr, "relerr")

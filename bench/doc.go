@@ -1,5 +1,9 @@
-// Package bench is lowrank's benchmark suite and the small timing library
-// the lowrank command uses outside `go test`.
+// Package bench is lowrank's benchmark suite and the library that runs and
+// reads it: the suite's runs (RunSuite, TestBinary), the regression gate
+// (Compare), the summaries and figures of results files (Summary), the
+// timing of operations on every target outside `go test` (TimeOps) and its
+// per-machine timings files (Timings), and this CPU's identity (CPUSlug,
+// ConfigLines, WriteCPU).
 //
 // The benchmarks put our kernel targets side by side with their peers
 // under names benchstat can project:
@@ -34,8 +38,9 @@
 // benchmarks: `env -u OPENBLAS_CORETYPE`); the run's configuration lines
 // say which (peer-openblas: …, core SkylakeX).
 //
-// `lowrank bench` (make bench) runs the suite once per target, once for
-// the peers, then the gate's ratios, and writes results/<cpu-slug>/
+// `lowrank bench` (make bench, RunSuite) builds the suite once and runs it
+// once per target, once for the peers, then the gate's ratios, and writes
+// results/<cpu-slug>/
 // kernels.txt, whose configuration lines (cpu, goarch, go, target,
 // goamd64, cpu-slug, caches; see ConfigLines) let benchstat compare
 // implementations and machines:
@@ -47,6 +52,10 @@
 // Summary and its WriteTable, WriteMarkdown and WriteFigures turn such a
 // file into the tables and figures under results/ (make results).
 //
+// A TestBinary is a suite compiled once (go test -c) and run as often as
+// a measurement needs (-test.bench, one process a sample): the one runner
+// of lowrank bench and lowrank regress.
+//
 // Outside `go test`, [Measure] times a function the way a benchmark does
 // (calibrated iteration counts, several samples, the median), and
 // [MeasureEach] times several functions with interleaved samples so that
@@ -54,4 +63,16 @@
 //
 //	r := bench.Measure(func() { p.MatVec(y, x) }, 7, 100*time.Millisecond)
 //	fmt.Printf("%.0f ns/op\n", r.Median)
+//
+// [TimeOps] does that for operations on every kernels target, the speedup
+// over the first (dense) one paired sample by sample: lowrank sweep times
+// the fused steps of each cell and rank (StepOps), or bare products
+// (MatVecOps), with it. Its Timings are per machine: WriteTimings writes
+// them in the Go benchmark format under results/<cpu-slug>/ (benchstat
+// reads them; so does ReadTimings, for REPORT.md), never beside the
+// deterministic results of package report.
+//
+// What does not live here: the kernels (package kernels) and models
+// (package rnn) it measures, and the deterministic results (package
+// report).
 package bench

@@ -166,19 +166,27 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-// TestMeasureRealClock times a function that spins for a known time on the
-// real clock: the median cannot be below the spin time, and even a busy
-// shared machine does not make it 25 times longer (a unit or iteration-count
-// mistake would be off by a factor of a thousand or more).
+// TestMeasureRealClock checks Measure's arithmetic on the real clock, and
+// asserts no speed: each call of spin lasts at least d by construction, so
+// the median cannot be below d (it would be with a unit mistake, µs taken
+// for ns), and the samples, Iters calls each, were all timed inside the
+// wall time of the whole Measure call (a mistake the other way, or in the
+// iteration count, would put them outside it).
 func TestMeasureRealClock(t *testing.T) {
 	const d = 200 * time.Microsecond
 	spin := func() {
 		for start := time.Now(); time.Since(start) < d; {
 		}
 	}
+	start := time.Now()
 	r := Measure(spin, 3, 2*time.Millisecond)
-	if r.Median < float64(d.Nanoseconds()) || r.Median > 25*float64(d.Nanoseconds()) {
-		t.Errorf("spinning %v per call: median %v ns/op (samples %v, %d calls each); want between 1× and 25× that",
-			d, r.Median, r.Samples, r.Iters)
+	wall := float64(time.Since(start).Nanoseconds())
+	var timed float64
+	for _, s := range r.Samples {
+		timed += s * float64(r.Iters)
+	}
+	if r.Median < float64(d.Nanoseconds()) || timed > wall {
+		t.Errorf("spinning %v per call: median %v ns/op, samples %v of %d calls each, %.0f ns timed in %.0f ns of wall time",
+			d, r.Median, r.Samples, r.Iters, timed, wall)
 	}
 }

@@ -602,6 +602,24 @@ func holm(ps []float64) []float64 {
 	return adj
 }
 
+// Verdict reports, through logf, the comparisons that could not be
+// tested and, when c failed, how many regressed (and with StrictMissing,
+// went missing); it returns Failed().
+func (c *Comparison) Verdict(logf func(format string, a ...any)) bool {
+	if n := c.Count(Insufficient); n > 0 {
+		logf("warning: %d comparisons have fewer than %d samples on a side and were not tested", n, c.Options.MinSamples)
+	}
+	if !c.Failed() {
+		return false
+	}
+	if c.Options.StrictMissing {
+		logf("FAIL: %d regressions, %d missing", c.Count(Regressed), c.Count(Missing))
+	} else {
+		logf("FAIL: %d regressions", c.Count(Regressed))
+	}
+	return true
+}
+
 // WriteTable writes the comparison as benchstat-like tables, one per unit,
 // then a summary line and the warnings.
 func (c *Comparison) WriteTable(w io.Writer) error {

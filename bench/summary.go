@@ -75,6 +75,9 @@ func implRank(s string) int {
 	return len(implOrder)
 }
 
+// ReadSummaryFile reads a results file (ReadSummary).
+func ReadSummaryFile(path string) (*Summary, error) { return readFile(path, ReadSummary) }
+
 // ReadSummary reads results in the Go benchmark format; name labels
 // errors.
 func ReadSummary(r io.Reader, name string) (*Summary, error) {

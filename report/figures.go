@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -14,6 +15,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/lowrank-rnn/lowrank/rnn"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 // Kept is the fraction of the uncompressed model's metric a row keeps,
@@ -38,6 +42,22 @@ var groups = []struct{ name, title string }{
 	{"recall", "delayed recall"},
 	{"seqmnist", "row-sequential MNIST"},
 	{"text", "next character"},
+}
+
+// SweepFigures writes the figures of a rank sweep into dir, SVG and PNG:
+// the coherence and retention figures of each method (CoherenceFigures)
+// and the perturbation figure (PerturbationFigure). It returns the paths.
+func SweepFigures(rows []SweepRow, methods []rnn.Method, dir string) ([]string, error) {
+	var written []string
+	for _, method := range methods {
+		paths, err := CoherenceFigures(rows, string(method), dir)
+		written = append(written, paths...)
+		if err != nil {
+			return written, err
+		}
+	}
+	paths, err := PerturbationFigure(rows, dir)
+	return append(written, paths...), err
 }
 
 // CoherenceFigures draws, for one truncation method, the damage against the
@@ -88,8 +108,8 @@ func CoherenceFigures(rows []SweepRow, method, dir string) ([]string, error) {
 				for li, lv := range levels {
 					var pts, pred plotter.XYs
 					for _, r := range rows {
-						gr, level, _, ok := r.Coherence()
-						if !ok || gr != g.name || level != lv || r.Cell != cell || r.Method != method || r.Rank == 0 {
+						c := r.Coherence
+						if c.Family != g.name || c.Level != lv || string(r.Cell) != cell || string(r.Method) != method || r.Rank == rnn.Full {
 							continue
 						}
 						v := fig.value(r)
@@ -154,7 +174,7 @@ func PerturbationFigure(rows []SweepRow, dir string) ([]string, error) {
 	for ci, cell := range cellsOf(rows) {
 		var pts plotter.XYs
 		for _, r := range rows {
-			if r.Cell == cell && r.Rank > 0 && r.RelErr > 0 && r.Predicted > 0 {
+			if string(r.Cell) == cell && r.Rank != rnn.Full && r.RelErr > 0 && r.Predicted > 0 {
 				pts = append(pts, plotter.XY{X: r.RelErr, Y: r.Predicted})
 				lo, hi = min(lo, r.RelErr, r.Predicted), max(hi, r.RelErr, r.Predicted)
 			}
@@ -189,8 +209,7 @@ func presentGroups(rows []SweepRow) []struct{ name, title string } {
 	var out []struct{ name, title string }
 	for _, g := range groups {
 		if slices.ContainsFunc(rows, func(r SweepRow) bool {
-			gr, _, _, ok := r.Coherence()
-			return ok && gr == g.name && r.Rank > 0 && r.RelErr > 0
+			return r.Coherence.Family == g.name && r.Rank != rnn.Full && r.RelErr > 0
 		}) {
 			out = append(out, g)
 		}
@@ -201,31 +220,28 @@ func presentGroups(rows []SweepRow) []struct{ name, title string } {
 func cellsOf(rows []SweepRow) []string {
 	var cells []string
 	for _, r := range rows {
-		if !slices.Contains(cells, r.Cell) {
-			cells = append(cells, r.Cell)
+		if !slices.Contains(cells, string(r.Cell)) {
+			cells = append(cells, string(r.Cell))
 		}
 	}
 	slices.Sort(cells)
 	return cells
 }
 
-// levelsOf returns a group's coherence levels, from the most coherent.
-func levelsOf(rows []SweepRow, cell, group string) []string {
-	type lv struct {
-		name  string
-		order int
-	}
-	var levels []lv
+// levelsOf returns a family's coherence levels, from the most coherent.
+func levelsOf(rows []SweepRow, cell, family string) []string {
+	var levels []task.Coherence
 	for _, r := range rows {
-		g, name, order, ok := r.Coherence()
-		if ok && g == group && r.Cell == cell && !slices.ContainsFunc(levels, func(l lv) bool { return l.name == name }) {
-			levels = append(levels, lv{name, order})
+		c := r.Coherence
+		if c.Family == family && string(r.Cell) == cell &&
+			!slices.ContainsFunc(levels, func(l task.Coherence) bool { return l.Level == c.Level }) {
+			levels = append(levels, c)
 		}
 	}
-	slices.SortFunc(levels, func(a, b lv) int { return b.order - a.order })
+	slices.SortFunc(levels, func(a, b task.Coherence) int { return cmp.Compare(b.Order, a.Order) })
 	names := make([]string, len(levels))
 	for i, l := range levels {
-		names[i] = l.name
+		names[i] = l.Level
 	}
 	return names
 }

@@ -1,15 +1,20 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 var nan = math.NaN()
@@ -19,6 +24,11 @@ var nan = math.NaN()
 type Inputs struct {
 	Sweep     []SweepRow
 	SweepPath string // relative to the report
+	// Steps are the sweep's step times on one machine (a bench.Timings
+	// file under results/<cpu>/), nil when there are none, and StepsPath
+	// that file relative to the report.
+	Steps     *bench.Timings
+	StepsPath string
 	// Memory rows and the memory CSV files, relative to the report.
 	Memory      []MemoryRow
 	MemoryPaths []string
@@ -28,6 +38,47 @@ type Inputs struct {
 	// Regime is the measured relative state error below which the
 	// first-order model is taken to hold.
 	Regime float64
+}
+
+// ReadInputs reads what REPORT.md is made of from the results files: the
+// sweep's CSV, its step times (a bench.Timings file, which may be
+// missing: the report then leaves the speedups out), the memorization CSV
+// files and kernel tables (globs), and the figures' folder. Paths in the
+// report are relative to its folder, dir.
+func ReadInputs(dir, sweep, steps, memory, kernels, figures string) (Inputs, error) {
+	rel := func(p string) string {
+		if r, err := filepath.Rel(dir, p); err == nil {
+			return filepath.ToSlash(r)
+		}
+		return p
+	}
+	in := Inputs{SweepPath: rel(sweep), StepsPath: rel(steps), Figures: rel(figures)}
+	var err error
+	if in.Sweep, err = ReadSweepFile(sweep); err != nil {
+		return in, fmt.Errorf("%v (make results writes it: lowrank sweep -csv)", err)
+	}
+	if in.Steps, err = bench.ReadTimingsFile(steps); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return in, err
+	}
+	memFiles, _ := filepath.Glob(memory)
+	slices.Sort(memFiles)
+	for _, path := range memFiles {
+		rows, err := ReadMemoryFile(path)
+		if err != nil {
+			return in, err
+		}
+		for i := range rows {
+			rows[i].Source = rel(path)
+		}
+		in.Memory = append(in.Memory, rows...)
+		in.MemoryPaths = append(in.MemoryPaths, rel(path))
+	}
+	kern, _ := filepath.Glob(kernels)
+	slices.Sort(kern)
+	for _, k := range kern {
+		in.Kernels = append(in.Kernels, rel(k))
+	}
+	return in, nil
 }
 
 // WriteReport writes REPORT.md: for each of the study's four claims, the
@@ -48,7 +99,7 @@ func WriteReport(w io.Writer, in Inputs) error {
 	p("The models: %d committed default models (`results/models/`, reproduced by `make models`), ", len(models))
 	p("each compressed by truncating its recurrent matrices to each rank, with no fine-tuning, by plain SVD (`svd`) ")
 	p("and by SVD whitened by the hidden states' second moment on calibration sequences (`whitened`, after SVD-LLM). ")
-	p("Source: [%s](%s), written by `go run ./cmd/lowrank sweep`.\n\n", in.SweepPath, in.SweepPath)
+	p("Source: [%s](%s), written by `make results` (`lowrank sweep -csv`).\n\n", in.SweepPath, in.SweepPath)
 
 	claim1(p, in)
 	dataAware(p, in)
@@ -61,13 +112,37 @@ func WriteReport(w io.Writer, in Inputs) error {
 		for _, k := range in.Kernels {
 			p("- [%s](%s)\n", k, k)
 		}
-		p("\nThe sweep table gives the fused step's time per rank on each target beside the metric.\n")
+		p("\nThe sweep prints the fused step's time per rank on each target beside the metric; the step times behind the table of claim 1: %s.\n",
+			stepsLink(in))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 type pf func(format string, a ...any)
+
+// stepsLink links the file of the sweep's step times, or says there is
+// none.
+func stepsLink(in Inputs) string {
+	if in.Steps == nil {
+		return "none found: `make results` measures them"
+	}
+	return fmt.Sprintf("[%s](%s)", in.StepsPath, in.StepsPath)
+}
+
+// fastestSpeedup is the largest speedup over the dense step, across the
+// targets, of the fused step of r's cell, size and rank, or "–" without
+// step times for it.
+func fastestSpeedup(t *bench.Timings, r SweepRow) string {
+	if t == nil {
+		return "–"
+	}
+	i := t.Op(bench.StepName(string(r.Cell), r.Hidden, r.Rank.String()))
+	if i < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f×", slices.Max(t.Speedups[i]))
+}
 
 func modelsOf(rows []SweepRow) []string {
 	var ms []string
@@ -79,10 +154,10 @@ func modelsOf(rows []SweepRow) []string {
 	return ms
 }
 
-func rowsOf(rows []SweepRow, model, method string) []SweepRow {
+func rowsOf(rows []SweepRow, model string, method rnn.Method) []SweepRow {
 	var out []SweepRow
 	for _, r := range rows {
-		if r.Model == model && (r.Method == method || (method == "" && r.Rank == 0)) {
+		if r.Model == model && (r.Method == method || (method == "" && r.Rank == rnn.Full)) {
 			out = append(out, r)
 		}
 	}
@@ -101,7 +176,9 @@ func smallestRank(rows []SweepRow, frac float64) (SweepRow, bool) {
 	return SweepRow{}, false
 }
 
-func fmtMetric(name string, v float64) string {
+// FormatMetric formats a value of the metric named name (rnn.MetricName):
+// accuracy in percent, the others with three decimals.
+func FormatMetric(name string, v float64) string {
 	if name == "accuracy" {
 		return fmt.Sprintf("%.2f%%", 100*v)
 	}
@@ -112,7 +189,7 @@ func claim1(p pf, in Inputs) {
 	p("## Claim 1: considerable rank reduction without fine-tuning\n\n")
 	p("The smallest swept rank that keeps at least 99%% (and 95%%) of each model's metric ")
 	p("(accuracy, memory capacity MC, or bits per character, where keeping means not exceeding it by more than 1%% / 5%%), ")
-	p("its share of the dense recurrent weights, and the fused step's speedup on the fastest target:\n\n")
+	p("its share of the dense recurrent weights, and the fused step's speedup on the fastest target (step times: %s):\n\n", stepsLink(in))
 	p("| model | metric | dense | method | rank ≥ 99%% | weights | speedup | rank ≥ 95%% | kept at n/4 |\n")
 	p("|---|---|---|---|---|---|---|---|---|\n")
 	var realTaskOK []string
@@ -121,7 +198,7 @@ func claim1(p pf, in Inputs) {
 		if len(base) == 0 {
 			continue
 		}
-		for _, method := range []string{"svd", "whitened"} {
+		for _, method := range []rnn.Method{rnn.SVD, rnn.Whitened} {
 			rows := rowsOf(in.Sweep, m, method)
 			if len(rows) == 0 {
 				continue
@@ -131,24 +208,24 @@ func claim1(p pf, in Inputs) {
 				if !ok {
 					return "none", "", ""
 				}
-				return strconv.Itoa(r.Rank), fmt.Sprintf("%.0f%%", 100*float64(r.Params)/float64(base[0].Params)),
-					fmt.Sprintf("%.1f×", slices.Max(r.Speedup))
+				return r.Rank.String(), fmt.Sprintf("%.0f%%", 100*float64(r.Params)/float64(base[0].Params)),
+					fastestSpeedup(in.Steps, r)
 			}
 			r99, w99, s99 := cell(0.99)
 			r95, _, _ := cell(0.95)
 			quarter := "–"
 			for _, r := range rows {
-				if r.Rank == r.Hidden/4 {
+				if int(r.Rank) == r.Hidden/4 {
 					quarter = fmt.Sprintf("%.3f", r.Kept())
 					// π is incompressible: its models learn the digit
 					// frequencies, which any rank keeps. It does not count.
-					if r.Kept() >= 0.99 && !strings.HasPrefix(r.Task, "recall") && r.Task != "text-pi" {
+					if r.Kept() >= 0.99 && r.Coherence.Family != "recall" && r.Task != "text-pi" {
 						realTaskOK = append(realTaskOK, fmt.Sprintf("%s (%s)", m, method))
 					}
 				}
 			}
 			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", m, base[0].MetricName,
-				fmtMetric(base[0].MetricName, base[0].Metric), method, r99, w99, s99, r95, quarter)
+				FormatMetric(base[0].MetricName, base[0].Metric), method, r99, w99, s99, r95, quarter)
 		}
 	}
 	p("\n")
@@ -170,7 +247,7 @@ func dataAware(p pf, in Inputs) {
 	p("|---|---|---|---|---|---|\n")
 	better, pairs, neverWorse := 0, 0, true
 	for _, m := range modelsOf(in.Sweep) {
-		sv, wh := rowsOf(in.Sweep, m, "svd"), rowsOf(in.Sweep, m, "whitened")
+		sv, wh := rowsOf(in.Sweep, m, rnn.SVD), rowsOf(in.Sweep, m, rnn.Whitened)
 		if len(sv) == 0 || len(sv) != len(wh) {
 			continue
 		}
@@ -252,12 +329,12 @@ func claim2(p pf, in Inputs) {
 		name string
 		keep func(SweepRow) bool
 	}{
-		{"recall, all ranks and ρ", func(r SweepRow) bool { return strings.HasPrefix(r.Task, "recall") }},
+		{"recall, all ranks and ρ", func(r SweepRow) bool { return r.Coherence.Family == "recall" }},
 		{"all tasks", func(SweepRow) bool { return true }},
 	} {
 		var x, y, ratio []float64
 		for _, r := range in.Sweep {
-			if r.Rank == 0 || !sel.keep(r) || !(r.RelErr > 0) || !(r.Predicted > 0) {
+			if r.Rank == rnn.Full || !sel.keep(r) || !(r.RelErr > 0) || !(r.Predicted > 0) {
 				continue
 			}
 			x = append(x, r.Predicted)
@@ -307,10 +384,10 @@ func claim3(p pf, in Inputs) {
 		for _, r := range in.Memory {
 			if r.Source == src && r.Net == net {
 				task := "–"
-				if !math.IsNaN(r.Task) {
-					task = fmt.Sprintf("%.2f", r.Task)
+				if r.Result.Task != nil {
+					task = fmt.Sprintf("%.2f", r.Result.MCTask)
 				}
-				p("| %g | %s | %d | %.2f | %.2f | %s |\n", r.Rho, r.Rank, r.Params, r.Fixed, r.Refit, task)
+				p("| %g | %s | %d | %.2f | %.2f | %s |\n", r.Rho, r.Rank, r.Params, r.Result.MCFixed, r.Result.MCRefit, task)
 			}
 		}
 		p("\n")
@@ -326,19 +403,15 @@ func claim3(p pf, in Inputs) {
 		p("| network | rank | MC measured | MC theory | within r + 1 |\n|---|---|---|---|---|\n")
 		ok := true
 		for _, r := range lin {
-			bound := nan
-			if r.Rank != "full" {
-				rk, _ := strconv.Atoi(r.Rank)
-				bound = float64(rk + 1)
-			}
 			within := "–"
-			if !math.IsNaN(bound) {
-				within = map[bool]string{true: "yes", false: "no"}[r.Refit <= bound+1e-9]
-				if r.Refit > bound+1e-9 {
+			if r.Rank != rnn.Full {
+				bound := float64(r.Rank + 1)
+				within = map[bool]string{true: "yes", false: "no"}[r.Result.MCRefit <= bound+1e-9]
+				if r.Result.MCRefit > bound+1e-9 {
 					ok = false
 				}
 			}
-			p("| %s | %s | %.2f | %.2f | %s |\n", r.Net, r.Rank, r.Refit, r.Theory, within)
+			p("| %s | %s | %.2f | %.2f | %s |\n", r.Net, r.Rank, r.Result.MCRefit, r.MCTheory, within)
 		}
 		p("\nThe bound %s.\n\n", map[bool]string{true: "holds at every rank", false: "is violated somewhere (see the table)"}[ok])
 	}
@@ -354,12 +427,12 @@ func claim3(p pf, in Inputs) {
 			continue
 		}
 		k := nk{r.Source + "|" + r.Net, r.Rho}
-		if r.Rank == "full" {
+		if r.Rank == rnn.Full {
 			full[k] = r
 			continue
 		}
 		compressed++
-		if r.Fixed <= r.Refit+0.05 {
+		if r.Result.MCFixed <= r.Result.MCRefit+0.05 {
 			fixedLE++
 		}
 		if cur, ok := low[k]; !ok || r.Params < cur.Params {
@@ -370,7 +443,7 @@ func claim3(p pf, in Inputs) {
 	for k, f := range full {
 		if l, ok := low[k]; ok {
 			pairs++
-			if l.Refit < f.Refit {
+			if l.Result.MCRefit < f.Result.MCRefit {
 				fell++
 			}
 		}
@@ -401,9 +474,8 @@ func claim4(p pf, in Inputs) {
 	seen := map[key]bool{}
 	var keys []key
 	for _, r := range in.Sweep {
-		g, level, _, ok := r.Coherence()
-		k := key{r.Cell, r.Method, g, level}
-		if ok && r.Rank > 0 && !seen[k] {
+		k := key{string(r.Cell), string(r.Method), r.Coherence.Family, r.Coherence.Level}
+		if k.group != "" && r.Rank != rnn.Full && !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}
@@ -415,8 +487,7 @@ func claim4(p pf, in Inputs) {
 	for _, k := range keys {
 		vals := []string{"–", "–", "–"}
 		for _, r := range in.Sweep {
-			g, level, _, _ := r.Coherence()
-			if r.Cell == k.cell && r.Method == k.method && g == k.group && level == k.level {
+			if (key{string(r.Cell), string(r.Method), r.Coherence.Family, r.Coherence.Level}) == k {
 				switch r.Rank {
 				case 8:
 					vals[0] = fmt.Sprintf("%.3f", r.Kept())
@@ -435,25 +506,24 @@ func claim4(p pf, in Inputs) {
 	type gk struct{ cell, method, group string }
 	type lv struct {
 		level string
-		order int
 		sum   float64
 		n     int
 	}
 	agg := map[gk][]lv{}
 	var gkeys []gk
 	for _, r := range in.Sweep {
-		g, level, order, ok := r.Coherence()
-		if !ok || r.Rank == 0 || r.Rank > r.Hidden/4 {
+		g, level := r.Coherence.Family, r.Coherence.Level
+		if g == "" || r.Rank == rnn.Full || int(r.Rank) > r.Hidden/4 {
 			continue
 		}
-		k := gk{r.Cell, r.Method, g}
+		k := gk{string(r.Cell), string(r.Method), g}
 		if _, seen := agg[k]; !seen {
 			gkeys = append(gkeys, k)
 		}
 		ls := agg[k]
 		i := slices.IndexFunc(ls, func(l lv) bool { return l.level == level })
 		if i < 0 {
-			ls = append(ls, lv{level: level, order: order})
+			ls = append(ls, lv{level: level})
 			i = len(ls) - 1
 		}
 		ls[i].sum += r.Kept()

@@ -2,41 +2,172 @@ package report
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lowrank-rnn/lowrank/rnn"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
-func TestSweepCSVRoundTrip(t *testing.T) {
-	rows := []SweepRow{
-		{Model: "seqmnist-mgru-128", Task: "seqmnist", Cell: "mgru", Hidden: 128, Rank: 0, Params: 32768, MulAdds: 32768,
-			Targets: []string{"go", "avx512"}, StepNs: []float64{12000, 900}, Speedup: []float64{1, 1},
-			MetricName: "accuracy", Metric: 0.985, MetricRel: 1},
-		{Model: "seqmnist-mgru-128", Task: "seqmnist", Cell: "mgru", Hidden: 128, Method: "svd", Rank: 16, Params: 8192, MulAdds: 8192,
-			Targets: []string{"go", "avx512"}, StepNs: []float64{3000, 200}, Speedup: []float64{4, 4.5},
-			MetricName: "accuracy", Metric: 0.9, MetricRel: 0.9 / 0.985, RelErr: 0.3, Predicted: 0.4, OutRelErr: 0.2, OutPredicted: 0.25, CalibErr: 0.1},
+func sweepRows() []SweepRow {
+	mnist := task.Coherence{Family: "seqmnist", Level: "rows in order", Order: 1}
+	return []SweepRow{
+		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, MetricName: "accuracy",
+			Damage: rnn.Damage{Rank: rnn.Full, Params: 32768, MulAdds: 32768, Metric: 0.985, MetricRel: 1}},
+		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, MetricName: "accuracy",
+			Damage: rnn.Damage{Rank: 16, Method: rnn.Whitened, Joint: true, Params: 6144, MulAdds: 8192, Metric: 0.9,
+				MetricRel: 0.9 / 0.985, RelErr: 0.3, Predicted: 0.4, OutRelErr: 0.2, OutPredicted: 0.25, CalibErr: 0.1}},
+		{Model: "recall-rho0.9-rnn-128", Task: "recall(rho=0.9,K=64)", Coherence: task.Coherence{Family: "recall", Level: "ρ = 0.9", Order: 0.9},
+			Cell: rnn.RNN, Hidden: 128, MetricName: "MC", Damage: rnn.Damage{Rank: 4, Method: rnn.SVD, Metric: 0, MetricRel: math.NaN()}},
 	}
+}
+
+func TestSweepCSVRoundTrip(t *testing.T) {
+	rows := sweepRows()
 	var buf bytes.Buffer
 	if err := WriteSweepCSV(&buf, rows); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "model,task,family,level,coherence,cell,hidden,method,joint,rank,params,mul_adds,metric_name,") ||
+		!strings.Contains(buf.String(), "\nseqmnist-mgru-128,seqmnist,seqmnist,rows in order,1,mgru,128,,false,full,32768,") {
+		t.Errorf("sweep.csv:\n%s", buf.String())
 	}
 	got, err := ReadSweepCSV(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range rows {
-		// The CSV keeps 6 significant digits.
-		if math.Abs(got[i].MetricRel-rows[i].MetricRel) > 1e-5 {
-			t.Errorf("row %d: MetricRel %v, want %v", i, got[i].MetricRel, rows[i].MetricRel)
-		}
-		got[i].MetricRel = rows[i].MetricRel
-		if !reflect.DeepEqual(got[i], rows[i]) {
-			t.Errorf("row %d: %+v\nwant %+v", i, got[i], rows[i])
+	// The CSV keeps 6 significant digits; 0/0 (an untrained model's
+	// memory) is written and read as NaN.
+	if math.Abs(got[1].MetricRel-rows[1].MetricRel) > 1e-5 || !math.IsNaN(got[2].MetricRel) {
+		t.Errorf("MetricRel %v, %v; want %v, NaN", got[1].MetricRel, got[2].MetricRel, rows[1].MetricRel)
+	}
+	got[1].MetricRel, got[2].MetricRel, rows[2].MetricRel = rows[1].MetricRel, 0, 0
+	if !reflect.DeepEqual(got, rows) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, rows)
+	}
+}
+
+func TestReadSweepCSVRejects(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSweepCSV(&buf, sweepRows()[:2]); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.String()
+	lines := strings.SplitAfter(good, "\n")
+	for _, c := range []struct{ name, text, want string }{
+		{"empty", "", "empty file"},
+		{"foreign", "a,b\n1,2\n", "header a,b"},
+		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 20"},
+		{"bad number", strings.Replace(good, ",0.985,", ",0.98x5,", 1), `line 2, column metric: "0.98x5" is not a number`},
+		{"empty number", strings.Replace(good, ",0.985,", ",,", 1), `line 2, column metric: "" is not a number`},
+		{"bad rank", strings.Replace(good, ",full,", ",0,", 1), "line 2, column rank"},
+		{"bad cell", strings.Replace(good, ",mgru,", ",lstm,", 1), `unknown cell "lstm"`},
+		{"method of the dense row", strings.Replace(good, ",,false,full,", ",svd,false,full,", 1), "line 2: rank full with method"},
+	} {
+		if _, err := ReadSweepCSV(strings.NewReader(c.text)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
 		}
 	}
-	if _, err := ReadSweepCSV(strings.NewReader("a,b\n1,2\n")); err == nil {
-		t.Error("a foreign CSV was read")
+}
+
+// memoryRows are a trained model's rows (with the task readout, shorter
+// than K) and the linear check's, of values the CSV's six decimals hold.
+func memoryRows() []MemoryRow {
+	res := func(f float64, task bool) rnn.MemoryResult {
+		r := rnn.MemoryResult{Fixed: []float64{f, f / 2, f / 4}, Refit: []float64{0.5, 0.25, 0.125}, MCFixed: 1.75 * f, MCRefit: 0.875}
+		if task {
+			r.Task, r.MCTask = []float64{0.0625, 0.03125}, 0.09375
+		}
+		return r
+	}
+	net := NetworkMemoryRows("recall-rho0-mgru-8", []rnn.MemoryRow{
+		{Rho: 0.5, Rank: 2, Params: 48, Result: res(0.5, true)},
+		{Rho: 0.5, Rank: rnn.Full, Params: 128, Result: res(0.25, true)},
+	})
+	lin := LinearMemoryRows("linear-8-random", []rnn.LinearRow{
+		{Rank: rnn.Full, Params: 64, Bound: 8, Radius: 0.9, Curve: []float64{1, 0.5, 0.25}, MC: 1.75,
+			TheoryCurve: []float64{1, 0.5, 0.125}, Theory: 1.625},
+		{Rank: 2, Params: 32, Bound: 3, Radius: 1.2}, // unstable: no row
+	})
+	return append(net, lin...)
+}
+
+func TestMemoryCSVRoundTrip(t *testing.T) {
+	rows := memoryRows()
+	if len(rows) != 3 || !rows[2].Linear() || rows[0].Linear() {
+		t.Fatalf("rows %+v: want two network rows and one linear", rows)
+	}
+	var buf bytes.Buffer
+	if err := WriteMemoryCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "net,rho,rank,recurrent_params,k,r2_fixed,r2_refit,r2_task,r2_theory,mc_fixed,mc_refit,mc_task,mc_theory\n" +
+		"recall-rho0-mgru-8,0.5,2,48,1,0.500000,0.500000,0.062500,,0.875000,0.875000,0.093750,\n"
+	if !strings.HasPrefix(buf.String(), want) || !strings.Contains(buf.String(), "\nrecall-rho0-mgru-8,0.5,2,48,3,0.125000,0.125000,,,") ||
+		!strings.HasSuffix(buf.String(), "\nlinear-8-random,0,full,64,3,,0.250000,,0.125000,,1.750000,,1.625000\n") {
+		t.Errorf("memory CSV:\n%s", buf.String())
+	}
+	got, err := ReadMemoryCSV(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, rows) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, rows)
+	}
+}
+
+func TestReadMemoryCSVRejects(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteMemoryCSV(&buf, memoryRows()); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.String()
+	line2 := "recall-rho0-mgru-8,0.5,2,48,1,0.500000,0.500000,0.062500,,0.875000,0.875000,0.093750,\n"
+	for _, c := range []struct{ name, text, want string }{
+		{"bad number", strings.Replace(good, "0.062500", "0.06x", 1), `line 2, column r2_task: "0.06x" is not a number`},
+		{"bad rank", strings.Replace(good, ",2,48,", ",two,48,", 1), "line 2, column rank"},
+		{"bad k", strings.Replace(good, line2, strings.Replace(line2, ",48,1,", ",48,2,", 1), 1), "want delay 1"},
+		{"changing capacity", strings.Replace(good, ",48,2,0.250000,0.250000,0.031250,,0.875000,", ",48,2,0.250000,0.250000,0.031250,,0.9,", 1),
+			"mc_fixed changes"},
+		{"gap", strings.Replace(good, "0.500000,0.500000,0.062500,", "0.500000,0.500000,,", 1), "r2_task has a gap"},
+		{"curve without capacity", strings.Replace(good, ",0.875000,0.875000,0.093750,\n", ",,0.875000,0.093750,\n", 1),
+			"r2_fixed or mc_fixed without mc_fixed"},
+		{"no refit", strings.ReplaceAll(good, ",0.875000,0.093750,", ",,0.093750,"), "r2_refit"},
+	} {
+		if _, err := ReadMemoryCSV(strings.NewReader(c.text)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+}
+
+// The committed memory files are read as rows and written back byte for
+// byte.
+func TestReadCommittedMemoryFiles(t *testing.T) {
+	files, _ := filepath.Glob("../results/accuracy/memory-*.csv")
+	if len(files) == 0 {
+		t.Skip("no committed memory files")
+	}
+	for _, f := range files {
+		rows, err := ReadMemoryFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 || rows[0].Source != f || len(rows[0].Result.Refit) == 0 {
+			t.Errorf("%s: %d rows, first %+v", f, len(rows), rows[0])
+		}
+		var buf bytes.Buffer
+		if err := WriteMemoryCSV(&buf, rows); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(f); err != nil || !bytes.Equal(b, buf.Bytes()) {
+			t.Errorf("%s: written back, it differs (%v)", f, err)
+		}
 	}
 }
 
@@ -52,18 +183,25 @@ func TestSpearman(t *testing.T) {
 	}
 }
 
-func TestCoherence(t *testing.T) {
-	for _, c := range []struct{ task, group, level string }{
-		{"recall(rho=0.99,K=64)", "recall", "ρ = 0.99"},
-		{"seqmnist-perm", "seqmnist", "pixels permuted"},
-		{"text-pi", "text", "digits of π"},
-	} {
-		g, l, _, ok := SweepRow{Task: c.task}.Coherence()
-		if !ok || g != c.group || l != c.level {
-			t.Errorf("%s: %q %q %v", c.task, g, l, ok)
-		}
+// WriteFile replaces a file only when the whole write succeeds: a failed
+// write leaves the old file as it was, and no temporary file behind.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "x.csv")
+	if err := WriteFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "old\n"); return err }); err != nil {
+		t.Fatal(err)
 	}
-	if _, _, _, ok := (SweepRow{Task: "other"}).Coherence(); ok {
-		t.Error("an unknown task has a coherence level")
+	err := WriteFile(path, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return errors.New("disk full")
+	})
+	if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), path) {
+		t.Errorf("failed write: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old\n" {
+		t.Errorf("after a failed write the file holds %q, want the old content", b)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("%d files in %s, want only x.csv", len(entries), filepath.Dir(path))
 	}
 }

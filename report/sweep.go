@@ -1,188 +1,92 @@
-// Package report turns lowrank's measurements into the tables, figures and
-// REPORT.md under results/: the rank sweep of the default models, and the
-// figures that test the study's claims. It only formats; the measuring is
-// done by packages rnn and bench.
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
+
+	"github.com/lowrank-rnn/lowrank/rnn"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
-// SweepRow is one model at one rank.
+// SweepRow is one model at one rank of the rank sweep: the model and its
+// task, and what compressing it to that rank costs.
 type SweepRow struct {
-	Model  string // file name without extension, e.g. recall-rho0.9-mgru-128
-	Task   string // task name, e.g. recall(rho=0.9,K=64)
-	Cell   string
-	Hidden int
-	Method string // svd, whitened; "" for the uncompressed model
-	Rank   int    // 0: uncompressed
-	// Params and MulAdds count the recurrent weights and the recurrent
-	// multiply-adds of one step.
-	Params, MulAdds int
-	// StepNs and Speedup are the fused step's time on each target and its
-	// speedup over the dense step on the same target, in Targets order.
-	Targets []string
-	StepNs  []float64
-	Speedup []float64
-	// Metric is the task metric (MetricName), MetricRel its ratio to the
-	// uncompressed model's.
-	MetricName string
-	Metric     float64
-	MetricRel  float64
-	// Relative hidden-state and output errors, measured and predicted by
-	// the first-order perturbation model.
-	RelErr, Predicted       float64
-	OutRelErr, OutPredicted float64
-	// CalibErr is the relative error of the recurrent products on the
-	// calibration states (what whitened truncation minimises).
-	CalibErr float64
+	Model      string // file name without extension, e.g. recall-rho0.9-mgru-128
+	Task       string // task name (task.Spec.Name), e.g. recall(rho=0.9,K=64)
+	Coherence  task.Coherence
+	Cell       rnn.Cell
+	Hidden     int
+	MetricName string // rnn.MetricName of the task: accuracy, MC, bits/char
+	rnn.Damage
 }
 
-// Coherence returns the coherence group and level of a row's task, for the
-// figures: recall by ρ, MNIST rows against pixels in a fixed random order,
-// English against the digits of π. ok is false for other tasks.
-func (r SweepRow) Coherence() (group, level string, order int, ok bool) {
-	switch {
-	case strings.HasPrefix(r.Task, "recall(rho="):
-		rho := strings.TrimPrefix(r.Task, "recall(rho=")
-		rho = rho[:strings.IndexAny(rho, ",)")]
-		v, _ := strconv.ParseFloat(rho, 64)
-		return "recall", "ρ = " + rho, int(1000 * v), true
-	case r.Task == "seqmnist":
-		return "seqmnist", "rows in order", 1, true
-	case r.Task == "seqmnist-perm":
-		return "seqmnist", "pixels permuted", 0, true
-	case r.Task == "text-opticks":
-		return "text", "Opticks (English)", 1, true
-	case r.Task == "text-pi":
-		return "text", "digits of π", 0, true
+// SweepRows returns the rows of one model's sweep (rnn.Testbed.Sweep).
+func SweepRows(model string, tb *rnn.Testbed, damage []rnn.Damage) []SweepRow {
+	rows := make([]SweepRow, len(damage))
+	for i, d := range damage {
+		rows[i] = SweepRow{Model: model, Task: tb.Spec.Name, Coherence: tb.Spec.Coherence, Cell: tb.Model.Cell,
+			Hidden: tb.Model.Hidden, MetricName: rnn.MetricName(tb.Spec), Damage: d}
 	}
-	return "", "", 0, false
+	return rows
 }
 
-var sweepHeader = []string{"model", "task", "cell", "hidden", "method", "rank", "params", "mul_adds"}
+// formatG is the precision of measured values in sweep.csv.
+func formatG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
-// WriteSweepCSV writes rows as CSV, one column per target for the step time
-// and the speedup.
-func WriteSweepCSV(w io.Writer, rows []SweepRow) error {
-	cw := csv.NewWriter(w)
-	var targets []string
-	if len(rows) > 0 {
-		targets = rows[0].Targets
-	}
-	head := append([]string(nil), sweepHeader...)
-	for _, t := range targets {
-		head = append(head, t+"_step_ns", t+"_speedup")
-	}
-	head = append(head, "metric_name", "metric", "metric_rel", "relerr", "relerr_predicted", "out_relerr", "out_relerr_predicted", "calib_err")
-	if err := cw.Write(head); err != nil {
-		return err
-	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	for _, r := range rows {
-		rec := []string{r.Model, r.Task, r.Cell, strconv.Itoa(r.Hidden), r.Method, strconv.Itoa(r.Rank),
-			strconv.Itoa(r.Params), strconv.Itoa(r.MulAdds)}
-		for i := range targets {
-			rec = append(rec, strconv.FormatFloat(r.StepNs[i], 'f', 1, 64), strconv.FormatFloat(r.Speedup[i], 'f', 3, 64))
-		}
-		rec = append(rec, r.MetricName, f(r.Metric), f(r.MetricRel), f(r.RelErr), f(r.Predicted), f(r.OutRelErr), f(r.OutPredicted), f(r.CalibErr))
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+// sweepFloat is a column of a measured value.
+func sweepFloat(name string, field func(*SweepRow) *float64) column[SweepRow] {
+	return column[SweepRow]{name, func(r *SweepRow) string { return formatG(*field(r)) }, set(parseFloat, field)}
 }
 
-// ReadSweepCSV reads what WriteSweepCSV wrote.
+// sweepColumns is sweep.csv: deterministic columns only (the step times
+// of a sweep are per machine: bench.Timings files under results/<cpu>/).
+var sweepColumns = []column[SweepRow]{
+	{"model", func(r *SweepRow) string { return r.Model }, set(nonEmpty, func(r *SweepRow) *string { return &r.Model })},
+	{"task", func(r *SweepRow) string { return r.Task }, set(nonEmpty, func(r *SweepRow) *string { return &r.Task })},
+	{"family", func(r *SweepRow) string { return r.Coherence.Family }, set(anyText, func(r *SweepRow) *string { return &r.Coherence.Family })},
+	{"level", func(r *SweepRow) string { return r.Coherence.Level }, set(anyText, func(r *SweepRow) *string { return &r.Coherence.Level })},
+	{"coherence", func(r *SweepRow) string { return strconv.FormatFloat(r.Coherence.Order, 'g', -1, 64) },
+		set(parseFloat, func(r *SweepRow) *float64 { return &r.Coherence.Order })},
+	{"cell", func(r *SweepRow) string { return string(r.Cell) }, set(parseCell, func(r *SweepRow) *rnn.Cell { return &r.Cell })},
+	{"hidden", func(r *SweepRow) string { return strconv.Itoa(r.Hidden) }, set(parseInt, func(r *SweepRow) *int { return &r.Hidden })},
+	{"method", func(r *SweepRow) string { return string(r.Method) }, set(parseMethod, func(r *SweepRow) *rnn.Method { return &r.Method })},
+	{"joint", func(r *SweepRow) string { return strconv.FormatBool(r.Joint) }, set(strconv.ParseBool, func(r *SweepRow) *bool { return &r.Joint })},
+	{"rank", func(r *SweepRow) string { return r.Rank.String() }, set(parseRank, func(r *SweepRow) *rnn.Rank { return &r.Rank })},
+	{"params", func(r *SweepRow) string { return strconv.Itoa(r.Params) }, set(parseInt, func(r *SweepRow) *int { return &r.Params })},
+	{"mul_adds", func(r *SweepRow) string { return strconv.Itoa(r.MulAdds) }, set(parseInt, func(r *SweepRow) *int { return &r.MulAdds })},
+	{"metric_name", func(r *SweepRow) string { return r.MetricName }, set(nonEmpty, func(r *SweepRow) *string { return &r.MetricName })},
+	sweepFloat("metric", func(r *SweepRow) *float64 { return &r.Metric }),
+	sweepFloat("metric_rel", func(r *SweepRow) *float64 { return &r.MetricRel }),
+	sweepFloat("relerr", func(r *SweepRow) *float64 { return &r.RelErr }),
+	sweepFloat("relerr_predicted", func(r *SweepRow) *float64 { return &r.Predicted }),
+	sweepFloat("out_relerr", func(r *SweepRow) *float64 { return &r.OutRelErr }),
+	sweepFloat("out_relerr_predicted", func(r *SweepRow) *float64 { return &r.OutPredicted }),
+	sweepFloat("calib_err", func(r *SweepRow) *float64 { return &r.CalibErr }),
+}
+
+// anyText accepts every value, the empty string included.
+func anyText(s string) (string, error) { return s, nil }
+
+// WriteSweepCSV writes rows as sweep.csv.
+func WriteSweepCSV(w io.Writer, rows []SweepRow) error { return writeCSV(w, sweepColumns, rows) }
+
+// ReadSweepCSV reads what WriteSweepCSV wrote. It fails on a header that is
+// not sweep.csv's, a field that does not parse, and a row whose method
+// does not fit its rank (none for the uncompressed model, one otherwise).
 func ReadSweepCSV(r io.Reader) ([]SweepRow, error) {
-	recs, err := csv.NewReader(r).ReadAll()
+	rows, err := readCSV(r, sweepColumns)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("report: empty sweep CSV")
-	}
-	head := recs[0]
-	if len(head) < len(sweepHeader)+8 || (len(head)-len(sweepHeader)-8)%2 != 0 {
-		return nil, fmt.Errorf("report: sweep CSV header has %d columns", len(head))
-	}
-	nt := (len(head) - len(sweepHeader) - 8) / 2
-	var targets []string
-	for i := 0; i < nt; i++ {
-		targets = append(targets, strings.TrimSuffix(head[len(sweepHeader)+2*i], "_step_ns"))
-	}
-	var rows []SweepRow
-	for ln, rec := range recs[1:] {
-		if len(rec) != len(head) {
-			return nil, fmt.Errorf("report: sweep CSV line %d has %d fields, want %d", ln+2, len(rec), len(head))
+	for i, row := range rows {
+		if (row.Rank == rnn.Full) != (row.Method == "") {
+			return nil, fmt.Errorf("line %d: rank %s with method %q: the uncompressed model (full) has no method, a truncation one",
+				i+2, row.Rank, row.Method)
 		}
-		var errs []error
-		num := func(s string) float64 {
-			v, err := strconv.ParseFloat(s, 64)
-			errs = append(errs, err)
-			return v
-		}
-		in := func(s string) int {
-			v, err := strconv.Atoi(s)
-			errs = append(errs, err)
-			return v
-		}
-		r := SweepRow{Model: rec[0], Task: rec[1], Cell: rec[2], Hidden: in(rec[3]), Method: rec[4], Rank: in(rec[5]),
-			Params: in(rec[6]), MulAdds: in(rec[7]), Targets: targets}
-		k := len(sweepHeader)
-		for i := 0; i < nt; i++ {
-			r.StepNs = append(r.StepNs, num(rec[k+2*i]))
-			r.Speedup = append(r.Speedup, num(rec[k+2*i+1]))
-		}
-		k += 2 * nt
-		r.MetricName = rec[k]
-		r.Metric, r.MetricRel = num(rec[k+1]), num(rec[k+2])
-		r.RelErr, r.Predicted = num(rec[k+3]), num(rec[k+4])
-		r.OutRelErr, r.OutPredicted = num(rec[k+5]), num(rec[k+6])
-		r.CalibErr = num(rec[k+7])
-		for _, err := range errs {
-			if err != nil {
-				return nil, fmt.Errorf("report: sweep CSV line %d: %v", ln+2, err)
-			}
-		}
-		rows = append(rows, r)
 	}
 	return rows, nil
 }
 
-// ReadSweepFile reads a sweep CSV file.
-func ReadSweepFile(path string) ([]SweepRow, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := ReadSweepCSV(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return rows, nil
-}
-
-// WriteSweepFile writes rows to path, creating its directory.
-func WriteSweepFile(path string, rows []SweepRow) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := WriteSweepCSV(f, rows); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
-}
+// ReadSweepFile reads a sweep.csv file.
+func ReadSweepFile(path string) ([]SweepRow, error) { return readFile(path, ReadSweepCSV) }

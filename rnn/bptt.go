@@ -7,6 +7,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 // Float is the precision of a training pass: float32 for training, float64
@@ -100,30 +102,9 @@ func (ps *pass[T]) resize(cfg Config, t, bs int) {
 }
 
 func (nt *net[T]) checkBatch(bt *Batch[T]) error {
-	if bt.T < 1 || bt.B < 1 {
-		return fmt.Errorf("rnn: batch of %d sequences of %d steps", bt.B, bt.T)
-	}
-	if len(bt.X) != bt.T*bt.B*nt.In {
-		return fmt.Errorf("rnn: batch X has %d values, want T·B·In = %d", len(bt.X), bt.T*bt.B*nt.In)
-	}
-	switch nt.Objective {
-	case Regression:
-		if len(bt.Y) != bt.T*bt.B*nt.Out {
-			return fmt.Errorf("rnn: batch Y has %d values, want T·B·Out = %d", len(bt.Y), bt.T*bt.B*nt.Out)
-		}
-	case ClassifyLast, ClassifyEach:
-		want := bt.B
-		if nt.Objective == ClassifyEach {
-			want = bt.T * bt.B
-		}
-		if len(bt.Labels) != want {
-			return fmt.Errorf("rnn: batch has %d labels, want %d", len(bt.Labels), want)
-		}
-		for _, l := range bt.Labels {
-			if l < 0 || int(l) >= nt.Out {
-				return fmt.Errorf("rnn: label %d outside [0, %d)", l, nt.Out)
-			}
-		}
+	err := task.CheckLayout(task.Kind(nt.Objective), bt.T, bt.B, nt.In, nt.Out, len(bt.X), len(bt.Y), bt.Labels)
+	if err != nil {
+		return err
 	}
 	if nt.Objective != ClassifyLast && nt.Burn >= bt.T {
 		return fmt.Errorf("rnn: burn-in %d leaves no scored step of %d", nt.Burn, bt.T)

@@ -3,7 +3,7 @@ package rnn
 import (
 	"errors"
 	"fmt"
-	"math"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -26,14 +26,24 @@ const (
 	Whitened Method = "whitened"
 )
 
+// ParseMethod parses a method's name.
+func ParseMethod(s string) (Method, error) {
+	switch m := Method(strings.TrimSpace(s)); m {
+	case SVD, Whitened:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown method %q (want %s or %s)", s, SVD, Whitened)
+}
+
 // CompressSpec says how to compress a model's recurrent matrices. There is
 // no fine-tuning: everything else stays as trained.
 type CompressSpec struct {
-	// Ranks per gate (RNN: Ranks[0]; MGRU: U_f, U_h; joint: Ranks[0]).
-	// A zero rank is chosen from Energy instead.
+	// Ranks per gate, each in [1, n] (RNN: Ranks[0]; MGRU: U_f, U_h;
+	// joint: Ranks[0]), unless Energy chooses them.
 	Ranks [2]int
-	// Energy, in (0, 1]: keep the smallest rank whose singular values hold
-	// this fraction of the (whitened) Frobenius energy Σσ².
+	// Energy, if not 0, chooses every rank instead, and Ranks must be
+	// zero: the smallest rank whose singular values hold this fraction, in
+	// (0, 1], of the (whitened) Frobenius energy Σσ².
 	Energy float64
 	// Joint truncates the MGRU's [U_f; U_h] (2n×n) as one matrix, so that
 	// both share the right factor V: r·3n weights instead of r·4n.
@@ -141,16 +151,21 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		return nil, errors.New("rnn: compress: the whitened method needs a Calibration (see Calibrate)")
 	case spec.Joint && m.Cell != MGRU:
 		return nil, errors.New("rnn: compress: joint truncation is for the MGRU's [U_f; U_h]")
-	case spec.Energy < 0 || spec.Energy > 1 || math.IsNaN(spec.Energy):
+	case spec.Energy != 0 && !(spec.Energy > 0 && spec.Energy <= 1):
 		return nil, fmt.Errorf("rnn: compress: energy fraction %v outside (0, 1]", spec.Energy)
 	}
 	n := m.Hidden
-	for g := 0; g < m.Cell.gates(); g++ {
-		if r := spec.Ranks[g]; r < 0 || r > n {
-			return nil, fmt.Errorf("rnn: compress: rank %d of %s outside [0, %d]", r, m.shapes()[3*g+1].name, n)
-		}
-		if spec.Ranks[g] == 0 && spec.Energy == 0 && !(spec.Joint && g == 1) {
-			return nil, fmt.Errorf("rnn: compress: no rank and no energy fraction for %s", m.shapes()[3*g+1].name)
+	gates := m.Cell.gates()
+	if spec.Joint {
+		gates = 1 // Ranks[0] is the rank of [U_f; U_h]
+	}
+	for g := 0; g < gates; g++ {
+		name := m.shapes()[3*g+1].name
+		switch r := spec.Ranks[g]; {
+		case spec.Energy != 0 && r != 0:
+			return nil, fmt.Errorf("rnn: compress: rank %d of %s and an energy fraction: give one or the other", r, name)
+		case spec.Energy == 0 && (r < 1 || r > n):
+			return nil, fmt.Errorf("rnn: compress: rank %d of %s outside [1, %d] (or choose the ranks by an energy fraction)", r, name, n)
 		}
 	}
 	c := &Compressed{Model: m.Clone(), Spec: spec}
@@ -172,14 +187,13 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 }
 
 // whitening returns S, the lower Cholesky factor of the calibration moment
-// C + δI of gate g's input (δ: jitter grown until the factorisation
-// succeeds, as SVD-LLM does for rank-deficient moments).
-func (c *Compressed) whitening(g int) (*mat.TriDense, error) {
-	cm := c.Spec.Calibration.C[g]
-	if cm == nil || cm.SymmetricDim() != c.Hidden {
-		return nil, fmt.Errorf("rnn: compress: calibration has no %d×%d moment for gate %d", c.Hidden, c.Hidden, g)
+// C + δI of an n×n input (δ: jitter grown until the factorisation
+// succeeds, as SVD-LLM does for rank-deficient moments). C is not
+// modified.
+func whitening(cm *mat.SymDense, n int) (*mat.TriDense, error) {
+	if cm == nil || cm.SymmetricDim() != n {
+		return nil, fmt.Errorf("rnn: compress: the calibration has no %d×%d moment for this input", n, n)
 	}
-	n := c.Hidden
 	scale := mat.Trace(cm) / float64(n)
 	if !(scale > 0) {
 		scale = 1
@@ -200,11 +214,11 @@ func (c *Compressed) whitening(g int) (*mat.TriDense, error) {
 	return nil, errors.New("rnn: compress: calibration moment is not positive definite even with jitter")
 }
 
-// lowRank truncates u (rows×n, float64) to rank, or to the rank the
-// energy fraction of the spec chooses when rank is 0, whitened by s when s
-// is not nil: it returns A (rows×r, singular values folded in), B (r×n),
-// the singular values and r.
-func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat.Dense, sigma []float64, r int, err error) {
+// lowRank truncates u (rows×n, float64), whitened by s when s is not nil,
+// to rank, or when energy is not 0, to the smallest rank that keeps that
+// fraction of Σσ². It returns A (rows×r, singular values folded in), B
+// (r×n), the singular values and r.
+func lowRank(u *mat.Dense, s *mat.TriDense, rank int, energy float64) (a, b *mat.Dense, sigma []float64, r int, err error) {
 	target := u
 	if s != nil {
 		var us mat.Dense
@@ -216,15 +230,15 @@ func (c *Compressed) lowRank(u *mat.Dense, s *mat.TriDense, rank int) (a, b *mat
 		return nil, nil, nil, 0, errors.New("rnn: compress: SVD did not converge")
 	}
 	sigma = svd.Values(nil)
-	if rank == 0 {
-		rank = energyRank(sigma, c.Spec.Energy)
+	if energy != 0 {
+		rank = energyRank(sigma, energy)
 	}
 	rank = min(rank, len(sigma))
 	var p, q mat.Dense
 	svd.UTo(&p)
 	svd.VTo(&q)
 	rows, n := u.Dims()
-	a = mat.NewDense(rows, rank, nil) // rank ≥ 1: energyRank returns at least 1
+	a = mat.NewDense(rows, rank, nil) // rank ≥ 1: validated, or energyRank's
 	b = mat.NewDense(rank, n, nil)
 	for i := 0; i < rows; i++ {
 		for k := 0; k < rank; k++ {
@@ -265,11 +279,11 @@ func (c *Compressed) truncate(m *Model, g int) error {
 	var s *mat.TriDense
 	if c.Spec.Method == Whitened {
 		var err error
-		if s, err = c.whitening(g); err != nil {
+		if s, err = whitening(c.Spec.Calibration.C[g], m.Hidden); err != nil {
 			return err
 		}
 	}
-	a, b, sigma, r, err := c.lowRank(toDense(m.U[g]), s, c.Spec.Ranks[g])
+	a, b, sigma, r, err := lowRank(toDense(m.U[g]), s, c.Spec.Ranks[g], c.Spec.Energy)
 	if err != nil {
 		return err
 	}
@@ -281,7 +295,9 @@ func (c *Compressed) truncate(m *Model, g int) error {
 
 // truncateJoint truncates [U_f; U_h] as one 2n×n matrix. Whitened uses the
 // average of the two inputs' moments, since the two blocks see different
-// inputs (h and f ⊙ h) but must share one right factor.
+// inputs (h and f ⊙ h) but must share one right factor. The average is a
+// moment of its own: the caller's Calibration, which sweeps share, is
+// only read.
 func (c *Compressed) truncateJoint(m *Model) error {
 	n := m.Hidden
 	stack := mat.NewDense(2*n, n, nil)
@@ -296,16 +312,12 @@ func (c *Compressed) truncateJoint(m *Model) error {
 		avg := mat.NewSymDense(n, nil)
 		avg.AddSym(cal.C[0], cal.C[1])
 		avg.ScaleSym(0.5, avg)
-		saved := cal.C[0]
-		cal.C[0] = avg
 		var err error
-		s, err = c.whitening(0)
-		cal.C[0] = saved
-		if err != nil {
+		if s, err = whitening(avg, n); err != nil {
 			return err
 		}
 	}
-	a, b, sigma, r, err := c.lowRank(stack, s, c.Spec.Ranks[0])
+	a, b, sigma, r, err := lowRank(stack, s, c.Spec.Ranks[0], c.Spec.Energy)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package rnn
 import (
 	"math"
 	"slices"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -75,6 +76,9 @@ func TestCompressEnergyAndJoint(t *testing.T) {
 		{Ranks: [2]int{2, 2}, Method: Whitened},
 		{Ranks: [2]int{2, 2}, Method: "qr"},
 		{Energy: 1.5},
+		{Energy: math.NaN()},
+		{Ranks: [2]int{4, 4}, Energy: 0.5}, // two rules for one rank
+		{Ranks: [2]int{0, 3}},              // rank 0 is no rank
 	} {
 		if _, err := Compress(m, bad); err == nil {
 			t.Errorf("Compress(%+v) accepted", bad)
@@ -152,6 +156,50 @@ func TestCompressedStream(t *testing.T) {
 					t.Fatalf("joint=%v step %d: low-rank stream %v, dense reconstruction %v", joint, step, a, b)
 				}
 			}
+		}
+	}
+}
+
+// TestCompressLeavesCalibration: Compress borrows the caller's Calibration,
+// which sweeps share between goroutines, and gives it back unchanged: the
+// moments are bit for bit the same after concurrent joint and per-gate
+// whitened truncations (and -race sees no write), and every goroutine gets
+// the same factors.
+func TestCompressLeavesCalibration(t *testing.T) {
+	rec := task.Recall{Rho: 0.5, K: 3, T: 30}
+	m, _ := New(Config{Cell: MGRU, In: 1, Hidden: 12, Out: 3, Objective: Regression, Burn: 3}, 9)
+	cal, err := Calibrate(m, []*task.Batch{rec.Generate(2, 16)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moments := cal.C
+	before := [2]*mat.SymDense{mat.NewSymDense(12, nil), mat.NewSymDense(12, nil)}
+	for g := range 2 {
+		before[g].CopySym(cal.C[g])
+	}
+	specs := []CompressSpec{
+		{Ranks: [2]int{4}, Joint: true, Method: Whitened, Calibration: cal},
+		{Ranks: [2]int{4, 5}, Method: Whitened, Calibration: cal},
+	}
+	const workers = 8
+	got := make([]*Compressed, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() { got[i], errs[i] = Compress(m, specs[i%len(specs)]) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("goroutine %d: %v", i, err)
+		}
+		if first := got[i%len(specs)]; !slices.Equal(got[i].Factors[1].U.Data, first.Factors[1].U.Data) {
+			t.Errorf("goroutine %d: factors differ from goroutine %d's, the same spec", i, i%len(specs))
+		}
+	}
+	for g := range 2 {
+		if cal.C[g] != moments[g] || !mat.Equal(cal.C[g], before[g]) {
+			t.Errorf("moment %d of the calibration changed", g)
 		}
 	}
 }

@@ -1,6 +1,9 @@
-// Package rnn holds lowrank's recurrent networks: the vanilla RNN and the
-// minimal gated unit (MGRU) with a linear readout, their BPTT training, and
-// streaming inference on the kernels.
+// Package rnn holds lowrank's recurrent networks and the science done on
+// them: the vanilla RNN and the minimal gated unit (MGRU) with a linear
+// readout, their BPTT training, streaming inference on the kernels, SVD
+// compression of the recurrent matrices, the first-order perturbation
+// model, the rank sweep and the noiseless memorization experiment, and
+// the safetensors model files.
 //
 // Training runs in float32 on gonum's BLAS; the same code instantiated in
 // float64 checks the gradients by finite differences. Inference runs on the
@@ -20,4 +23,31 @@
 // (ExampleModel_NewStream runs this.) Model files are read strictly and
 // every number in them is checked against Bounds before anything is
 // allocated for it: a hostile file is an error, never a panic.
+//
+// Compression and its cost, on a model file's own task:
+//
+//	tb, err := rnn.LoadTestbed("results/models/seqmnist-mgru-128.safetensors", 1000, "")
+//	if err != nil {
+//		return err
+//	}
+//	c, err := rnn.Compress(tb.Model, rnn.CompressSpec{Ranks: [2]int{32, 32}}) // tb.Model is not modified
+//	if err != nil {
+//		return err
+//	}
+//	d, err := tb.Assess(c) // metric kept, state error measured and predicted
+//
+// Where things are: model.go, bptt.go and train.go the cells and their
+// training; stream.go and infer.go inference on the kernels; compress.go
+// truncation (plain and whitened); rank.go
+// the ranks every command takes ("4,8,full"); perturb.go the perturbation
+// model; sweep.go the rank sweep (Damage, Testbed); memory.go the
+// memorization experiment and memorysweep.go its sweep over coherence and
+// rank; tasks.go the bridge to package task; file.go, compressfile.go and
+// safetensors/ the model files; limits.go the bounds (Bounds) that every
+// number read from a file or a flag is checked against.
+//
+// What does not live here: the tasks and their data and metrics (package
+// task), the kernels (package kernels, never asm directly), timing
+// (package bench), and the results files and their formats (package
+// report).
 package rnn

@@ -144,7 +144,7 @@ func FuzzMetadata(f *testing.F) {
 		for i, m := range models {
 			var err error
 			var ds task.Dataset
-			alloc := allocated(func() { ds, err = rnn.TaskOf(metas[i], m, nEval) })
+			alloc := allocated(func() { ds, err = rnn.TaskOf(metas[i], m, nEval, "") })
 			if err != nil {
 				oneLine(t, err)
 				if alloc > 64<<10 && !strings.HasPrefix(taskName, "text-") { // a corpus is loaded before its vocabulary is known

@@ -106,7 +106,7 @@ func TestHostileFiles(t *testing.T) {
 		}
 		if m != nil {
 			check("rnn.TaskOf", true, func() error {
-				_, err := rnn.TaskOf(meta, m, evalN)
+				_, err := rnn.TaskOf(meta, m, evalN, "")
 				return err
 			})
 		}
@@ -131,13 +131,13 @@ func TestHostileBaseIsValid(t *testing.T) {
 			var cm *rnn.Compressed
 			var meta map[string]string
 			if cm, meta, err = rnn.ReadCompressed(bytes.NewReader(c.Data)); err == nil {
-				_, err = rnn.TaskOf(meta, cm.Model, evalN)
+				_, err = rnn.TaskOf(meta, cm.Model, evalN, "")
 			}
 		} else {
 			var m *rnn.Model
 			var meta map[string]string
 			if m, meta, err = rnn.Read(bytes.NewReader(c.Data)); err == nil {
-				_, err = rnn.TaskOf(meta, m, evalN)
+				_, err = rnn.TaskOf(meta, m, evalN, "")
 			}
 		}
 		if err != nil {

@@ -77,7 +77,7 @@ func recallModel(t *testing.T, K int) (*Model, map[string]string) {
 // found before any data is made (the allocation bound), never a panic.
 func TestTaskOfRefusesLies(t *testing.T) {
 	m, good := recallModel(t, 8)
-	if ds, err := TaskOf(good, m, 10); err != nil || len(HeldOut(ds, 10)) == 0 {
+	if ds, err := TaskOf(good, m, 10, ""); err != nil || len(HeldOut(ds, 10)) == 0 {
 		t.Fatalf("the honest metadata: %v", err)
 	}
 	with := func(k, v string) map[string]string {
@@ -118,7 +118,7 @@ func TestTaskOfRefusesLies(t *testing.T) {
 		{"working set", with("T", "1000"), 100000, "with 100000 held-out sequences need 6911 MiB, more than the 1024 MiB bound: evaluate on at most"},
 	} {
 		var err error
-		alloc := allocated(func() { _, err = TaskOf(c.meta, m, c.nEval) })
+		alloc := allocated(func() { _, err = TaskOf(c.meta, m, c.nEval, "") })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		} else if strings.Contains(err.Error(), "\n") {
@@ -130,7 +130,7 @@ func TestTaskOfRefusesLies(t *testing.T) {
 	}
 	// A recall model with the wrong burn-in does not fit its own task.
 	m.Burn = 0
-	if _, err := TaskOf(good, m, 10); err == nil || !strings.Contains(err.Error(), "burn 0) does not fit") {
+	if _, err := TaskOf(good, m, 10, ""); err == nil || !strings.Contains(err.Error(), "burn 0) does not fit") {
 		t.Errorf("wrong burn-in: %v", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestZeroWeights(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := Sweep(m, ds.Spec(), SweepConfig{Ranks: []int{1, 3}, Eval: HeldOut(ds, 64), Probe: ds.Eval(32)[0], Calibration: cal, Method: Whitened})
+			rows, err := Sweep(m, ds.Spec(), SweepConfig{Ranks: Ranks{1, 3}, Eval: HeldOut(ds, 64), Probe: ds.Eval(32)[0], Calibration: cal, Method: Whitened})
 			if err != nil {
 				t.Fatalf("%s all=%v: %v", cell, all, err)
 			}

@@ -73,9 +73,3 @@ func (s *Stream) Step(x []float32) []float32 {
 	}
 	return s.y
 }
-
-// State returns the current hidden state (the stream's own slice).
-func (s *Stream) State() []float32 { return s.h }
-
-// Reset sets the state to zero.
-func (s *Stream) Reset() { clear(s.h) }

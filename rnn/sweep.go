@@ -11,8 +11,8 @@ import (
 // Damage is what compressing a model to one rank costs, measured and
 // predicted.
 type Damage struct {
-	Rank      int // 0: the uncompressed model
-	Method    Method
+	Rank      Rank   // Full: the uncompressed model
+	Method    Method // "" for the uncompressed model
 	Joint     bool
 	Params    int     // recurrent weights
 	MulAdds   int     // recurrent multiply-adds per step
@@ -60,7 +60,9 @@ func metric(spec task.Spec, m *task.Meter) (float64, error) {
 
 // SweepConfig sets up a rank sweep of one model.
 type SweepConfig struct {
-	Ranks  []int // ranks to try; ranks ≥ Hidden are skipped
+	// Ranks to try; Full (the uncompressed model always comes first) and
+	// ranks ≥ Hidden are skipped.
+	Ranks  Ranks
 	Method Method
 	Joint  bool
 	// Eval is the held-out data the metric is computed on (a prefix of the
@@ -76,9 +78,8 @@ type SweepConfig struct {
 }
 
 // Sweep compresses m to each rank and returns the damage, the uncompressed
-// model first (Rank 0).
+// model first (Rank Full).
 func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
-	n := m.Hidden
 	if len(sc.Eval) == 0 {
 		return nil, fmt.Errorf("rnn: sweep: no evaluation data for %s", spec.Name)
 	}
@@ -89,8 +90,8 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := m.Cell.gates()
-	rows := []Damage{{Params: g * n * n, MulAdds: g * n * n, Metric: base, MetricRel: 1}}
+	p := m.RecurrentParams()
+	rows := []Damage{{Rank: Full, Params: p, MulAdds: p, Metric: base, MetricRel: 1}}
 	cal := sc.Calibration
 	if cal == nil {
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
@@ -98,10 +99,10 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		}
 	}
 	for _, r := range sc.Ranks {
-		if r < 1 || r >= n {
+		if !r.Truncates(m.Hidden) {
 			continue
 		}
-		c, err := Compress(m, CompressSpec{Ranks: [2]int{r, r}, Method: sc.Method, Joint: sc.Joint, Calibration: cal})
+		c, err := Compress(m, CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal})
 		if err != nil {
 			return nil, err
 		}
@@ -149,8 +150,7 @@ func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 // moments cal.
 func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
 	n := m.Hidden
-	r := c.Ranks[0]
-	d := Damage{Rank: r, Method: c.Spec.Method, Joint: c.Spec.Joint, Params: c.RecurrentParams(),
+	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Params: c.RecurrentParams(),
 		CalibErr: calibErr(m, c.Model, cal)}
 	for g := 0; g < m.Cell.gates(); g++ {
 		d.MulAdds += c.Ranks[g] * 2 * n
@@ -175,4 +175,64 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	d.RelErr, d.Predicted = measured.RelErr(), predicted.RelErr()
 	d.OutRelErr, d.OutPredicted = measured.OutRelErr(), predicted.OutRelErr()
 	return d, nil
+}
+
+// A Testbed is a trained model with what judging its compressions needs,
+// computed once and shared by every rank and method: its task (from the
+// file's metadata), the held-out batches the metric is computed on, the
+// probe batch of the state errors, the calibration moments (whitening and
+// CalibErr) and the uncompressed model's metric.
+type Testbed struct {
+	Model       *Model
+	Meta        map[string]string
+	Spec        task.Spec
+	Eval        []*task.Batch
+	Probe       *task.Batch
+	Calibration *Calibration
+	Base        float64
+}
+
+// LoadTestbed loads a model file and sets up its testbed on the first
+// nEval held-out sequences (at least 32, the probe). dataDir is the task
+// data folder ("" for the default, see task.DataEnv).
+func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
+	m, meta, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := TaskOf(meta, m, max(nEval, 32), dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: HeldOut(ds, nEval), Probe: ds.Eval(32)[0]}
+	if tb.Calibration, err = Calibrate(m, CalibrationBatches(ds)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if tb.Base, err = MetricOf(m, tb.Spec, tb.Eval); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tb, nil
+}
+
+// Assess returns what the compressed c costs against the testbed's model.
+func (tb *Testbed) Assess(c *Compressed) (Damage, error) {
+	return Assess(tb.Model, c, tb.Spec, tb.Eval, tb.Probe, tb.Calibration, tb.Base)
+}
+
+// Sweep compresses the model to each rank by each method: the uncompressed
+// model first (once), then each method's ranks below n.
+func (tb *Testbed) Sweep(ranks Ranks, methods []Method) ([]Damage, error) {
+	var all []Damage
+	for i, method := range methods {
+		d, err := Sweep(tb.Model, tb.Spec, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
+			Calibration: tb.Calibration})
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			d = d[1:] // the uncompressed model once
+		}
+		all = append(all, d...)
+	}
+	return all, nil
 }

@@ -1,7 +1,9 @@
 package rnn
 
 import (
+	"fmt"
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/lowrank-rnn/lowrank/rnn/task"
@@ -22,14 +24,14 @@ func TestSweep(t *testing.T) {
 			}
 		}
 		rows, err := Sweep(m, ds.Spec(), SweepConfig{
-			Ranks: []int{2, 15, 16, 40}, Method: Whitened,
+			Ranks: Ranks{2, Full, 15, 16, 40}, Method: Whitened,
 			Eval: ds.Eval(32), Probe: ds.Eval(8)[0], Calib: []*task.Batch{rec.Generate(3, 16)},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 3 || rows[0].Rank != 0 || rows[1].Rank != 2 || rows[2].Rank != 15 {
-			t.Fatalf("%s: ranks %v, want the uncompressed model then 2 and 15 (16 and 40 are not below n)", cell, rows)
+		if len(rows) != 3 || rows[0].Rank != Full || rows[0].Method != "" || rows[1].Rank != 2 || rows[2].Rank != 15 {
+			t.Fatalf("%s: ranks %v, want the uncompressed model (once) then 2 and 15 (16 and 40 are not below n)", cell, rows)
 		}
 		g := cell.gates()
 		if rows[0].MetricRel != 1 || rows[0].Params != g*256 || rows[1].Params != g*2*2*16 || rows[1].MulAdds != g*2*2*16 {
@@ -42,5 +44,42 @@ func TestSweep(t *testing.T) {
 		if rows[1].RelErr <= r.RelErr {
 			t.Errorf("%s: rank 2 error %.4g not above rank 15's %.4g", cell, rows[1].RelErr, r.RelErr)
 		}
+	}
+}
+
+// TestTestbed: a model file's testbed finds its task from the metadata and
+// sweeps each method over the same data, the uncompressed model once.
+func TestTestbed(t *testing.T) {
+	rec := task.Recall{Rho: 0.5, K: 3, T: 30}
+	m, _ := New(ConfigFor(rec.Spec(), MGRU, 10), 4)
+	path := filepath.Join(t.TempDir(), "recall.safetensors")
+	meta := map[string]string{"task": rec.Spec().Name, "rho": "0.5", "T": "30", "data_seed": "1"}
+	if err := m.Save(path, meta); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := LoadTestbed(path, 40, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base, err := MetricOf(tb.Model, tb.Spec, tb.Eval); err != nil || tb.Spec.Name != rec.Spec().Name || tb.Probe.B != 32 || tb.Base != base {
+		t.Fatalf("testbed %+v", tb)
+	}
+	rows, err := tb.Sweep(Ranks{2, 5, 10}, []Method{SVD, Whitened})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[0].Rank != Full || rows[1].Method != SVD || rows[3].Method != Whitened || rows[4].Rank != 5 {
+		t.Fatalf("rows %+v; want full, then 2 and 5 by svd, then by whitened", rows)
+	}
+	c, err := Compress(tb.Model, CompressSpec{Ranks: [2]int{5, 5}, Method: Whitened, Calibration: tb.Calibration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (An untrained model has no memory: MetricRel is 0/0, printed alike.)
+	if d, err := tb.Assess(c); err != nil || fmt.Sprintf("%+v", d) != fmt.Sprintf("%+v", rows[4]) {
+		t.Errorf("Assess of rank 5 whitened: %+v (%v), the sweep's row %+v", d, err, rows[4])
+	}
+	if _, err := LoadTestbed(filepath.Join(t.TempDir(), "none.safetensors"), 40, ""); err == nil {
+		t.Error("a missing file gave a testbed")
 	}
 }

@@ -3,6 +3,7 @@ package rnn
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"github.com/lowrank-rnn/lowrank/rnn/task"
@@ -67,29 +68,48 @@ func EvaluateTask(m *Model, ds task.Dataset, batch int) (*task.Meter, error) {
 // TaskOf returns the task a model file was trained on, from its metadata
 // (as lowrank train records it): "task" names it, and recall models also
 // record "rho", "T" and "data_seed". nEval is the number of held-out recall
-// sequences.
-func TaskOf(meta map[string]string, m *Model, nEval int) (task.Dataset, error) {
-	if err := checkTaskOf(meta, m, nEval); err != nil { // before any data is made or loaded
+// sequences; dataDir the folder of the task data ("" for the default, see
+// task.DataEnv). Every number in the metadata is checked against Bounds,
+// and the model's shape against the task, before any data is made or
+// loaded.
+func TaskOf(meta map[string]string, m *Model, nEval int, dataDir string) (task.Dataset, error) {
+	if err := checkTaskOf(meta, m, nEval); err != nil {
 		return nil, fmt.Errorf("rnn: %w", err)
 	}
 	name := meta["task"]
+	p := task.Params{Dir: dataDir}
 	switch {
-	case name == "seqmnist" || name == "seqmnist-perm":
-		return task.MNIST{Permuted: name == "seqmnist-perm"}.Dataset()
 	case name == "text-opticks" || name == "text-pi":
-		ds, err := task.Text{Corpus: name[len("text-"):]}.Dataset()
-		if err == nil {
-			err = fits(m, ds.Spec())
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rnn: %w", err)
-		}
-		return ds, nil
+		name = strings.TrimPrefix(name, "text-")
 	case strings.HasPrefix(name, "recall"):
 		r, seed, _ := recallOf(meta, m, nEval) // checked above
-		return r.Dataset(seed, nEval), nil
+		name, p = "recall", task.Params{Rho: r.Rho, K: r.K, T: r.T, Seed: seed, NEval: nEval}
 	}
-	return nil, fmt.Errorf("rnn: unknown task %q in the model's metadata", name)
+	ds, err := task.Named(name, p)
+	if err == nil {
+		err = fits(m, ds.Spec()) // text: the corpus gives the vocabulary
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rnn: the model's task %q: %w", meta["task"], err)
+	}
+	return ds, nil
+}
+
+// TrainingMeta returns the metadata of a model trained on a task (lowrank
+// train writes it into the model file): the task as TaskOf reads it back
+// (for recall also ρ, T and the held-out seed of p), the training
+// settings, and the metric the model reached.
+func TrainingMeta(spec task.Spec, p task.Params, tc TrainConfig, perEpoch int, meter *task.Meter) map[string]string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	meta := map[string]string{
+		"task": spec.Name, "epochs": strconv.Itoa(tc.Epochs), "per_epoch": strconv.Itoa(perEpoch),
+		"batch": strconv.Itoa(tc.BatchSize), "lr": f(tc.LR), "decay": f(tc.Decay), "clip": f(tc.Clip),
+		"seed": strconv.FormatUint(tc.Seed, 10), "metric": meter.String(),
+	}
+	if spec.Kind == task.Regression {
+		meta["rho"], meta["T"], meta["data_seed"] = f(p.Rho), strconv.Itoa(p.T), strconv.FormatUint(p.Seed, 10)
+	}
+	return meta
 }
 
 // HeldOut returns the leading batches (at most 256 sequences each) of the

@@ -66,8 +66,8 @@ func TestGateInSync(t *testing.T) {
 	if got := get("GATE_BENCHTIME"); !regexp.MustCompile(`-gate-benchtime string\n.*\(default "` + got + `"\)`).MatchString(help) {
 		t.Errorf("Makefile GATE_BENCHTIME = %s is not lowrank bench's -gate-benchtime default:\n%s", got, help)
 	}
-	if got := get("GATE_COUNT"); got != "10" || gateCount != 10 {
-		t.Errorf("Makefile GATE_COUNT = %s, lowrank bench -gate-count %d", got, gateCount)
+	if got := get("GATE_COUNT"); got != "10" || bench.GateCount != 10 {
+		t.Errorf("Makefile GATE_COUNT = %s, lowrank bench -gate-count %d", got, bench.GateCount)
 	}
 }
 

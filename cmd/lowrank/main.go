@@ -5,17 +5,20 @@
 // Usage:
 //
 //	lowrank cpu [-slug]              this CPU's features and the kernels targets
-//	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 -o FILE
-//	lowrank compress -model FILE (-rank R | -energy F) [-method svd|whitened] [-joint] -o FILE
-//	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-figures DIR]
-//	lowrank sweep -n 256 [-ranks 8,16,32,64,128] [-targets avx2,avx512]   products only
+//	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 [-data DIR] -o FILE
+//	lowrank compress -model FILE (-rank R[,R_h] | -energy F) [-method svd|whitened] [-joint] -o FILE
+//	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-times FILE] [-figures DIR]
+//	lowrank sweep -n 256 [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-times FILE]   products only
 //	lowrank memory [-model FILE | -cell rnn -hidden 128 -net random -radius 0.9] [-rho 0,0.5,0.9,0.99] [-ranks 2,4,8,full] [-csv FILE]
 //	lowrank bench [-targets go,avx2,avx512] [-bench RE] [-count 6] [-o FILE] [-short] | -from FILE [-figures DIR] [-table FILE]
 //	lowrank regress [flags] OLD NEW | -bench RE (-base OLD | -old-bin BIN)   exit 1 on a regression
 //	lowrank report [-o results/REPORT.md]
 //	lowrank help [command]
 //
-// LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at start-up.
+// Each command parses its flags, calls the library (packages rnn, bench,
+// report) and prints; results files are written only where a flag names
+// them. LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at
+// start-up; LOWRANK_DATA (or -data) a folder of task data.
 package main
 
 import (
@@ -24,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -81,10 +85,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func lookup(name string) (command, bool) {
-	for _, c := range commands() {
-		if c.name == name {
-			return c, true
-		}
+	cs := commands()
+	if i := slices.IndexFunc(cs, func(c command) bool { return c.name == name }); i >= 0 {
+		return cs[i], true
 	}
 	return command{}, false
 }
@@ -115,6 +118,7 @@ Commands:
 Environment:
 
 	LOWRANK_TARGET=go|avx2|avx512|neon   kernels target to use (default: the fastest available)
+	LOWRANK_DATA=DIR                     folder of task data (MNIST's idx files, the text corpora)
 `)
 }
 
@@ -174,4 +178,33 @@ func parseFlags(fs *flag.FlagSet, args []string) (status int, done bool) {
 		return exitUsage, true
 	}
 	return exitOK, false
+}
+
+// failer reports a subcommand's errors on stderr and gives the exit
+// status: usage for a bad command line, fail for a failure.
+type failer struct {
+	name   string
+	stderr io.Writer
+}
+
+func (f failer) usage(format string, a ...any) int {
+	fmt.Fprintf(f.stderr, "lowrank %s: %s\nrun 'lowrank help %s' for usage\n", f.name, fmt.Sprintf(format, a...), f.name)
+	return exitUsage
+}
+
+// logf reports progress and notes.
+func (f failer) logf(format string, a ...any) {
+	fmt.Fprintf(f.stderr, "lowrank %s: %s\n", f.name, fmt.Sprintf(format, a...))
+}
+
+func (f failer) fail(err error) int {
+	fmt.Fprintf(f.stderr, "lowrank %s: %v\n", f.name, err)
+	return exitFail
+}
+
+// flagsSet returns the names of the flags given on the command line.
+func flagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
 }

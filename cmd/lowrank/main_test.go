@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
@@ -72,8 +72,8 @@ func TestCPUBadTargetEnv(t *testing.T) {
 }
 
 func TestSweep(t *testing.T) {
-	csvPath := filepath.Join(t.TempDir(), "sweep.csv")
-	status, out, errOut := runCmd("sweep", "-n", "32", "-ranks", "4,8,32,40", "-samples", "2", "-time", "1ms", "-csv", csvPath)
+	timesPath := filepath.Join(t.TempDir(), "times", "sweep.txt")
+	status, out, errOut := runCmd("sweep", "-n", "32", "-ranks", "4,full,8,32,40", "-samples", "2", "-time", "1ms", "-times", timesPath)
 	if status != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", status, errOut)
 	}
@@ -89,7 +89,7 @@ func TestSweep(t *testing.T) {
 	// with rank, params, multiply-adds, ns and speedup per target, theory.
 	var table [][]string
 	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Fields(line); len(f) > 0 && (f[0] == "rank" || len(table) > 0) {
+		if f := strings.Fields(line); len(f) > 0 && (f[0] == "rank" || len(table) > 0) && !strings.HasPrefix(line, "wrote") {
 			table = append(table, f)
 		}
 	}
@@ -124,18 +124,16 @@ func TestSweep(t *testing.T) {
 	if theory := table[2][wantCols-1]; theory != "4.00" {
 		t.Errorf("rank 4 of n = 32: theory %s, want 4.00", theory)
 	}
-
-	f, err := os.Open(csvPath)
+	if !strings.Contains(out, "wrote "+timesPath) {
+		t.Errorf("no line saying it wrote %s:\n%s", timesPath, out)
+	}
+	times, err := bench.ReadTimingsFile(timesPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("reading the CSV: %v", err)
-	}
-	if len(recs) != 1+len(want) || len(recs[0]) != wantCols || recs[0][0] != "rank" || recs[3][0] != "8" {
-		t.Errorf("CSV has %d records of %d fields (%q …); want %d of %d", len(recs), len(recs[0]), recs[0], 1+len(want), wantCols)
+	if len(times.Ops) != 3 || times.Ops[2] != "SweepMatVec/n=32/rank=8" || len(times.Targets) != len(targets) ||
+		len(times.Results[2][0].Samples) != 2 {
+		t.Errorf("times file: ops %q, targets %q", times.Ops, times.Targets)
 	}
 }
 
@@ -150,10 +148,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},
 		{[]string{"sweep", "-targets", "go,go"}, `target "go" is listed twice`},
-		{[]string{"sweep", "-ranks", "4,x"}, `"x" is not a positive integer`},
-		{[]string{"sweep", "-ranks", "0"}, `"0" is not a positive integer`},
-		{[]string{"sweep", "-ranks", ""}, `"" is not a positive integer`},
+		{[]string{"sweep", "-ranks", "4,x"}, `rank "x" is neither a positive integer nor full`},
+		{[]string{"sweep", "-ranks", "0"}, `rank "0" is neither a positive integer nor full`},
+		{[]string{"sweep", "-ranks", ""}, `rank "" is neither a positive integer nor full`},
 		{[]string{"sweep", "-ranks", "8,8"}, `rank 8 is listed twice`},
+		{[]string{"sweep", "-n", "64", "-csv", "x.csv"}, `with -n, -times writes the times`},
 		{[]string{"sweep", "-n", "0"}, `-n 0: want 1 ≤ n ≤ 8192`},
 		{[]string{"sweep", "-samples", "0"}, `-samples 0: want at least 1`},
 		{[]string{"sweep", "-time", "0s"}, `-time 0s: want a positive duration`},

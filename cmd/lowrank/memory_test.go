@@ -122,7 +122,7 @@ func TestMemoryUsageErrors(t *testing.T) {
 		{[]string{"-rho", "1"}, `"1" is not a coefficient in [0, 1)`},
 		{[]string{"-rho", "0,x"}, `"x" is not a coefficient`},
 		{[]string{"-rho", "0.5,0.5"}, "0.5 is listed twice"},
-		{[]string{"-ranks", "0"}, `"0" is neither a positive integer nor full`},
+		{[]string{"-ranks", "0"}, `rank "0" is neither a positive integer nor full`},
 		{[]string{"-ranks", "full,full"}, "rank full is listed twice"},
 		{[]string{"-ranks", "64", "-hidden", "16"}, "no rank of -ranks"},
 		{[]string{"-method", "qr"}, `-method "qr"`},

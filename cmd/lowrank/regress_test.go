@@ -35,7 +35,7 @@ var ratios = []float64{1.00, 1.01, 0.99, 1.02, 0.98, 1.005, 0.995, 1.015, 0.985,
 
 const header = "goos: linux\ngoarch: amd64\npkg: github.com/lowrank-rnn/lowrank/bench\n"
 
-func writeFile(t *testing.T, name, content string) string {
+func writeTemp(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -51,19 +51,19 @@ func regress(args ...string) (status int, stdout, stderr string) {
 }
 
 func TestRegressCommand(t *testing.T) {
-	old := writeFile(t, "old.txt", header+
+	old := writeTemp(t, "old.txt", header+
 		benchLines("MatVec/impl=avx2/n=256", ratios, 5000, 0)+
 		benchLines("MatVec/impl=avx512/n=256", ratios, 3000, 0))
-	same := writeFile(t, "same.txt", header+
+	same := writeTemp(t, "same.txt", header+
 		benchLines("MatVec/impl=avx2/n=256", scaled(ratios, 1.01), 5500, 0)+
 		benchLines("MatVec/impl=avx512/n=256", ratios, 2800, 0))
-	slower := writeFile(t, "slower.txt", header+
+	slower := writeTemp(t, "slower.txt", header+
 		benchLines("MatVec/impl=avx2/n=256", ratios, 5000, 0)+
 		benchLines("MatVec/impl=avx512/n=256", scaled(ratios, 1.2), 3000, 0))
-	allocs := writeFile(t, "allocs.txt", header+
+	allocs := writeTemp(t, "allocs.txt", header+
 		benchLines("MatVec/impl=avx2/n=256", ratios, 5000, 1)+
 		benchLines("MatVec/impl=avx512/n=256", ratios, 3000, 0))
-	fewer := writeFile(t, "fewer.txt", header+
+	fewer := writeTemp(t, "fewer.txt", header+
 		benchLines("MatVec/impl=avx2/n=256", ratios[:3], 5000, 0))
 
 	for _, tc := range []struct {
@@ -89,7 +89,7 @@ func TestRegressCommand(t *testing.T) {
 		{"no files", nil, 2, nil, []string{"want two files, OLD and NEW, got 0"}},
 		{"three files", []string{old, old, old}, 2, nil, []string{"got 3"}},
 		{"missing file", []string{old, old + ".nope"}, 2, nil, []string{"no such file"}},
-		{"not benchmarks", []string{old, writeFile(t, "x.txt", "hello\n")}, 2, nil, []string{"no benchmark results"}},
+		{"not benchmarks", []string{old, writeTemp(t, "x.txt", "hello\n")}, 2, nil, []string{"no benchmark results"}},
 		{"bad flag", []string{"-nope", old, old}, 2, nil, []string{"flag provided but not defined: -nope"}},
 		{"bad alpha", []string{"-alpha", "0", old, old}, 2, nil, []string{"-alpha 0"}},
 		{"bad effect", []string{"-min-effect", "1.5", old, old}, 2, nil, []string{"-min-effect 1.5"}},

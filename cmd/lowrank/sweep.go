@@ -1,36 +1,34 @@
 package main
 
 import (
-	"encoding/csv"
-	"flag"
+	"cmp"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
 
 	"github.com/lowrank-rnn/lowrank/bench"
-	"github.com/lowrank-rnn/lowrank/kernels"
+	"github.com/lowrank-rnn/lowrank/report"
+	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 // maxN bounds -n: a dense 8192×8192 matrix and its packed copy take 512 MiB.
 const maxN = 8192
 
+// sweepConfig is one lowrank sweep: of the models in dir, or with n > 0
+// of bare products.
 type sweepConfig struct {
-	n       int
-	ranks   []int // each < n
-	targets []string
-	samples int
-	minTime time.Duration
-	csvPath string
+	n, evalN, samples              int
+	minTime                        time.Duration
+	ranks                          rnn.Ranks
+	methods                        []rnn.Method
+	targets                        []string
+	dir, csv, times, figures, data string
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
@@ -38,287 +36,204 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		"Sweep is the main job. For every model file in -models (the committed\n"+
 			"default models), it compresses the recurrent weights to each rank by\n"+
 			"truncated SVD, plain and whitened by the hidden states, without\n"+
-			"fine-tuning, and reports per rank: the recurrent parameters and\n"+
+			"fine-tuning, and prints per rank: the recurrent parameters and\n"+
 			"multiply-adds of a step, the fused step's time on each kernels target\n"+
 			"and its speedup over the dense step, the task metric and the fraction\n"+
 			"of it kept, and the relative hidden-state error measured and predicted\n"+
-			"by the first-order perturbation model. It writes the table as CSV and\n"+
-			"the coherence figures into results/.\n\n"+
+			"by the first-order perturbation model. It writes nothing unless asked:\n"+
+			"-csv the table's deterministic columns (results/accuracy/sweep.csv),\n"+
+			"-times this machine's step times (results/<cpu>/sweep.txt, benchstat\n"+
+			"reads it), -figures the coherence figures; make results writes all three.\n\n"+
 			"With -n, it only times y = W·x for a random n×n matrix W, dense and at\n"+
 			"each rank, on each target, beside the theoretical speedup n/(2r).\n"+
 			"Times are medians of -samples samples of at least -time each; speedups\n"+
 			"are medians of the ratios of samples taken back to back.", stderr)
-	n := fs.Int("n", 0, "time products of a random `n`×n matrix only (no models)")
-	ranksFlag := fs.String("ranks", "", "comma-separated `ranks`; ranks ≥ n are skipped (default 8,16,32,64,128 with -n; 4,8,16,32,64,96,112,120,124 for models)")
-	targetsFlag := fs.String("targets", "", "comma-separated kernels `targets` (default: all available)")
-	samples := fs.Int("samples", 0, "timed samples per product (the median is reported; default 7 with -n, 5 for models)")
-	minTime := fs.Duration("time", 0, "minimum `duration` of one sample (default 100ms with -n, 10ms for models)")
-	csvPath := fs.String("csv", "", "write the table as CSV to `file` (default for models: results/accuracy/sweep.csv)")
-	models := fs.String("models", "results/models", "`directory` of model files (*.safetensors) to sweep")
+	var c sweepConfig
+	fs.IntVar(&c.n, "n", 0, "time products of a random `n`×n matrix only (no models)")
+	fs.Var(&c.ranks, "ranks", "comma-separated `ranks`; the dense step (full) always comes first, ranks ≥ n are skipped (default 8,16,32,64,128 with -n; 4,8,16,32,64,96,112,120,124 for models)")
+	targets := fs.String("targets", "", "comma-separated kernels `targets` (default: all available)")
+	fs.IntVar(&c.samples, "samples", 0, "timed samples per product (the median is reported; default 7 with -n, 5 for models)")
+	fs.DurationVar(&c.minTime, "time", 0, "minimum `duration` of one sample (default 100ms with -n, 10ms for models)")
+	fs.StringVar(&c.csv, "csv", "", "models: write the table's deterministic columns as CSV to `file`")
+	fs.StringVar(&c.times, "times", "", "write the step (or product) times to `file`, in the Go benchmark format")
+	fs.StringVar(&c.dir, "models", "results/models", "`directory` of model files (*.safetensors) to sweep")
 	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
-	evalN := fs.Int("eval", 1000, "held-out sequences each metric is computed on")
-	figures := fs.String("figures", "results/figures", "write the coherence figures into `directory` (\"\" for none)")
+	fs.IntVar(&c.evalN, "eval", 1000, "held-out sequences each metric is computed on")
+	fs.StringVar(&c.figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
+	fs.StringVar(&c.data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	f := failer{"sweep", stderr}
+	if err := c.resolve(flagsSet(fs), *targets, *methods); err != nil {
+		return f.usage("%v", err)
+	}
+	fmt.Fprintf(stdout, "lowrank sweep  %s  %s %s/%s  %s\n", cmp.Or(strings.TrimSpace(cpuid.CPU.BrandName), "unknown"),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().Format("2006-01-02 15:04 MST"))
+	if c.n > 0 {
+		return c.products(stdout, stderr)
+	}
+	return c.models(stdout, stderr)
+}
+
+// resolve checks the flags and fills in the defaults of the mode.
+func (c *sweepConfig) resolve(set map[string]bool, targets, methods string) error {
 	speedOnly := set["n"]
+	ranks, samples, minTime := "4,8,16,32,64,96,112,120,124", 5, 10*time.Millisecond
+	if speedOnly {
+		ranks, samples, minTime = "8,16,32,64,128", 7, 100*time.Millisecond
+	}
 	if !set["ranks"] {
-		*ranksFlag = "4,8,16,32,64,96,112,120,124"
-		if speedOnly {
-			*ranksFlag = "8,16,32,64,128"
-		}
+		c.ranks, _ = rnn.ParseRanks(ranks)
 	}
 	if !set["samples"] {
-		*samples = 5
-		if speedOnly {
-			*samples = 7
-		}
+		c.samples = samples
 	}
 	if !set["time"] {
-		*minTime = 10 * time.Millisecond
-		if speedOnly {
-			*minTime = 100 * time.Millisecond
-		}
+		c.minTime = minTime
 	}
-	if !speedOnly {
-		mc := modelSweepConfig{dir: *models, evalN: *evalN, samples: *samples, minTime: *minTime,
-			csvPath: *csvPath, figures: *figures}
-		err := func() error {
-			var err error
-			if mc.ranks, err = parseRanks(*ranksFlag); err != nil {
-				return err
-			}
-			if mc.targets, err = parseTargets(*targetsFlag); err != nil {
-				return err
-			}
-			if mc.methods, err = parseMethods(*methods); err != nil {
-				return err
-			}
-			switch {
-			case *samples < 1:
-				return fmt.Errorf("-samples %d: want at least 1", *samples)
-			case *minTime <= 0:
-				return fmt.Errorf("-time %v: want a positive duration such as 10ms", *minTime)
-			case *evalN < 1:
-				return fmt.Errorf("-eval %d: want at least 1", *evalN)
-			}
-			return nil
-		}()
+	switch {
+	case speedOnly && (c.n < 1 || c.n > maxN):
+		return fmt.Errorf("-n %d: want 1 ≤ n ≤ %d", c.n, maxN)
+	case speedOnly && (c.csv != "" || c.figures != ""):
+		return fmt.Errorf("-csv and -figures write the model sweep's results; with -n, -times writes the times")
+	case c.samples < 1:
+		return fmt.Errorf("-samples %d: want at least 1", c.samples)
+	case c.minTime <= 0:
+		return fmt.Errorf("-time %v: want a positive duration such as 10ms", c.minTime)
+	case c.evalN < 1:
+		return fmt.Errorf("-eval %d: want at least 1", c.evalN)
+	}
+	var err error
+	if c.targets, err = bench.ParseTargets(targets); err != nil {
+		return fmt.Errorf("-targets: %v", err)
+	}
+	for s := range strings.SplitSeq(methods, ",") {
+		m, err := rnn.ParseMethod(s)
 		if err != nil {
-			fmt.Fprintf(stderr, "lowrank sweep: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("-methods %q: %v", methods, err)
 		}
-		if mc.csvPath == "" {
-			mc.csvPath = filepath.Join("results", "accuracy", "sweep.csv")
+		if !slices.Contains(c.methods, m) {
+			c.methods = append(c.methods, m)
 		}
-		return modelSweep(mc, stdout, stderr)
 	}
+	return nil
+}
 
-	cfg := sweepConfig{n: *n, samples: *samples, minTime: *minTime, csvPath: *csvPath}
-	err := func() error {
-		switch {
-		case cfg.n < 1 || cfg.n > maxN:
-			return fmt.Errorf("-n %d: want 1 ≤ n ≤ %d", cfg.n, maxN)
-		case cfg.samples < 1:
-			return fmt.Errorf("-samples %d: want at least 1", cfg.samples)
-		case cfg.minTime <= 0:
-			return fmt.Errorf("-time %v: want a positive duration such as 100ms", cfg.minTime)
-		}
-		ranks, err := parseRanks(*ranksFlag)
-		if err != nil {
-			return err
-		}
-		for _, r := range ranks {
-			if r >= cfg.n {
-				fmt.Fprintf(stderr, "lowrank sweep: note: skipping rank %d ≥ n = %d\n", r, cfg.n)
-				continue
-			}
-			cfg.ranks = append(cfg.ranks, r)
-		}
-		cfg.targets, err = parseTargets(*targetsFlag)
-		return err
-	}()
+// truncating returns the ranks that truncate an n×n matrix, with a note
+// for those that do not (full is the dense step, always there).
+func (c *sweepConfig) truncating(n int, f failer) []int {
+	ranks, skipped := c.ranks.Truncating(n)
+	for _, r := range skipped {
+		f.logf("note: skipping rank %s ≥ n = %d", r, n)
+	}
+	return ranks
+}
+
+// products times bare products y = W·x, dense and at each rank.
+func (c *sweepConfig) products(stdout, stderr io.Writer) int {
+	f := failer{"sweep", stderr}
+	ops, err := bench.MatVecOps(c.n, c.truncating(c.n, f))
 	if err != nil {
-		fmt.Fprintf(stderr, "lowrank sweep: %v\n", err)
-		return exitUsage
+		return f.usage("%v", err)
 	}
-
-	// Create the CSV file before spending time on measurements.
-	var csvFile *os.File
-	if cfg.csvPath != "" {
-		if csvFile, err = os.Create(cfg.csvPath); err != nil {
-			fmt.Fprintf(stderr, "lowrank sweep: %v\n", err)
-			return exitFail
-		}
-		defer csvFile.Close()
-	}
-
-	fmt.Fprintf(stdout, "lowrank sweep  %s  %s %s/%s  %s\n", orUnknown(cpuid.CPU.BrandName),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(stdout, "n = %d; ns per product y = W·x, median of %d samples of ≥ %v; speedup over dense on the same target\n\n",
-		cfg.n, cfg.samples, cfg.minTime)
-	t := sweep(cfg)
-	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	for _, row := range t.text() {
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		c.n, c.samples, c.minTime)
+	t, err := bench.TimeOps(ops, c.targets, c.samples, c.minTime)
+	if err == nil {
+		err = t.WriteTable(stdout, ops)
 	}
-	tw.Flush()
+	if err != nil {
+		return f.fail(err)
+	}
+	return c.writeOutputs(nil, []*bench.Timings{t}, stdout, f)
+}
 
-	if csvFile != nil {
-		w := csv.NewWriter(csvFile)
-		w.WriteAll(t.csv()) // WriteAll flushes
-		if err := w.Error(); err == nil {
-			err = csvFile.Close()
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "lowrank sweep: writing %s: %v\n", cfg.csvPath, err)
-			return exitFail
-		}
+// models sweeps every model file of c.dir.
+func (c *sweepConfig) models(stdout, stderr io.Writer) int {
+	f := failer{"sweep", stderr}
+	files, err := filepath.Glob(filepath.Join(c.dir, "*.safetensors"))
+	if err != nil || len(files) == 0 {
+		return f.usage("no model files (*.safetensors) in %s; `make models` trains the defaults, or use -n for a speed-only sweep", c.dir)
 	}
+	slices.Sort(files)
+	start := time.Now()
+	fmt.Fprintf(stdout, "%d models in %s; metrics on %d held-out sequences; step times: medians of %d samples of ≥ %v\n",
+		len(files), c.dir, c.evalN, c.samples, c.minTime)
+	var rows []report.SweepRow
+	var times []*bench.Timings // one per cell and size
+	for _, path := range files {
+		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
+		if err != nil {
+			return f.fail(err)
+		}
+		damage, err := tb.Sweep(c.ranks, c.methods)
+		if err != nil {
+			return f.fail(fmt.Errorf("%s: %w", path, err))
+		}
+		m := tb.Model
+		t := stepTimes(times, string(m.Cell), m.Hidden)
+		if t == nil {
+			ops, err := bench.StepOps(string(m.Cell), m.Hidden, c.truncating(m.Hidden, f))
+			if err == nil {
+				t, err = bench.TimeOps(ops, c.targets, c.samples, c.minTime)
+			}
+			if err != nil {
+				return f.fail(err)
+			}
+			times = append(times, t)
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+		model := report.SweepRows(name, tb, damage)
+		if err := report.WriteSweepTable(stdout, model, t); err != nil {
+			return f.fail(err)
+		}
+		rows = append(rows, model...)
+	}
+	if status := c.writeOutputs(rows, times, stdout, f); status != exitOK {
+		return status
+	}
+	fmt.Fprintf(stdout, "swept in %v\n", time.Since(start).Round(100*time.Millisecond))
 	return exitOK
 }
 
-// parseRanks parses a comma-separated list of distinct positive ranks.
-func parseRanks(s string) ([]int, error) {
-	var ranks []int
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		r, err := strconv.Atoi(f)
-		if err != nil || r < 1 {
-			return nil, fmt.Errorf("-ranks %q: %q is not a positive integer; want a list such as 8,16,32", s, f)
+// stepTimes returns the timings of the steps of cell at size n, nil if
+// they have not been taken.
+func stepTimes(times []*bench.Timings, cell string, n int) *bench.Timings {
+	for _, t := range times {
+		if t.Op(bench.StepName(cell, n, "full")) >= 0 {
+			return t
 		}
-		if slices.Contains(ranks, r) {
-			return nil, fmt.Errorf("-ranks %q: rank %d is listed twice", s, r)
-		}
-		ranks = append(ranks, r)
 	}
-	return ranks, nil
+	return nil
 }
 
-// parseTargets parses a comma-separated list of kernels targets, checking
-// that each exists and is available; "" means all available ones.
-func parseTargets(s string) ([]string, error) {
-	if strings.TrimSpace(s) == "" {
-		return kernels.Available(), nil
+// writeOutputs writes the files the flags name, and says what it wrote.
+func (c *sweepConfig) writeOutputs(rows []report.SweepRow, times []*bench.Timings, stdout io.Writer, f failer) int {
+	var wrote []string
+	if c.csv != "" {
+		if err := report.WriteFile(c.csv, func(w io.Writer) error { return report.WriteSweepCSV(w, rows) }); err != nil {
+			return f.fail(err)
+		}
+		wrote = append(wrote, c.csv)
 	}
-	var targets []string
-	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
-		restore, err := kernels.Use(name)
-		restore()
+	if c.times != "" {
+		if err := report.WriteFile(c.times, func(w io.Writer) error { return bench.WriteTimings(w, times...) }); err != nil {
+			return f.fail(err)
+		}
+		wrote = append(wrote, c.times)
+	}
+	if c.figures != "" {
+		paths, err := report.SweepFigures(rows, c.methods, c.figures)
 		if err != nil {
-			return nil, fmt.Errorf("-targets: %v", err)
+			return f.fail(fmt.Errorf("figures: %v", err))
 		}
-		if slices.Contains(targets, name) {
-			return nil, fmt.Errorf("-targets %q: target %q is listed twice", s, name)
-		}
-		targets = append(targets, name)
+		wrote = append(wrote, paths...)
 	}
-	return targets, nil
-}
-
-// sweepTable is the outcome of a sweep: rows[0] is dense, then one row per
-// rank; time[i][k] and speedup[i][k] are row i on target k.
-type sweepTable struct {
-	n       int
-	ranks   []int
-	targets []string
-	ns      [][]float64
-	speedup [][]float64
-}
-
-// sweep packs random weights once and times them on each target, dense and
-// every rank sampled round-robin (see bench.MeasureEach).
-func sweep(cfg sweepConfig) *sweepTable {
-	n := cfg.n
-	rng := rand.New(rand.NewPCG(1, uint64(n)))
-	random := func(rows, cols int) kernels.Matrix {
-		a := kernels.NewMatrix(rows, cols)
-		for i := range a.Data {
-			a.Data[i] = 2*rng.Float32() - 1
-		}
-		return a
+	if len(wrote) == 0 {
+		fmt.Fprintf(stdout, "\nwrote nothing (-csv, -times and -figures write the results; make results writes results/)\n")
+		return exitOK
 	}
-	ops := []kernels.Operator{kernels.Pack(random(n, n))}
-	for _, r := range cfg.ranks {
-		ops = append(ops, kernels.PackLowRank(kernels.LowRank{U: random(n, r), V: random(r, n)}))
-	}
-	x := random(1, n).Data
-	y := make([]float32, n)
-	fs := make([]func(), len(ops))
-	for i, op := range ops {
-		fs[i] = func() { op.MatVec(y, x) }
-	}
-
-	t := &sweepTable{n: n, ranks: cfg.ranks, targets: cfg.targets}
-	t.ns = make([][]float64, len(ops))
-	t.speedup = make([][]float64, len(ops))
-	for _, name := range cfg.targets {
-		restore, err := kernels.Use(name)
-		if err != nil {
-			panic(err) // checked by parseTargets
-		}
-		res := bench.MeasureEach(fs, cfg.samples, cfg.minTime)
-		restore()
-		for i := range ops {
-			t.ns[i] = append(t.ns[i], res[i].Median)
-			t.speedup[i] = append(t.speedup[i], bench.Ratio(res[0], res[i]))
-		}
-	}
-	return t
-}
-
-// row returns the rank label, parameters and multiply-adds of row i, and
-// the theoretical speedup n/(2r).
-func (t *sweepTable) row(i int) (rank string, params, madds int, theory float64) {
-	if i == 0 {
-		return "full", t.n * t.n, t.n * t.n, 1
-	}
-	r := t.ranks[i-1]
-	return strconv.Itoa(r), 2 * r * t.n, 2 * r * t.n, float64(t.n) / float64(2*r)
-}
-
-func (t *sweepTable) text() [][]string {
-	head := []string{"rank", "params", "mul-adds"}
-	for _, name := range t.targets {
-		head = append(head, name+" ns", name+" speedup")
-	}
-	rows := [][]string{append(head, "n/(2r)")}
-	for i := range t.ns {
-		rank, params, madds, theory := t.row(i)
-		row := []string{rank, strconv.Itoa(params), strconv.Itoa(madds)}
-		for k := range t.targets {
-			row = append(row, formatNs(t.ns[i][k]), fmt.Sprintf("%.2f", t.speedup[i][k]))
-		}
-		rows = append(rows, append(row, fmt.Sprintf("%.2f", theory)))
-	}
-	return rows
-}
-
-func (t *sweepTable) csv() [][]string {
-	head := []string{"rank", "params", "multiply_adds"}
-	for _, name := range t.targets {
-		head = append(head, name+"_ns", name+"_speedup")
-	}
-	rows := [][]string{append(head, "theoretical_speedup")}
-	for i := range t.ns {
-		rank, params, madds, theory := t.row(i)
-		row := []string{rank, strconv.Itoa(params), strconv.Itoa(madds)}
-		for k := range t.targets {
-			row = append(row, strconv.FormatFloat(t.ns[i][k], 'f', 1, 64),
-				strconv.FormatFloat(t.speedup[i][k], 'f', 3, 64))
-		}
-		rows = append(rows, append(row, strconv.FormatFloat(theory, 'f', 3, 64)))
-	}
-	return rows
-}
-
-// formatNs prints three significant digits or whole nanoseconds.
-func formatNs(ns float64) string {
-	if ns >= 100 {
-		return strconv.FormatFloat(ns, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(ns, 'g', 3, 64)
+	fmt.Fprintf(stdout, "\nwrote %s\n", strings.Join(wrote, ", "))
+	return exitOK
 }

@@ -30,6 +30,17 @@ type Spec struct {
 	Out  int // outputs per scored step: K delays, or the number of classes
 	T    int // steps per sequence (training batches; a last evaluation batch may be shorter)
 	Burn int // leading steps without a target (Regression, ClassifyEach)
+	// Coherence places the task among its variants of more or less
+	// temporal coherence, for results that compare them.
+	Coherence Coherence
+}
+
+// Coherence places a task among the variants of one family that differ in
+// the temporal coherence of their data.
+type Coherence struct {
+	Family string  // the variants' common task: "recall", "seqmnist", "text"
+	Level  string  // this variant in words: "ρ = 0.9", "pixels permuted", "digits of π"
+	Order  float64 // orders a family's variants, more coherent higher: recall's ρ; 1 or 0 for the others
 }
 
 // Batch is B sequences of T steps, time-major, as flat float32 slices.
@@ -58,32 +69,44 @@ func (b *Batch) Step(t int) []float32 {
 
 // Check reports whether the slices have the lengths the shape says.
 func (b *Batch) Check() error {
-	if b.T < 1 || b.B < 1 || b.In < 1 || b.Out < 1 {
+	if b.In < 1 || b.Out < 1 {
 		return fmt.Errorf("task: batch shape T=%d B=%d In=%d Out=%d", b.T, b.B, b.In, b.Out)
 	}
-	if len(b.X) != b.T*b.B*b.In {
-		return fmt.Errorf("task: batch X has %d values, want T·B·In = %d", len(b.X), b.T*b.B*b.In)
+	return CheckLayout(b.Kind, b.T, b.B, b.In, b.Out, len(b.X), len(b.Y), b.Labels)
+}
+
+// CheckLayout reports whether a batch of kind k, T steps of B sequences of
+// in features with out outputs (or classes), can hold nX inputs, nY
+// targets and labels: X is T·B·In, Y T·B·Out (Regression), Labels B
+// (ClassifyLast) or T·B (ClassifyEach), each in [0, out). It is the check
+// of every batch layout, Batch's and the trainer's (package rnn).
+func CheckLayout(k Kind, T, B, in, out, nX, nY int, labels []int32) error {
+	if T < 1 || B < 1 {
+		return fmt.Errorf("task: batch of %d sequences of %d steps", B, T)
 	}
-	switch b.Kind {
+	if nX != T*B*in {
+		return fmt.Errorf("task: batch X has %d values, want T·B·In = %d", nX, T*B*in)
+	}
+	switch k {
 	case Regression:
-		if len(b.Y) != b.T*b.B*b.Out {
-			return fmt.Errorf("task: batch Y has %d values, want T·B·Out = %d", len(b.Y), b.T*b.B*b.Out)
+		if nY != T*B*out {
+			return fmt.Errorf("task: batch Y has %d values, want T·B·Out = %d", nY, T*B*out)
 		}
 	case ClassifyLast, ClassifyEach:
-		want := b.B
-		if b.Kind == ClassifyEach {
-			want = b.T * b.B
+		want := B
+		if k == ClassifyEach {
+			want = T * B
 		}
-		if len(b.Labels) != want {
-			return fmt.Errorf("task: batch has %d labels, want %d", len(b.Labels), want)
+		if len(labels) != want {
+			return fmt.Errorf("task: batch has %d labels, want %d", len(labels), want)
 		}
-		for _, l := range b.Labels {
-			if l < 0 || int(l) >= b.Out {
-				return fmt.Errorf("task: label %d outside [0, %d)", l, b.Out)
+		for _, l := range labels {
+			if l < 0 || int(l) >= out {
+				return fmt.Errorf("task: label %d outside [0, %d)", l, out)
 			}
 		}
 	default:
-		return fmt.Errorf("task: unknown kind %q", b.Kind)
+		return fmt.Errorf("task: unknown kind %q", k)
 	}
 	return nil
 }

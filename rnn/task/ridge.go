@@ -122,28 +122,3 @@ func DelayTargets(u []float64, K, from int) *mat.Dense {
 	}
 	return y
 }
-
-// MemoryCurve is the memorization experiment's readout: states are the
-// network states (one row per step, row t after input u[t]) of a training
-// run and a test run; a ridge readout of u_{t−k}, k = 1..K, is fitted on
-// the training run's steps t ≥ burn (burn ≥ K) and R²(k) is returned on
-// the test run's. MemoryCapacity of the result is the memory capacity.
-func MemoryCurve(trainStates *mat.Dense, trainU []float64, testStates *mat.Dense, testU []float64, K, burn int, lambda float64) ([]float64, error) {
-	for _, s := range []struct {
-		h *mat.Dense
-		u []float64
-	}{{trainStates, trainU}, {testStates, testU}} {
-		if r, _ := s.h.Dims(); r != len(s.u) || burn < K || burn >= r {
-			return nil, fmt.Errorf("task: MemoryCurve: %d states for %d inputs, K=%d burn=%d", r, len(s.u), K, burn)
-		}
-	}
-	rows := func(h *mat.Dense) mat.Matrix {
-		r, c := h.Dims()
-		return h.Slice(burn, r, 0, c)
-	}
-	rd, err := FitRidge(rows(trainStates), DelayTargets(trainU, K, burn), lambda)
-	if err != nil {
-		return nil, err
-	}
-	return R2Columns(rd.Predict(rows(testStates)), DelayTargets(testU, K, burn)), nil
-}

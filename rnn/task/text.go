@@ -14,10 +14,14 @@ import (
 // training part; it is always the last entry of a Corpus's Vocab.
 const Unknown = utf8.RuneError
 
-// The two corpora that ship with Go, relative to $(go env GOROOT).
-var textFiles = map[string]string{
-	"opticks": "src/testdata/Isaac.Newton-Opticks.txt", // coherent English
-	"pi":      "src/compress/testdata/pi.txt",          // incoherent digits
+// The two corpora, files that ship with Go: where in GOROOT, and their
+// place among the text tasks (English is coherent, π's digits are not).
+var corpora = map[string]struct {
+	file      string
+	coherence Coherence
+}{
+	"opticks": {"src/testdata/Isaac.Newton-Opticks.txt", Coherence{"text", "Opticks (English)", 1}},
+	"pi":      {"src/compress/testdata/pi.txt", Coherence{"text", "digits of π", 0}},
 }
 
 // Text is next-character prediction on a corpus that ships with Go:
@@ -30,27 +34,36 @@ type Text struct {
 	Corpus  string  // "opticks" or "pi"
 	SeqLen  int     // steps per training sequence; 0 means 100
 	HeldOut float64 // held-out fraction, taken from the end; 0 means 0.1
-	Path    string  // the file to read; "" means the one in GOROOT
+	// Dir is a data folder that may hold the corpus file
+	// (Isaac.Newton-Opticks.txt, pi.txt); "" means $LOWRANK_DATA. Where
+	// it does not, the file is read from GOROOT.
+	Dir string
 }
 
-// TextPath returns the file of a named corpus in $(go env GOROOT).
-func TextPath(corpus string) (string, error) {
-	rel, ok := textFiles[corpus]
+// TextPath returns the file of a named corpus: in the data folder dir
+// ("" means $LOWRANK_DATA) if it is there, else in GOROOT.
+func TextPath(corpus, dir string) (string, error) {
+	c, ok := corpora[corpus]
 	if !ok {
 		return "", fmt.Errorf("task: unknown text corpus %q (want \"opticks\" or \"pi\")", corpus)
 	}
-	root := goEnv("GOROOT")
-	if root == "" {
-		return "", fmt.Errorf("task: cannot find GOROOT for the %s corpus: set GOROOT or put the go command on PATH", corpus)
+	file := filepath.FromSlash(c.file)
+	var fallback place
+	if root := goroot(); root != "" {
+		fallback = place{filepath.Join(root, filepath.Dir(file)), "GOROOT"}
+	} else {
+		fallback.what = "GOROOT (this program was built without one: set GOROOT)"
 	}
-	return filepath.Join(root, filepath.FromSlash(rel)), nil
+	found, err := locate(dir, []string{filepath.Base(file)}, fallback)
+	if err != nil {
+		return "", fmt.Errorf("task: the %s corpus: %v; set GOROOT to a Go installation, or copy %s into a data folder (-data or %s)",
+			corpus, err, filepath.Base(file), DataEnv)
+	}
+	return filepath.Join(found, filepath.Base(file)), nil
 }
 
 // Load reads, encodes and splits the corpus.
 func (t Text) Load() (*Corpus, error) {
-	if _, ok := textFiles[t.Corpus]; !ok {
-		return nil, fmt.Errorf("task: unknown text corpus %q (want \"opticks\" or \"pi\")", t.Corpus)
-	}
 	if t.SeqLen == 0 {
 		t.SeqLen = 100
 	}
@@ -60,12 +73,9 @@ func (t Text) Load() (*Corpus, error) {
 	if t.SeqLen < 1 || !(t.HeldOut > 0 && t.HeldOut < 1) {
 		return nil, fmt.Errorf("task: Text{SeqLen: %d, HeldOut: %v}: want SeqLen ≥ 1 and 0 < HeldOut < 1", t.SeqLen, t.HeldOut)
 	}
-	path := t.Path
-	if path == "" {
-		var err error
-		if path, err = TextPath(t.Corpus); err != nil {
-			return nil, err
-		}
+	path, err := TextPath(t.Corpus, t.Dir)
+	if err != nil {
+		return nil, err
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -88,7 +98,8 @@ func (t Text) Load() (*Corpus, error) {
 		return nil, fmt.Errorf("task: %s corpus: %d training and %d held-out characters are too few for sequences of %d",
 			t.Corpus, len(train), len(test), t.SeqLen)
 	}
-	c := &Corpus{Name: "text-" + t.Corpus, SeqLen: t.SeqLen, index: map[rune]int32{}}
+	c := &Corpus{Name: "text-" + t.Corpus, SeqLen: t.SeqLen, index: map[rune]int32{},
+		coherence: corpora[t.Corpus].coherence}
 	for _, r := range train {
 		c.index[r] = 0
 	}
@@ -114,6 +125,8 @@ type Corpus struct {
 	Test   []int32 // symbol ids of the held-out part
 	SeqLen int     // steps per training sequence
 	index  map[rune]int32
+	// coherence is the corpus's place among the text tasks (Spec).
+	coherence Coherence
 }
 
 // V is the vocabulary size, Unknown included.
@@ -146,7 +159,7 @@ func (c *Corpus) Decode(ids []int32) string {
 
 // Spec: ClassifyEach, In = Out = V, T = SeqLen, no burn-in.
 func (c *Corpus) Spec() Spec {
-	return Spec{Name: c.Name, Kind: ClassifyEach, In: c.V(), Out: c.V(), T: c.SeqLen}
+	return Spec{Name: c.Name, Kind: ClassifyEach, In: c.V(), Out: c.V(), T: c.SeqLen, Coherence: c.coherence}
 }
 
 // Batch returns the windows ids[s : s+T+1] for s in starts as a batch of T

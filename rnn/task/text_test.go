@@ -2,6 +2,8 @@ package task
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +38,8 @@ func TestTextOpticks(t *testing.T) {
 		t.Fatalf("round trip %q", got)
 	}
 	s := c.Spec()
-	if s != (Spec{Name: "text-opticks", Kind: ClassifyEach, In: 92, Out: 92, T: 100}) {
+	if s != (Spec{Name: "text-opticks", Kind: ClassifyEach, In: 92, Out: 92, T: 100,
+		Coherence: Coherence{Family: "text", Level: "Opticks (English)", Order: 1}}) {
 		t.Fatalf("spec %+v", s)
 	}
 	b := c.Sample(NewRand(1), 8)
@@ -73,8 +76,9 @@ func TestTextPi(t *testing.T) {
 		t.Fatal("held-out π has non-digits")
 	}
 	ds, err := Text{Corpus: "pi", SeqLen: 50}.Dataset()
-	if err != nil || ds.Spec() != (Spec{Name: "text-pi", Kind: ClassifyEach, In: 11, Out: 11, T: 50}) {
-		t.Fatalf("Dataset: %v", err)
+	want := Spec{Name: "text-pi", Kind: ClassifyEach, In: 11, Out: 11, T: 50, Coherence: Coherence{"text", "digits of π", 0}}
+	if err != nil || ds.Spec() != want {
+		t.Fatalf("Dataset: %v, spec %+v, want %+v", err, ds.Spec(), want)
 	}
 }
 
@@ -154,5 +158,31 @@ func TestTextEvalCover(t *testing.T) {
 	}
 	if _, err := (Text{Corpus: "shakespeare"}).Load(); err == nil {
 		t.Fatal("unknown corpus: no error")
+	}
+}
+
+// A data folder that holds a corpus file is read instead of GOROOT's; a
+// corpus found nowhere says where it looked and what to do.
+func TestTextDataFolder(t *testing.T) {
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "pi.txt"), []byte("3."+strings.Repeat("0123456789", 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(DataEnv, data)
+	c, err := Text{Corpus: "pi", SeqLen: 10}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Decode(c.Train[:12]); got != "012345678901" || len(c.Train)+len(c.Test) != 500 {
+		t.Errorf("read %q… (%d characters), want the data folder's 500 digits", got, len(c.Train)+len(c.Test))
+	}
+	if p, err := TextPath("opticks", ""); err != nil || filepath.Dir(p) == data {
+		t.Errorf("opticks, not in the data folder: %q, %v; want GOROOT's", p, err)
+	}
+	t.Setenv("GOROOT", t.TempDir())
+	_, err = TextPath("opticks", data)
+	if err == nil || !strings.Contains(err.Error(), data) || !strings.Contains(err.Error(), "Isaac.Newton-Opticks.txt") ||
+		!strings.Contains(err.Error(), DataEnv) {
+		t.Errorf("opticks nowhere: %v", err)
 	}
 }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/report"
+	"github.com/lowrank-rnn/lowrank/rnn"
+)
+
+// TestModelSweep trains two tiny recall models with lowrank train, then runs
+// the main job on them and checks its table, CSV and figures.
+func TestModelSweep(t *testing.T) {
+	dir := t.TempDir()
+	for _, cell := range []string{"rnn", "mgru"} {
+		status, out, errOut := runCmd("train", "-task", "recall", "-rho", "0.5", "-K", "4", "-T", "30", "-cell", cell,
+			"-hidden", "12", "-epochs", "2", "-per-epoch", "256", "-o", filepath.Join(dir, "recall-"+cell+".safetensors"))
+		if status != 0 || !strings.Contains(out, "memory capacity") {
+			t.Fatalf("train %s: exit %d\n%s%s", cell, status, out, errOut)
+		}
+	}
+	// By default, the sweep writes nothing.
+	before, _ := os.ReadDir(dir)
+	status, out, errOut := runCmd("sweep", "-models", dir, "-ranks", "2,12", "-targets", "go", "-samples", "1",
+		"-time", "1ms", "-eval", "32", "-methods", "svd")
+	if after, _ := os.ReadDir(dir); status != 0 || len(after) != len(before) || !strings.Contains(out, "wrote nothing") {
+		t.Fatalf("sweep without outputs: exit %d, %d files in %s, were %d\n%s%s", status, len(after), dir, len(before), out, errOut)
+	}
+	csvPath := filepath.Join(dir, "accuracy", "sweep.csv")
+	timesPath := filepath.Join(dir, "cpu", "sweep.txt")
+	figs := filepath.Join(dir, "figures")
+	status, out, errOut = runCmd("sweep", "-models", dir, "-ranks", "2,6,full,12", "-targets", "go", "-samples", "1",
+		"-time", "1ms", "-eval", "32", "-csv", csvPath, "-times", timesPath, "-figures", figs)
+	if status != 0 {
+		t.Fatalf("sweep: exit %d\n%s%s", status, out, errOut)
+	}
+	for _, want := range []string{"recall-rnn", "recall-mgru", "whitened", "state err", "predicted", "go ns", "wrote " + csvPath} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, out)
+		}
+	}
+	rows, err := report.ReadSweepFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Per model: the uncompressed row, then ranks 2 and 6 for each method
+	// (12 is not below n), and the task's coherence.
+	if len(rows) != 2*(1+2*2) || rows[0].Rank != rnn.Full || rows[0].Coherence.Level != "ρ = 0.5" {
+		t.Errorf("%d CSV rows, want 10; first %+v", len(rows), rows[0])
+	}
+	// The step times: this machine's, per cell and rank.
+	times, err := bench.ReadTimingsFile(timesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if times.Op(bench.StepName("mgru", 12, "6")) < 0 || times.Op(bench.StepName("rnn", 12, "full")) < 0 || len(times.Targets) != 1 {
+		t.Errorf("step times: ops %q on %q", times.Ops, times.Targets)
+	}
+	for _, name := range []string{"coherence-svd.svg", "retention-whitened.png", "perturbation.svg"} {
+		if _, err := os.Stat(filepath.Join(figs, name)); err != nil {
+			t.Errorf("figure %s: %v", name, err)
+		}
+	}
+	// compress one of them, and write a report from the sweep and a memory run.
+	cpath := filepath.Join(dir, "c.safetensors")
+	status, out, errOut = runCmd("compress", "-model", filepath.Join(dir, "recall-mgru.safetensors"), "-rank", "3",
+		"-method", "whitened", "-eval", "32", "-o", cpath)
+	if status != 0 || !strings.Contains(out, "ranks [3 3]") || !strings.Contains(out, "predicted") {
+		t.Fatalf("compress: exit %d\n%s%s", status, out, errOut)
+	}
+	if c, _, err := rnn.LoadCompressed(cpath); err != nil || c.Ranks != [2]int{3, 3} {
+		t.Errorf("the compressed file: %v", err)
+	}
+	memCSV := filepath.Join(dir, "memory-x.csv")
+	if status, out, errOut := runCmd("memory", "-hidden", "8", "-K", "3", "-ranks", "2,full", "-rho", "0", "-steps", "600", "-csv", memCSV); status != 0 {
+		t.Fatalf("memory: exit %d\n%s%s", status, out, errOut)
+	}
+	rep := filepath.Join(dir, "REPORT.md")
+	status, out, errOut = runCmd("report", "-sweep", csvPath, "-steps", timesPath, "-memory", filepath.Join(dir, "memory-*.csv"),
+		"-figures", figs, "-o", rep)
+	if status != 0 {
+		t.Fatalf("report: exit %d\n%s%s", status, out, errOut)
+	}
+	text, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Claim 1", "## Claim 2", "## Claim 3", "## Claim 4", "Spearman", "recall-mgru", "figures/coherence-svd.svg",
+		"(step times: [cpu/sweep.txt](cpu/sweep.txt))", "**rnn-8-random**", "| linear-8-random | 2 |"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+	for _, bad := range [][]string{{"compress", "-model", cpath}, {"compress", "-model", "x", "-o", "y", "-rank", "2", "-energy", "0.5"},
+		{"compress", "-model", "x", "-o", "y", "-rank", "full"}, {"compress", "-model", "x", "-o", "y", "-rank", "2,3,4"}} {
+		if status, _, _ := runCmd(bad...); status != 2 {
+			t.Errorf("lowrank %q: exit %d, want 2", bad, status)
+		}
+	}
+	if status, _, errOut := runCmd("sweep", "-models", t.TempDir()); status != 2 || !strings.Contains(errOut, "no model files") {
+		t.Errorf("sweep of an empty directory: exit %d, %q", status, errOut)
+	}
+	if status, _, errOut := runCmd("sweep", "-methods", "qr"); status != 2 || !strings.Contains(errOut, `unknown method "qr"`) {
+		t.Errorf("sweep -methods qr: exit %d, %q", status, errOut)
+	}
+}
+
+// TestTrainDataFolder: -data names the folder a task's data is read from
+// (GOROOT, the fallback, is empty here).
+func TestTrainDataFolder(t *testing.T) {
+	t.Setenv("GOROOT", t.TempDir())
+	if status, _, errOut := runCmd("train", "-task", "pi", "-o", filepath.Join(t.TempDir(), "x")); status != 2 || !strings.Contains(errOut, "pi.txt") {
+		t.Fatalf("train -task pi without its data: exit %d, %q", status, errOut)
+	}
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "pi.txt"), []byte("3."+strings.Repeat("1415926535", 200)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "pi.safetensors")
+	status, stdout, errOut := runCmd("train", "-task", "pi", "-data", data, "-cell", "rnn", "-hidden", "4", "-epochs", "1",
+		"-per-epoch", "8", "-batch", "8", "-o", out)
+	if status != 0 || !strings.Contains(stdout, "bits per character") {
+		t.Fatalf("train -data: exit %d\n%s%s", status, stdout, errOut)
+	}
+	// The model records its task, and a sweep reads the same folder.
+	if _, meta, err := rnn.Load(out); err != nil || meta["task"] != "text-pi" {
+		t.Fatalf("the trained model: %v, metadata %v", err, meta)
+	}
+	if _, err := rnn.LoadTestbed(out, 32, data); err != nil {
+		t.Errorf("testbed of the data folder's π: %v", err)
+	}
+}

@@ -1,0 +1,149 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/rnn"
+)
+
+// The text tables lowrank prints on a terminal.
+
+// table writes rows of cells, right-aligned, the first row the header.
+func table(w io.Writer, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+// WriteSweepTable writes one model's sweep, headed by the model and its
+// task: per method and rank the recurrent weights and multiply-adds, the
+// fused step's time and speedup on each target of t (the timings of the
+// model's cell and size, bench.StepOps), the metric and the fraction
+// kept, and the relative state error measured and predicted.
+func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
+	r0 := rows[0]
+	fmt.Fprintf(w, "\n%s  (%s, %s-%d, %s)\n", r0.Model, r0.Task, r0.Cell, r0.Hidden, r0.MetricName)
+	head := []string{"method", "rank", "params", "mul-adds"}
+	for _, target := range t.Targets {
+		head = append(head, target+" ns", "speedup")
+	}
+	cells := [][]string{append(head, r0.MetricName, "kept", "state err", "predicted")}
+	for _, r := range rows {
+		op := t.Op(bench.StepName(string(r.Cell), r.Hidden, r.Rank.String()))
+		if op < 0 {
+			return fmt.Errorf("report: no step times of %s-%d at rank %s", r.Cell, r.Hidden, r.Rank)
+		}
+		method := string(r.Method)
+		if r.Rank == rnn.Full {
+			method = "-"
+		}
+		row := append([]string{method, r.Rank.String(), strconv.Itoa(r.Params), strconv.Itoa(r.MulAdds)}, t.Cells(op)...)
+		cells = append(cells, append(row, FormatMetric(r.MetricName, r.Metric), fmt.Sprintf("%.3f", r.Kept()),
+			fmt.Sprintf("%.3g", r.RelErr), fmt.Sprintf("%.3g", r.Predicted)))
+	}
+	return table(w, cells)
+}
+
+// WriteMemoryTable writes a memorization sweep: per ρ and rank the
+// recurrent weights and the fixed and refitted capacities, and with task
+// the model's own readout's (outputs of them), then what the columns mean
+// and the capacity of the input alone.
+func WriteMemoryTable(w io.Writer, rows []rnn.MemoryRow, K int, task bool, outputs int) error {
+	head := []string{"rho", "rank", "rec-params", "MC-fixed", "MC-refit"}
+	if task {
+		head = append(head, "task-MC", "task-R²(1)", "task-R²(K)")
+	}
+	cells := [][]string{head}
+	var rhos []float64
+	for _, r := range rows {
+		res := r.Result
+		row := []string{strconv.FormatFloat(r.Rho, 'g', -1, 64), r.Rank.String(), strconv.Itoa(r.Params),
+			fmt.Sprintf("%.2f", res.MCFixed), fmt.Sprintf("%.2f", res.MCRefit)}
+		if task {
+			row = append(row, fmt.Sprintf("%.2f", res.MCTask), fmt.Sprintf("%.3f", res.Task[0]), fmt.Sprintf("%.3f", res.Task[len(res.Task)-1]))
+		}
+		cells = append(cells, row)
+		if !slices.Contains(rhos, r.Rho) {
+			rhos = append(rhos, r.Rho)
+		}
+	}
+	if err := table(w, cells); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nMC: capacity Σ_k max(R²(k), 0), k = 1..%d. fixed: readout fitted on the uncompressed network; refit: on the compressed one.\n", K)
+	if task {
+		fmt.Fprintf(w, "task: the model's own readout, output j scored as u_{t−1−j} (%d outputs).\n", outputs)
+	}
+	var base []string
+	for _, rho := range rhos {
+		base = append(base, fmt.Sprintf("ρ = %g: %.2f", rho, rnn.MemorylessCapacity(rho, K)))
+	}
+	_, err := fmt.Fprintf(w, "Memoryless baseline (u_t alone, Σ_k ρ^{2k}): %s.\n", strings.Join(base, ", "))
+	return err
+}
+
+// DescribeMemorySweep says in a line how a memorization sweep measures
+// (its Memory has the defaults filled in: MemoryConfig.Resolve).
+func DescribeMemorySweep(sc rnn.MemorySweepConfig) string {
+	c := sc.Memory
+	s := fmt.Sprintf("K = %d delays; %d steps per run (washout %d), training and test runs independent; ridge λ = %g × mean state variance; %s truncation",
+		c.K, c.Steps, c.Washout, c.Lambda, sc.Method)
+	if sc.Joint {
+		s += " (joint [U_f; U_h])"
+	}
+	return s
+}
+
+// WriteLinearTable writes the linear network check: per rank the capacity
+// measured and from theory against the bound, then what they mean.
+func WriteLinearTable(w io.Writer, rows []rnn.LinearRow) error {
+	cells := [][]string{{"rank", "MC-measured", "MC-theory", "bound", "MC ≤ bound"}}
+	for _, r := range rows {
+		if r.Curve == nil {
+			cells = append(cells, []string{r.Rank.String(), "-", "-", strconv.Itoa(r.Bound), fmt.Sprintf("unstable (spectral radius %.3f)", r.Radius)})
+			continue
+		}
+		ok := "yes"
+		if r.MC > float64(r.Bound)+0.05 {
+			ok = "NO"
+		}
+		cells = append(cells, []string{r.Rank.String(), fmt.Sprintf("%.2f", r.MC), fmt.Sprintf("%.2f", r.Theory), strconv.Itoa(r.Bound), ok})
+	}
+	if err := table(w, cells); err != nil {
+		return err
+	}
+	_, err := fmt.Fprint(w, "\ntheory: Σ_{k=1..K} vᵀA^{kᵀ}P⁺A^k v with P = A P Aᵀ + v vᵀ. bound: r + 1 (n at full rank) on Σ_{k≥0};\n"+
+		"the delays k ≥ 1 measured here hold that total less m(0) = vᵀP⁺v.\n")
+	return err
+}
+
+// WriteCompression writes what compressing the testbed's model (from the
+// file path) to c cost: the ranks, weights and multiply-adds, the metric
+// before and after, and the state error measured and predicted.
+func WriteCompression(w io.Writer, path string, tb *rnn.Testbed, c *rnn.Compressed, d rnn.Damage) {
+	m, name := tb.Model, rnn.MetricName(tb.Spec)
+	joint := ""
+	if c.Spec.Joint {
+		joint = " (joint [U_f; U_h])"
+	}
+	fmt.Fprintf(w, "%s: %s-%d on %s, %s truncation%s, ranks %v\n", path, m.Cell, m.Hidden, tb.Spec.Name, c.Spec.Method, joint,
+		c.Ranks[:m.Cell.Gates()])
+	dense, sequences := m.RecurrentParams(), 0
+	for _, b := range tb.Eval {
+		sequences += b.B
+	}
+	fmt.Fprintf(w, "recurrent weights %d → %d (%.1f%%), multiply-adds per step %d → %d\n",
+		dense, d.Params, 100*float64(d.Params)/float64(dense), dense, d.MulAdds)
+	fmt.Fprintf(w, "%s %s → %s on %d held-out sequences (kept %.4f)\n", name,
+		FormatMetric(name, tb.Base), FormatMetric(name, d.Metric), sequences, d.MetricRel)
+	fmt.Fprintf(w, "relative hidden-state error %.4g measured, %.4g predicted (first-order); products on calibration states %.4g\n",
+		d.RelErr, d.Predicted, d.CalibErr)
+}
