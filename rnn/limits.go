@@ -51,12 +51,13 @@ var Bounds = struct {
 	// Compression and evaluation.
 	Rank, Eval IntRange
 	// Training.
-	Epochs, PerEpoch, Batch IntRange
+	Epochs, PerEpoch, Batch, Patience IntRange
 	// Memorization experiment and sweeps.
 	Steps, Washout, Samples IntRange
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
+	Dropout, WeightDecay, Valid FloatRange
 	// Weight bounds every weight of a model file. A trained network's
 	// weights are O(1), and at 1e6 every unit a weight feeds saturates;
 	// within it, sums of at most 65536 products of the tasks' inputs stay
@@ -78,6 +79,7 @@ var Bounds = struct {
 	Epochs:   IntRange{"epochs", 1, 10000, "training epochs"},
 	PerEpoch: IntRange{"per-epoch", 1, 10000000, "training sequences per epoch"},
 	Batch:    IntRange{"batch", 1, 4096, "sequences per minibatch"},
+	Patience: IntRange{"patience", 0, 10000, "epochs without a better validation score before training stops (0: never)"},
 
 	Steps:   IntRange{"steps", 1, 1 << 22, "steps per memorization run"},
 	Washout: IntRange{"washout", 0, 1 << 22, "leading steps of a memorization run not used"},
@@ -91,6 +93,10 @@ var Bounds = struct {
 	Decay:  FloatRange{"decay", 0, 1, true, false, "step-size factor per epoch"},
 	Clip:   FloatRange{"clip", 0, 1e6, true, false, "gradient-norm clipping threshold"},
 	Weight: FloatRange{"weight", -1e6, 1e6, false, false, "a model weight"},
+
+	Dropout:     FloatRange{"dropout", 0, 1, false, true, "probability of dropping an input feature or a state unit the readout sees"},
+	WeightDecay: FloatRange{"weight-decay", 0, 1, false, false, "decoupled weight decay per unit step size"},
+	Valid:       FloatRange{"valid", 0, 0.5, true, false, "fraction of a text task's training part held out for validation"},
 }
 
 // MaxWorkingSet is the most memory, in bytes, that a task's data and

@@ -157,6 +157,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "-samples", "0"}, `-samples 0: want at least 1`},
 		{[]string{"sweep", "-time", "0s"}, `-time 0s: want a positive duration`},
 		{[]string{"sweep", "-bogus"}, `flag provided but not defined: -bogus`},
+		{[]string{"train", "-o", "x", "-output-dropout", "1"}, "dropout = 1 is out of range"},
+		{[]string{"train", "-o", "x", "-weight-decay", "-1"}, "weight-decay = -1 is out of range"},
+		{[]string{"train", "-o", "x", "-valid", "0.1"}, "recall(rho=0.9,K=64) is not a text task"},
 	} {
 		status, _, errOut := runCmd(tc.args...)
 		if status != 2 || !strings.Contains(errOut, tc.want) {

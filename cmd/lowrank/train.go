@@ -4,34 +4,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"maps"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
+	"github.com/lowrank-rnn/lowrank/internal/progress"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("train", "train [flags] -o FILE",
-		"Train trains an RNN or MGRU with a linear readout on a task by BPTT with\n"+
-			"Adam, evaluates it on the task's held-out set, and saves it as a\n"+
-			"safetensors model file. Training is deterministic for a given -seed.\n"+
-			"A progress bar is shown on stderr when it is a terminal.", stderr)
+		"Train trains an RNN or MGRU with a linear readout on a task by BPTT with Adam,\n"+
+			"evaluates it on the task's held-out set, and saves it as a safetensors model\n"+
+			"file, deterministically for a -seed (a progress bar shows on a terminal).", stderr)
 	name, p := taskFlags(fs)
 	cell := fs.String("cell", "mgru", "`cell`: rnn or mgru")
 	hidden := fs.Int("hidden", 128, "state size n")
-	tc := rnn.TrainConfig{}
-	fs.IntVar(&tc.Epochs, "epochs", 10, "training epochs")
-	perEpoch := fs.Int("per-epoch", 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
-	fs.IntVar(&tc.BatchSize, "batch", 64, "sequences per minibatch")
-	fs.Float64Var(&tc.LR, "lr", 2e-3, "Adam step size")
-	fs.Float64Var(&tc.Decay, "decay", 1, "step-size factor applied after each epoch")
-	fs.Float64Var(&tc.Clip, "clip", 1, "gradient-norm clipping threshold")
-	fs.Uint64Var(&tc.Seed, "seed", 1, "seed of the initial weights and the training order")
+	tc, perEpoch, valid := trainFlags(fs)
 	out := fs.String("o", "", "write the trained model to `file` (safetensors)")
 	if status, done := parseFlags(fs, args); done {
 		return status
@@ -40,22 +30,28 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *out == "":
 		return f.usage("-o FILE is required")
-	case tc.Epochs < 1 || *perEpoch < 1 || tc.BatchSize < 1 || *hidden < 1 || !(tc.LR > 0):
-		return f.usage("-epochs, -per-epoch, -batch, -hidden and -lr must be positive")
+	case *perEpoch < 1 || *hidden < 1:
+		return f.usage("-per-epoch and -hidden must be positive")
+	case tc.Check() != nil:
+		return f.usage("%v", tc.Check())
 	}
 	ds, err := task.Named(*name, *p)
 	var m *rnn.Model
 	if err == nil {
 		m, err = rnn.New(rnn.ConfigFor(ds.Spec(), rnn.Cell(*cell), *hidden), tc.Seed)
 	}
+	data := ds
+	if err == nil && *valid > 0 {
+		data, tc.Validate, err = rnn.TextValidation(ds, *valid)
+	}
 	if err != nil {
 		return f.usage("%v", err)
 	}
 	spec := ds.Spec()
 	desc := fmt.Sprintf("%s %s-%d", spec.Name, m.Cell, m.Hidden)
-	tc.Progress = progress(stderr, desc)
+	tc.Progress = progress.Bar(stderr, desc)
 	start := time.Now()
-	loss, err := rnn.Train(m, rnn.TaskData(ds, *perEpoch, tc.Seed), tc)
+	sum, err := rnn.Train(m, rnn.TaskData(data, *perEpoch, tc.Seed), *tc)
 	elapsed := time.Since(start)
 	tc.Progress(rnn.Progress{}) // ends the bar
 	if err != nil {
@@ -63,14 +59,34 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	meter, err := rnn.EvaluateTask(m, ds, 256)
 	if err == nil {
-		err = m.Save(*out, rnn.TrainingMeta(spec, *p, tc, *perEpoch, meter))
+		meta := rnn.TrainingMeta(spec, *p, *tc, *perEpoch, meter)
+		maps.Copy(meta, rnn.RegularisationMeta(*tc, *valid, sum))
+		err = m.Save(*out, meta)
 	}
 	if err != nil {
 		return f.fail(err)
 	}
-	fmt.Fprintf(stdout, "%s: %d epochs in %v (%.1f s per epoch), final training loss %.4f\n%s\nsaved %s (%d parameters)\n",
-		desc, tc.Epochs, elapsed.Round(time.Second), elapsed.Seconds()/float64(tc.Epochs), loss, meter, *out, m.NumParams())
+	fmt.Fprintf(stdout, "%s: %d epochs in %v (%.1f s per epoch), final training loss %.4f%s\n%s\nsaved %s (%d parameters)\n", desc, sum.Epochs,
+		elapsed.Round(time.Second), elapsed.Seconds()/float64(sum.Epochs), sum.Loss, sum.ValidationNote(), meter, *out, m.NumParams())
 	return exitOK
+}
+
+// trainFlags adds the training settings' flags.
+func trainFlags(fs *flag.FlagSet) (tc *rnn.TrainConfig, perEpoch *int, valid *float64) {
+	tc = &rnn.TrainConfig{}
+	fs.IntVar(&tc.Epochs, "epochs", 10, "training epochs (at most, with -patience)")
+	perEpoch = fs.Int("per-epoch", 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
+	fs.IntVar(&tc.BatchSize, "batch", 64, "sequences per minibatch")
+	fs.Float64Var(&tc.LR, "lr", 2e-3, "Adam step size")
+	fs.Float64Var(&tc.Decay, "decay", 1, "step-size factor applied after each epoch")
+	fs.Float64Var(&tc.Clip, "clip", 1, "gradient-norm clipping threshold")
+	fs.Uint64Var(&tc.Seed, "seed", 1, "seed of the initial weights, the training order and the dropout masks")
+	fs.Float64Var(&tc.InputDropout, "input-dropout", 0, "probability of dropping each input feature of each step (training only)")
+	fs.Float64Var(&tc.OutputDropout, "output-dropout", 0, "probability of dropping each state unit the readout sees, per step (training only)")
+	fs.Float64Var(&tc.WeightDecay, "weight-decay", 0, "decoupled weight decay of the weight matrices (AdamW), per unit step size")
+	valid = fs.Float64("valid", 0, "text tasks: hold out this last `fraction` of the training part for validation, and keep the best epoch")
+	fs.IntVar(&tc.Patience, "patience", 0, "with -valid: stop after this many epochs without a better validation score (0: never)")
+	return tc, perEpoch, valid
 }
 
 // taskFlags adds the flags that choose a task.
@@ -83,28 +99,4 @@ func taskFlags(fs *flag.FlagSet) (name *string, p *task.Params) {
 	fs.Uint64Var(&p.Seed, "data-seed", 1, "recall: seed of the held-out sequences")
 	fs.StringVar(&p.Dir, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	return name, p
-}
-
-// progress returns a Progress callback that draws a bar on w when w is a
-// terminal (logs and CI get the final metrics only). A call with Epoch 0
-// ends the bar.
-func progress(w io.Writer, desc string) func(rnn.Progress) {
-	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-		return func(rnn.Progress) {}
-	}
-	var bar *progressbar.ProgressBar
-	return func(p rnn.Progress) {
-		switch {
-		case p.Epoch == 0 && bar != nil:
-			_ = bar.Finish()
-			fmt.Fprintln(w)
-		case p.Epoch > 0 && bar == nil:
-			bar = progressbar.NewOptions64(int64(p.Epochs*p.Batches), progressbar.OptionSetWriter(w), progressbar.OptionShowCount(),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30))
-			fallthrough
-		case p.Epoch > 0:
-			bar.Describe(fmt.Sprintf("%s epoch %d/%d loss %.4f", desc, p.Epoch, p.Epochs, p.EpochMeanLoss))
-			_ = bar.Add(1)
-		}
-	}
 }
