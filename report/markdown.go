@@ -32,6 +32,11 @@ type Inputs struct {
 	// Memory rows and the memory CSV files, relative to the report.
 	Memory      []MemoryRow
 	MemoryPaths []string
+	// Ridge holds the estimator paths of the linear network check (the
+	// ridge-*.csv files beside the memory CSV files), RidgePaths those
+	// files relative to the report.
+	Ridge      []RidgeRow
+	RidgePaths []string
 	// Kernels lists the benchmark tables (kernels.md) relative to the report.
 	Kernels []string
 	Figures string // the figures directory, relative to the report
@@ -43,7 +48,8 @@ type Inputs struct {
 // ReadInputs reads what REPORT.md is made of from the results files: the
 // sweep's CSV, its step times (a bench.Timings file, which may be
 // missing: the report then leaves the speedups out), the memorization CSV
-// files and kernel tables (globs), and the figures' folder. Paths in the
+// files (a glob) and the ridge CSV files in their folder (ridge-*.csv),
+// the kernel tables (a glob), and the figures' folder. Paths in the
 // report are relative to its folder, dir.
 func ReadInputs(dir, sweep, steps, memory, kernels, figures string) (Inputs, error) {
 	rel := func(p string) string {
@@ -72,6 +78,16 @@ func ReadInputs(dir, sweep, steps, memory, kernels, figures string) (Inputs, err
 		}
 		in.Memory = append(in.Memory, rows...)
 		in.MemoryPaths = append(in.MemoryPaths, rel(path))
+	}
+	ridgeFiles, _ := filepath.Glob(filepath.Join(filepath.Dir(memory), "ridge-*.csv"))
+	slices.Sort(ridgeFiles)
+	for _, path := range ridgeFiles {
+		rows, err := ReadRidgeFile(path)
+		if err != nil {
+			return in, err
+		}
+		in.Ridge = append(in.Ridge, rows...)
+		in.RidgePaths = append(in.RidgePaths, rel(path))
 	}
 	kern, _ := filepath.Glob(kernels)
 	slices.Sort(kern)
@@ -351,112 +367,6 @@ func claim2(p pf, in Inputs) {
 	p("\nWhere the errors are small the first-order model predicts them well; where a truncation changes the trajectory ")
 	p("entirely (relative errors near 1), the linearisation keeps amplifying errors that the saturating nonlinearities cap, ")
 	p("and it over-predicts. The ordering of the damage across ranks is what the rank correlation measures.\n\n")
-}
-
-func claim3(p pf, in Inputs) {
-	p("## Claim 3: a noiseless memorization experiment exposes the loss of short-term memory\n\n")
-	p("Networks are driven by noiseless AR(1) input u_t; ridge readouts of u_{t−k} from the state give R²(k) and the memory ")
-	p("capacity MC = Σ_k max(R²(k), 0). `fixed`: the readout fitted on the uncompressed network's states, applied to the ")
-	p("compressed network (a deployed model); `refit`: refitted on the compressed network's own states (the memory its ")
-	p("dynamics still hold); `task`: a trained recall model's own readout.\n\n")
-	if len(in.MemoryPaths) > 0 {
-		p("Sources: ")
-		for i, m := range in.MemoryPaths {
-			if i > 0 {
-				p(", ")
-			}
-			p("[%s](%s)", m, m)
-		}
-		p(" (`make results` runs `lowrank memory` for each).\n\n")
-	}
-	nets := map[string]bool{}
-	var order []string
-	for _, r := range in.Memory {
-		key := r.Source + "|" + r.Net
-		if !r.Linear() && !nets[key] {
-			nets[key] = true
-			order = append(order, key)
-		}
-	}
-	for _, key := range order {
-		src, net, _ := strings.Cut(key, "|")
-		p("**%s** (%s)\n\n| ρ | rank | weights | MC fixed | MC refit | MC task |\n|---|---|---|---|---|---|\n", net, src)
-		for _, r := range in.Memory {
-			if r.Source == src && r.Net == net {
-				task := "–"
-				if r.Result.Task != nil {
-					task = fmt.Sprintf("%.2f", r.Result.MCTask)
-				}
-				p("| %g | %s | %d | %.2f | %.2f | %s |\n", r.Rho, r.Rank, r.Params, r.Result.MCFixed, r.Result.MCRefit, task)
-			}
-		}
-		p("\n")
-	}
-	var lin []MemoryRow
-	for _, r := range in.Memory {
-		if r.Linear() {
-			lin = append(lin, r)
-		}
-	}
-	if len(lin) > 0 {
-		p("Linear networks, where theory gives MC ≤ r + 1 after a rank-r truncation (delays k ≥ 0; measured over k ≥ 1):\n\n")
-		p("| network | rank | MC measured | MC theory | within r + 1 |\n|---|---|---|---|---|\n")
-		ok := true
-		for _, r := range lin {
-			within := "–"
-			if r.Rank != rnn.Full {
-				bound := float64(r.Rank + 1)
-				within = map[bool]string{true: "yes", false: "no"}[r.Result.MCRefit <= bound+1e-9]
-				if r.Result.MCRefit > bound+1e-9 {
-					ok = false
-				}
-			}
-			p("| %s | %s | %.2f | %.2f | %s |\n", r.Net, r.Rank, r.Result.MCRefit, r.MCTheory, within)
-		}
-		p("\nThe bound %s.\n\n", map[bool]string{true: "holds at every rank", false: "is violated somewhere (see the table)"}[ok])
-	}
-	// What the tables say, counted.
-	type nk struct {
-		key string
-		rho float64
-	}
-	full, low := map[nk]MemoryRow{}, map[nk]MemoryRow{}
-	fixedLE, compressed := 0, 0
-	for _, r := range in.Memory {
-		if r.Linear() {
-			continue
-		}
-		k := nk{r.Source + "|" + r.Net, r.Rho}
-		if r.Rank == rnn.Full {
-			full[k] = r
-			continue
-		}
-		compressed++
-		if r.Result.MCFixed <= r.Result.MCRefit+0.05 {
-			fixedLE++
-		}
-		if cur, ok := low[k]; !ok || r.Params < cur.Params {
-			low[k] = r
-		}
-	}
-	fell, pairs := 0, 0
-	for k, f := range full {
-		if l, ok := low[k]; ok {
-			pairs++
-			if l.Result.MCRefit < f.Result.MCRefit {
-				fell++
-			}
-		}
-	}
-	if pairs > 0 {
-		verdict := "Agrees"
-		if 2*fell <= pairs || 2*fixedLE <= compressed {
-			verdict = "Partly agrees"
-		}
-		p("**%s.** At the smallest rank, the refit memory capacity is below the uncompressed network's in %d of %d ", verdict, fell, pairs)
-		p("(network, ρ) pairs, and the fixed readout keeps no more memory than a refitted one (within 0.05) in %d of %d ", fixedLE, compressed)
-		p("compressed rows: a deployed model without fine-tuning loses memory first through its readout.\n\n")
-	}
 }
 
 func claim4(p pf, in Inputs) {

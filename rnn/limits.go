@@ -38,8 +38,10 @@ import (
 //     that formula and peaks at 335 MB of RSS. MNIST and the text corpora
 //     have a fixed working set: the data (55 MB of MNIST pixels, under
 //     1 MB of text).
-//   - The memorization experiment keeps 16·Steps·K bytes of delay targets,
-//     at most 1 GiB (MemoryConfig.Resolve).
+//   - The memorization experiment keeps 8·Steps·K bytes of delay targets,
+//     at most 256 MiB (MemoryConfig.Resolve), for each of the training and
+//     validation runs and for each network being measured (GOMAXPROCS at
+//     a time).
 //
 // Between garbage collections the process may hold up to twice its live
 // data (GOGC=100).
@@ -53,7 +55,7 @@ var Bounds = struct {
 	// Training.
 	Epochs, PerEpoch, Batch, Patience IntRange
 	// Memorization experiment and sweeps.
-	Steps, Washout, Samples IntRange
+	Steps, Washout, Runs, Samples IntRange
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
@@ -83,6 +85,7 @@ var Bounds = struct {
 
 	Steps:   IntRange{"steps", 1, 1 << 22, "steps per memorization run"},
 	Washout: IntRange{"washout", 0, 1 << 22, "leading steps of a memorization run not used"},
+	Runs:    IntRange{"test-runs", 2, 1000, "independent test runs of a memorization experiment"},
 	Samples: IntRange{"samples", 1, 1000, "timed samples per product"},
 
 	Energy: FloatRange{"energy", 0, 1, true, false, "fraction of the singular values' energy Σσ² kept"},
