@@ -2,8 +2,10 @@ package report
 
 import (
 	"fmt"
+	"image/color"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -117,10 +119,10 @@ func ReadRidgeFile(path string) ([]RidgeRow, error) { return readFile(path, Read
 
 // estimatorTitles name the estimators in the figure's legend.
 var estimatorTitles = map[rnn.Estimator]string{
-	rnn.EstimatorSVD:       "float64 states, ridge by SVD",
+	rnn.EstimatorSVD:       "float64 states, SVD",
 	rnn.EstimatorNormal:    "float64 states, normal equations",
-	rnn.EstimatorF32States: "float32 states, ridge by SVD",
-	rnn.EstimatorF32:       "float32 states, float32 normal equations",
+	rnn.EstimatorF32States: "float32 states, SVD",
+	rnn.EstimatorF32:       "all float32, normal equations",
 }
 
 // RidgeFigure draws, for each network of the points, how its measured
@@ -130,6 +132,9 @@ var estimatorTitles = map[rnn.Estimator]string{
 // memory CSV, if given) dashed. It writes dir/ridge-<net>.svg and .png and
 // returns the paths.
 func RidgeFigure(points []RidgeRow, linear []MemoryRow, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	var written []string
 	var nets []string
 	for _, p := range points {
@@ -144,8 +149,10 @@ func RidgeFigure(points []RidgeRow, linear []MemoryRow, dir string) ([]string, e
 				ranks = append(ranks, p.Rank)
 			}
 		}
+		// One panel a rank, four a row, and the legend in a panel of its own
+		// after them, where it hides no curve.
 		const cols = 4
-		grid := make([][]*plot.Plot, (len(ranks)+cols-1)/cols)
+		grid := make([][]*plot.Plot, (len(ranks)+cols)/cols)
 		for i := range grid {
 			grid[i] = make([]*plot.Plot, cols)
 		}
@@ -156,6 +163,7 @@ func RidgeFigure(points []RidgeRow, linear []MemoryRow, dir string) ([]string, e
 			}
 			grid[i/cols][i%cols] = p
 		}
+		grid[len(ranks)/cols][len(ranks)%cols] = ridgeKey()
 		paths, err := saveGrid(grid, filepath.Join(dir, "ridge-"+net))
 		written = append(written, paths...)
 		if err != nil {
@@ -165,6 +173,43 @@ func RidgeFigure(points []RidgeRow, linear []MemoryRow, dir string) ([]string, e
 	return written, nil
 }
 
+// decadeTicks marks every second decade of a log axis and labels every
+// eighth, 1e-36 … 1e-4: LogTicks labels all 35 decades of the λ grid
+// on top of each other.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		if int(e)%2 != 0 {
+			continue
+		}
+		t := plot.Tick{Value: math.Pow(10, e)}
+		if int(e)%8 == 4 || int(e)%8 == -4 {
+			t.Label = fmt.Sprintf("1e%d", int(e))
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// ridgeKey is RidgeFigure's legend, a panel of its own.
+func ridgeKey() *plot.Plot {
+	key := plot.New()
+	key.HideAxes()
+	key.Legend.Top, key.Legend.Left = true, true
+	key.Legend.XOffs = -vg.Inch // the panel has no axis to make room for
+	for ei, e := range rnn.Estimators {
+		l := &plotter.Line{LineStyle: draw.LineStyle{Color: levelColors[ei%len(levelColors)], Width: vg.Points(1)}}
+		key.Legend.Add(estimatorTitles[e], l)
+	}
+	ring := &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: color.Black, Shape: draw.RingGlyph{}, Radius: vg.Points(5)}}
+	key.Legend.Add("λ validation chooses", ring)
+	theory := &plotter.Line{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}}
+	key.Legend.Add("theory", theory)
+	return key
+}
+
 // ridgePanel is one rank's panel of RidgeFigure.
 func ridgePanel(points []RidgeRow, linear []MemoryRow, net string, r rnn.Rank) (*plot.Plot, error) {
 	p := plot.New()
@@ -172,8 +217,7 @@ func ridgePanel(points []RidgeRow, linear []MemoryRow, net string, r rnn.Rank) (
 	p.X.Label.Text = "ridge λ (relative to the mean state variance)"
 	p.Y.Label.Text = "MC on the validation run"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = false, true
+	p.X.Tick.Marker = decadeTicks{}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for ei, e := range rnn.Estimators {
 		var line, chosen plotter.XYs
@@ -197,7 +241,6 @@ func ridgePanel(points []RidgeRow, linear []MemoryRow, net string, r rnn.Rank) (
 		l.Color, s.Color = col, col
 		s.Shape, s.Radius = draw.CircleGlyph{}, vg.Points(1.5)
 		p.Add(l, s)
-		p.Legend.Add(estimatorTitles[e], l)
 		if len(chosen) > 0 {
 			c, err := plotter.NewScatter(chosen)
 			if err != nil {
@@ -215,7 +258,6 @@ func ridgePanel(points []RidgeRow, linear []MemoryRow, net string, r rnn.Rank) (
 			}
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 			p.Add(l)
-			p.Legend.Add("theory", l)
 		}
 	}
 	return p, nil
