@@ -131,6 +131,11 @@ ACC := results/accuracy
 results-accuracy: $(LOWRANK)
 	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -times results/$$($(LOWRANK) cpu -slug)/sweep.txt -figures results/figures
 
+# The memorization experiments: per network a training, a validation and
+# eight test runs, the ridge λ chosen on the validation run; the linear
+# check also writes MC against λ for float64 and float32 states and
+# regressions (ridge-*.csv and its figure). About 8 minutes of CPU time,
+# four of wall time on two cores.
 results-memory: $(LOWRANK)
 	@mkdir -p $(ACC)
 	@set -e; for f in $(MODELS)/recall-*.safetensors; do \
@@ -140,7 +145,8 @@ results-memory: $(LOWRANK)
 				-csv $(ACC)/memory-$$name-$$method.csv >/dev/null; \
 		done; \
 	done
-	$(LOWRANK) memory -cell rnn -net random -csv $(ACC)/memory-untrained-rnn-random.csv >/dev/null
+	$(LOWRANK) memory -cell rnn -net random -csv $(ACC)/memory-untrained-rnn-random.csv \
+		-ridge-csv $(ACC)/ridge-linear-128-random.csv -figures results/figures >/dev/null
 	$(LOWRANK) memory -cell rnn -net orthogonal -linear=false -csv $(ACC)/memory-untrained-rnn-orthogonal.csv >/dev/null
 	$(LOWRANK) memory -cell mgru -net random -linear=false -csv $(ACC)/memory-untrained-mgru-random.csv >/dev/null
 
