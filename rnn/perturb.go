@@ -69,9 +69,9 @@ import (
 // against finite differences in the tests.
 
 // ErrorCurve is the energy of a state (and output) perturbation per step,
-// averaged over the sequences of a batch: predicted by Predict, measured by
-// Measure. Index t is the state after input t (h_{t+1} in the recursion's
-// numbering, h_0 = 0 being the start).
+// averaged over the sequences of a batch: predicted by Predict or
+// PredictTangent, measured by Measure. Index t is the state after input t
+// (h_{t+1} in the recursion's numbering, h_0 = 0 being the start).
 type ErrorCurve struct {
 	Steps, Seqs int // T and B of the batch
 	// Lo, Hi: the scored steps [Lo, Hi) of the model's objective: t ≥ Burn
