@@ -77,10 +77,10 @@ func LinearMemoryExact(a *mat.Dense, v []float64, K int) (MemoryTheory, error) {
 	if n != c || len(v) != n || n < 1 || K < 0 {
 		return MemoryTheory{}, fmt.Errorf("rnn: linear memory theory: A is %d×%d, v has %d elements, K = %d; want A n×n, v of n elements, K ≥ 0", n, c, len(v), K)
 	}
-	if err := checkFinite("A", mat.DenseCopyOf(a).RawMatrix().Data); err != nil {
+	if err := checkFiniteTheory("A", mat.DenseCopyOf(a).RawMatrix().Data); err != nil {
 		return MemoryTheory{}, err
 	}
-	if err := checkFinite("v", v); err != nil {
+	if err := checkFiniteTheory("v", v); err != nil {
 		return MemoryTheory{}, err
 	}
 	if r := SpectralRadius(a); !(r < 1) {
@@ -123,7 +123,7 @@ func LowRankMemoryExact(u *mat.Dense, s []float64, w *mat.Dense, v []float64, K 
 	if n < 1 || K < 0 {
 		return MemoryTheory{}, fmt.Errorf("rnn: linear memory theory: v has %d elements, K = %d; want n ≥ 1 elements and K ≥ 0", n, K)
 	}
-	if err := checkFinite("v", v); err != nil {
+	if err := checkFiniteTheory("v", v); err != nil {
 		return MemoryTheory{}, err
 	}
 	if r == 0 { // A = 0 (u and w may be empty): x_t = v u_t
@@ -147,7 +147,7 @@ func LowRankMemoryExact(u *mat.Dense, s []float64, w *mat.Dense, v []float64, K 
 		name string
 		data []float64
 	}{{"U", mat.DenseCopyOf(u).RawMatrix().Data}, {"s", s}, {"W", mat.DenseCopyOf(w).RawMatrix().Data}} {
-		if err := checkFinite(x.name, x.data); err != nil {
+		if err := checkFiniteTheory(x.name, x.data); err != nil {
 			return MemoryTheory{}, err
 		}
 	}
@@ -303,7 +303,8 @@ func TruncatedSVDFactors(a mat.Matrix, r int) (u *mat.Dense, s []float64, w *mat
 	return mat.DenseCopyOf(uf.Slice(0, rows, 0, r)), s[:r:r], mat.DenseCopyOf(wf.Slice(0, cols, 0, r)), nil
 }
 
-func checkFinite(name string, x []float64) error {
+// checkFiniteTheory reports the first non-finite element of x, named name.
+func checkFiniteTheory(name string, x []float64) error {
 	for i, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("rnn: linear memory theory: %s[%d] = %v; want finite values", name, i, v)

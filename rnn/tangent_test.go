@@ -161,7 +161,7 @@ func TestPredictorsOnDefaultModels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, err := TaskOf(meta, m, 1000)
+		ds, err := TaskOf(meta, m, 1000, "")
 		if err != nil {
 			t.Fatal(err)
 		}
