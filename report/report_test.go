@@ -63,7 +63,7 @@ func TestReadSweepCSVRejects(t *testing.T) {
 	for _, c := range []struct{ name, text, want string }{
 		{"empty", "", "empty file"},
 		{"foreign", "a,b\n1,2\n", "header a,b"},
-		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 20"},
+		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 22"},
 		{"bad number", strings.Replace(good, ",0.985,", ",0.98x5,", 1), `line 2, column metric: "0.98x5" is not a number`},
 		{"empty number", strings.Replace(good, ",0.985,", ",,", 1), `line 2, column metric: "" is not a number`},
 		{"bad rank", strings.Replace(good, ",full,", ",0,", 1), "line 2, column rank"},

@@ -60,8 +60,10 @@ var sweepColumns = []column[SweepRow]{
 	sweepFloat("metric_rel", func(r *SweepRow) *float64 { return &r.MetricRel }),
 	sweepFloat("relerr", func(r *SweepRow) *float64 { return &r.RelErr }),
 	sweepFloat("relerr_predicted", func(r *SweepRow) *float64 { return &r.Predicted }),
+	sweepFloat("relerr_tangent", func(r *SweepRow) *float64 { return &r.Tangent }),
 	sweepFloat("out_relerr", func(r *SweepRow) *float64 { return &r.OutRelErr }),
 	sweepFloat("out_relerr_predicted", func(r *SweepRow) *float64 { return &r.OutPredicted }),
+	sweepFloat("out_relerr_tangent", func(r *SweepRow) *float64 { return &r.OutTangent }),
 	sweepFloat("calib_err", func(r *SweepRow) *float64 { return &r.CalibErr }),
 }
 
