@@ -1,0 +1,94 @@
+package rnn
+
+import (
+	"flag"
+	"strconv"
+	"strings"
+
+	"github.com/lowrank-rnn/lowrank/rnn/task"
+)
+
+// The flag side of Bounds: each range defines the command-line flag of its
+// name, so that a flag is held to the rule a file's metadata is held to,
+// and a value out of range stops a command while its flags are parsed
+// (usage error, exit status 2), before any work or allocation:
+//
+//	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs")
+
+// Var defines the flag -r.Name on fs with the default value, storing into
+// p. A value that is not a decimal integer in r is a parse error of fs;
+// the usage message gets the range.
+func (r IntRange) Var(fs *flag.FlagSet, p *int, value int, usage string) {
+	*p = value
+	fs.Var(&intFlag{r, p}, r.Name, withRange(usage, "integer", r.String()))
+}
+
+// Var defines the flag -r.Name on fs with the default value, storing into
+// p. A value that is not a number in r (NaN and infinities never are) is
+// a parse error of fs; the usage message gets the range.
+func (r FloatRange) Var(fs *flag.FlagSet, p *float64, value float64, usage string) {
+	*p = value
+	fs.Var(&floatFlag{r, p}, r.Name, withRange(usage, "number", r.String()))
+}
+
+// withRange appends the range to a flag's usage, and names the argument
+// (the flag package shows "value" for a flag.Value) unless the usage
+// already names it in back quotes.
+func withRange(usage, kind, bounds string) string {
+	if strings.Contains(usage, "`") {
+		return usage + " (" + bounds + ")"
+	}
+	return usage + " (an `" + kind + "`, " + bounds + ")"
+}
+
+type intFlag struct {
+	r IntRange
+	p *int
+}
+
+func (f *intFlag) String() string {
+	if f == nil || f.p == nil { // the flag package's zero value
+		return "0"
+	}
+	return strconv.Itoa(*f.p)
+}
+
+func (f *intFlag) Set(s string) error {
+	v, err := f.r.Parse(s)
+	if err == nil {
+		*f.p = v
+	}
+	return err
+}
+
+type floatFlag struct {
+	r FloatRange
+	p *float64
+}
+
+func (f *floatFlag) String() string {
+	if f == nil || f.p == nil {
+		return "0"
+	}
+	return strconv.FormatFloat(*f.p, 'g', -1, 64)
+}
+
+func (f *floatFlag) Set(s string) error {
+	v, err := f.r.Parse(s)
+	if err == nil {
+		*f.p = v
+	}
+	return err
+}
+
+// CheckRecall checks the settings of a recall task (p.Rho, p.K, p.T) for
+// a model of n units evaluated on p.NEval held-out sequences, alone and
+// together: T > K, and the working set within MaxWorkingSet (see Bounds).
+// lowrank train calls it before it makes any data; a model file's recall
+// metadata gets the same check from TaskOf.
+func CheckRecall(p task.Params, n int) error {
+	if err := Bounds.Eval.Check(p.NEval); err != nil {
+		return err
+	}
+	return checkRecall(p.Rho, p.K, p.T, n, p.NEval)
+}
