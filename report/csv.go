@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
@@ -106,30 +107,14 @@ func readFile[R any](path string, read func(io.Reader) ([]R, error)) ([]R, error
 	return rows, nil
 }
 
-// WriteFile writes a results file with write, creating its folder. It writes a
-// temporary file beside it and renames it, so that a failed or interrupted
-// run never leaves a committed results file cut short.
+// WriteFile writes a results file with write, creating its folder,
+// through atomicfile.Write: a failed or interrupted run never leaves a
+// results file cut short, and the previous file stays as it was.
 func WriteFile(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // nothing left to remove after the rename
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, write, nil)
 }
 
 // Field parsers: strict, so that a malformed value is an error, never a
