@@ -92,3 +92,25 @@ func CheckRecall(p task.Params, n int) error {
 	}
 	return checkRecall(p.Rho, p.K, p.T, n, p.NEval)
 }
+
+// Rhos is a list of distinct AR(1) coefficients of an input, each within
+// Bounds.Rho, written "0,0.5,0.9": a flag.Value that reads as ParseRhos.
+type Rhos []float64
+
+// String returns the list as ParseRhos reads it.
+func (rs Rhos) String() string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = strconv.FormatFloat(r, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set parses s into rs (flag.Value).
+func (rs *Rhos) Set(s string) error {
+	v, err := ParseRhos(s)
+	if err == nil {
+		*rs = v
+	}
+	return err
+}

@@ -27,8 +27,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
 // Exit statuses.
@@ -77,6 +80,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		name = "help"
 	}
 	if c, ok := lookup(name); ok {
+		// Checked once, here, for every command: a target asked for and not
+		// used would make every number that follows a lie.
+		if err := kernels.EnvError(); err != nil {
+			fmt.Fprintf(stderr, "lowrank %s: %v\n", name, err)
+			return exitUsage
+		}
 		return c.run(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "lowrank: unknown command %q; the commands are %s (run 'lowrank help')\n",
@@ -207,4 +216,25 @@ func flagsSet(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// inDir returns a file in dir ("" for no dir), for atomicfile.CheckOutputs
+// to check that a -figures directory exists and takes new files.
+func inDir(dir, name string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, name)
+}
+
+// unused reports the first of the flags names given on the command line
+// when ignored holds: a flag that would be silently ignored is an error.
+func unused(fs *flag.FlagSet, ignored bool, why string, names ...string) error {
+	set := flagsSet(fs)
+	for _, name := range names {
+		if ignored && set[name] {
+			return fmt.Errorf("-%s %s", name, why)
+		}
+	}
+	return nil
 }
