@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 )
 
 // Rank is the rank a recurrent matrix is truncated to, or Full: the matrix
@@ -34,7 +36,7 @@ func ParseRank(s string) (Rank, error) {
 	}
 	r, err := strconv.Atoi(s)
 	if err != nil || r < 1 {
-		return 0, fmt.Errorf("rank %q is neither a positive integer nor full", s)
+		return 0, fmt.Errorf("rank %s is neither a positive integer nor full", quote.String(s))
 	}
 	return Rank(r), Bounds.Rank.Check(r)
 }
