@@ -2,8 +2,8 @@
 // reads it: the suite's runs (RunSuite, TestBinary), the regression gate
 // (Compare), the summaries and figures of results files (Summary), the
 // timing of operations on every target outside `go test` (TimeOps) and its
-// per-machine timings files (Timings), and this CPU's identity (CPUSlug,
-// ConfigLines, WriteCPU).
+// per-machine timings files (Timings), and this CPU's identity and
+// baseline (CPUSlug, FindBaseline, ConfigLines, WriteCPU).
 //
 // The benchmarks put our kernel targets side by side with their peers
 // under names benchstat can project:
