@@ -168,7 +168,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "-ranks", ""}, `rank "" is neither a positive integer nor full`},
 		{[]string{"sweep", "-ranks", "8,8"}, `rank 8 is listed twice`},
 		{[]string{"sweep", "-ranks", "8,5000"}, `rank = 5000 is out of range: want 1 ≤ rank ≤ 4096`},
-		{[]string{"sweep", "-n", "64", "-csv", "x.csv"}, `-csv is for the model sweep: with -n, -times writes the times`},
+		{[]string{"sweep", "-n", "64", "-csv", "x.csv"}, `-csv is for the model sweep, not -n's products (-times writes their times)`},
 		{[]string{"sweep", "-n", "64", "-models", "."}, `-models is for the model sweep`},
 		{[]string{"sweep", "-n", "64", "-eval", "10"}, `-eval is for the model sweep`},
 		{[]string{"sweep", "-n", "0"}, `invalid value "0" for flag -n: n = 0 is out of range: want 1 ≤ n ≤ 8192`},

@@ -96,7 +96,7 @@ func (c *sweepConfig) resolve(fs *flag.FlagSet, targets, methods string) error {
 	if c.minTime <= 0 {
 		return fmt.Errorf("-time %v: want a positive duration such as 10ms", c.minTime)
 	}
-	if err := unused(fs, speedOnly, "is for the model sweep: with -n, -times writes the times", "models", "methods", "eval", "data", "csv", "figures"); err != nil {
+	if err := unused(fs, speedOnly, "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "eval", "data", "csv", "figures"); err != nil {
 		return err
 	}
 	var err error
