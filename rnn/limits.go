@@ -13,11 +13,11 @@ import (
 // Bounds is the documented range of every number that reaches the library
 // from a model file's metadata or from a command-line flag, written once.
 // The loaders (Load, LoadCompressed, TaskOf) check what a file says against
-// it before anything is allocated for it, and the commands check their
-// flags with the same ranges, so that a file and a flag are held to the
-// same rules:
+// it before anything is allocated for it, and the commands define their
+// flags with the same ranges (see IntRange.Var), so that a file and a flag
+// are held to the same rules:
 //
-//	if err := rnn.Bounds.Epochs.Check(*epochs); err != nil { … }
+//	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs")
 //
 // # Memory
 //
