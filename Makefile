@@ -2,6 +2,9 @@
 
 GO      ?= go
 PKGS    := ./...
+# The command, built afresh by the targets that run it (defined before
+# them: make expands a rule's prerequisites as it reads the rule).
+LOWRANK := bin/lowrank
 # The kernels and asm tests, run again under emulation for the paths this CPU
 # does not take natively.
 EMUPKGS := ./asm ./kernels
@@ -104,7 +107,6 @@ gate: $(LOWRANK)
 # `make models` reproduces them bit for bit on the same target (about an hour
 # on two cores). The training settings are recorded in each file's metadata.
 MODELS  := results/models
-LOWRANK := bin/lowrank
 $(LOWRANK): FORCE
 	@mkdir -p bin
 	$(GO) build -o $@ ./cmd/lowrank
