@@ -91,3 +91,16 @@ func TestCheckRecall(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckMemory(t *testing.T) {
+	if err := CheckMemory(10000, 128); err != nil {
+		t.Errorf("the default run on 128 units: %v", err)
+	}
+	err := CheckMemory(1<<22, 4096)
+	if err == nil || !strings.Contains(err.Error(), "4194304 steps on 4096 units need 524288 MiB of states, more than the 1024 MiB bound: run at most 8192 steps") {
+		t.Errorf("the largest flags: %v", err)
+	}
+	if err := CheckMemory(8192, 4096); err != nil {
+		t.Errorf("the most steps the error allows: %v", err)
+	}
+}

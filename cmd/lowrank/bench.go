@@ -65,7 +65,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	err := cmp.Or(unused(fs, *from != "", "runs benchmarks: -from reads a results file instead", "o", "short", "bench", "targets",
 		"count", "gate-count", "benchtime", "gate-benchtime", "peers", "pkg"),
 		unused(fs, c.Short, "is for the suite: -short runs the gate benchmarks only", "bench", "count", "benchtime", "peers", "targets"),
-		atomicfile.CheckOutputs([]string{*out, *table, inDir(*figures, "kernels.svg")}, *from))
+		atomicfile.CheckOutputs([]string{*out, *table}, *from), atomicfile.CheckDir(*figures))
 	switch {
 	case err != nil:
 		return f.usage("%v", err)

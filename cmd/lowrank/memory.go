@@ -101,7 +101,9 @@ func (mf *memoryFlags) check() error {
 // there is one), its name for the CSV and a description.
 func (mf *memoryFlags) network(m *rnn.Model, meta map[string]string) (ref *rnn.Model, name, origin string, err error) {
 	if m == nil {
-		ref, err = rnn.RandomReservoir(rnn.Cell(mf.cell), mf.hidden, mf.radius, mf.net == "orthogonal", mf.seed)
+		if err = rnn.CheckMemory(mf.cfg.Steps, mf.hidden); err == nil { // before a large network takes minutes to make
+			ref, err = rnn.RandomReservoir(rnn.Cell(mf.cell), mf.hidden, mf.radius, mf.net == "orthogonal", mf.seed)
+		}
 		if err != nil {
 			return nil, "", "", err
 		}
@@ -134,6 +136,7 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 		taskOut = ref.Out
 	}
 	cfg, err := mf.cfg.Resolve(taskOut)
+	err = cmp.Or(err, rnn.CheckMemory(cfg.Steps, n)) // before any state is allocated
 	switch {
 	case len(ranks) == 0:
 		return f.usage("no rank of -ranks %s is below n = %d", mf.ranks, n)

@@ -139,6 +139,7 @@ func TestMemoryUsageErrors(t *testing.T) {
 		{[]string{"-steps", "100"}, "steps leave"},
 		{[]string{"-lambda", "-1"}, "lambda = -1 is out of range"},
 		{[]string{"-steps", "1000000000"}, "steps = 1000000000 is out of range"},
+		{[]string{"-hidden", "4096"}, "10000 steps on 4096 units need 1250 MiB of states, more than the 1024 MiB bound: run at most 8192 steps"},
 		{[]string{"-csv", filepath.Join(t.TempDir(), "no", "m.csv")}, "does not exist: create it first"},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},

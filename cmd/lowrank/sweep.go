@@ -118,7 +118,7 @@ func (c *sweepConfig) resolve(fs *flag.FlagSet, targets, methods string) error {
 			return fmt.Errorf("no model files (*.safetensors) in %s; `make models` trains the defaults, or use -n for a speed-only sweep", c.dir)
 		}
 	}
-	return atomicfile.CheckOutputs([]string{c.csv, c.times, inDir(c.figures, "coherence-svd.svg")}, c.files...)
+	return cmp.Or(atomicfile.CheckOutputs([]string{c.csv, c.times}, c.files...), atomicfile.CheckDir(c.figures))
 }
 
 // truncating returns the ranks that truncate an n×n matrix, with a note

@@ -220,6 +220,19 @@ func CheckOutputs(outputs []string, inputs ...string) error {
 	return nil
 }
 
+// CheckDir is CheckOutput for an output directory, such as one that
+// receives figures: dir exists, is a directory, and accepts new files. An
+// empty dir is an output not asked for.
+func CheckDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	return CheckOutput(filepath.Join(dir, "output"))
+}
+
 // samePath reports whether a and b name the same file, existing or not.
 func samePath(a, b string) bool {
 	if same, err := SameFile(a, b); err == nil && same {
