@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	lowrank cpu [-slug]              this CPU's features and the kernels targets
+//	lowrank cpu [-slug | -baseline DIR]   this CPU's identity, features and kernels targets; its gate baseline
 //	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 [-data DIR] -o FILE
 //	lowrank compress -model FILE (-rank R[,R_h] | -energy F) [-method svd|whitened] [-joint] -o FILE
 //	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-times FILE] [-figures DIR]
