@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -283,13 +285,13 @@ func saveGrid(grid [][]*plot.Plot, base string) ([]string, error) {
 		var c interface {
 			vg.CanvasSizer
 		}
-		var write func(*os.File) error
+		var write func(io.Writer) error
 		if ext == ".svg" {
 			sc := vgsvg.New(w, h)
-			c, write = sc, func(f *os.File) error { _, err := sc.WriteTo(f); return err }
+			c, write = sc, func(f io.Writer) error { _, err := sc.WriteTo(f); return err }
 		} else {
 			ic := vgimg.New(w, h)
-			c, write = ic, func(f *os.File) error { _, err := vgimg.PngCanvas{Canvas: ic}.WriteTo(f); return err }
+			c, write = ic, func(f io.Writer) error { _, err := vgimg.PngCanvas{Canvas: ic}.WriteTo(f); return err }
 		}
 		dc := draw.New(c)
 		canvases := plot.Align(grid, tiles, dc)
@@ -298,15 +300,7 @@ func saveGrid(grid [][]*plot.Plot, base string) ([]string, error) {
 				p.Draw(canvases[i][j])
 			}
 		}
-		f, err := os.Create(base + ext)
-		if err != nil {
-			return written, err
-		}
-		if err := write(f); err != nil {
-			f.Close()
-			return written, fmt.Errorf("writing %s: %v", base+ext, err)
-		}
-		if err := f.Close(); err != nil {
+		if err := atomicfile.Write(base+ext, write, nil); err != nil {
 			return written, err
 		}
 		written = append(written, base+ext)
