@@ -27,8 +27,8 @@ func table(w io.Writer, rows [][]string) error {
 // task: per method and rank the recurrent weights and multiply-adds, the
 // fused step's time and speedup on each target of t (the timings of the
 // model's cell and size, bench.StepOps), the metric and the fraction
-// kept, and the relative state error measured and predicted (first-order
-// and tangent models).
+// kept, and the relative state error measured, predicted (first-order
+// model) and predicted by the tangent model.
 func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 	r0 := rows[0]
 	fmt.Fprintf(w, "\n%s  (%s, %s-%d, %s)\n", r0.Model, r0.Task, r0.Cell, r0.Hidden, r0.MetricName)
@@ -36,7 +36,7 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 	for _, target := range t.Targets {
 		head = append(head, target+" ns", "speedup")
 	}
-	cells := [][]string{append(head, r0.MetricName, "kept", "state err", "first-order", "tangent")}
+	cells := [][]string{append(head, r0.MetricName, "kept", "state err", "predicted", "tangent")}
 	for _, r := range rows {
 		op := t.Op(bench.StepName(string(r.Cell), r.Hidden, r.Rank.String()))
 		if op < 0 {
