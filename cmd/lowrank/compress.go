@@ -26,7 +26,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	method := fs.String("method", "svd", "`method`: svd, or whitened by the hidden states of training sequences")
 	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor")
 	var evalN int
-	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out sequences to evaluate on")
+	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out recall `sequences` to evaluate on (MNIST and the corpora: their whole held-out sets)")
 	data := fs.String("data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	out := fs.String("o", "", "write the compressed model to `file`")
 	if status, done := parseFlags(fs, args); done {

@@ -57,7 +57,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.times, "times", "", "write the step (or product) times to `file`, in the Go benchmark format")
 	fs.StringVar(&c.dir, "models", "results/models", "`directory` of model files (*.safetensors) to sweep")
 	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
-	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out sequences each metric is computed on")
+	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out recall `sequences` each metric is computed on (MNIST and the corpora: their whole held-out sets)")
 	fs.StringVar(&c.figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
 	fs.StringVar(&c.data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	if status, done := parseFlags(fs, args); done {
@@ -150,41 +150,71 @@ func (c *sweepConfig) products(stdout, stderr io.Writer) int {
 	return c.writeOutputs(nil, []*bench.Timings{t}, stdout, f)
 }
 
-// models sweeps every model file of c.dir.
+// models sweeps every model file of c.dir: the step times of each cell
+// and size first, alone (timing beside other work would time the
+// contention, and a timing switches the kernels target of the whole
+// process), then the models, one per core at a time, their tables printed
+// in file order as they are done.
 func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 	f := failer{"sweep", stderr}
 	start := time.Now()
-	fmt.Fprintf(stdout, "%d models in %s; metrics on %d held-out sequences; step times: medians of %d samples of ≥ %v\n",
+	fmt.Fprintf(stdout, "%d models in %s; metrics on their held-out sets (%d recall sequences); step times: medians of %d samples of ≥ %v\n",
 		len(c.files), c.dir, c.evalN, c.samples, c.minTime)
-	var rows []report.SweepRow
 	var times []*bench.Timings // one per cell and size
 	for _, path := range c.files {
-		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
+		m, _, err := rnn.Load(path)
 		if err != nil {
 			return f.fail(err)
 		}
-		damage, err := tb.Sweep(c.ranks, c.methods)
-		if err != nil {
-			return f.fail(fmt.Errorf("%s: %w", path, err))
+		if stepTimes(times, string(m.Cell), m.Hidden) != nil {
+			continue
 		}
-		m := tb.Model
-		t := stepTimes(times, string(m.Cell), m.Hidden)
-		if t == nil {
-			ops, err := bench.StepOps(string(m.Cell), m.Hidden, c.truncating(m.Hidden, f))
-			if err == nil {
-				t, err = bench.TimeOps(ops, c.targets, c.samples, c.minTime)
-			}
+		ops, err := bench.StepOps(string(m.Cell), m.Hidden, c.truncating(m.Hidden, f))
+		if err != nil {
+			return f.fail(err)
+		}
+		t, err := bench.TimeOps(ops, c.targets, c.samples, c.minTime)
+		if err != nil {
+			return f.fail(err)
+		}
+		times = append(times, t)
+	}
+	type swept struct {
+		rows []report.SweepRow
+		err  error
+		done chan struct{}
+	}
+	results := make([]swept, len(c.files))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, path := range c.files {
+		results[i].done = make(chan struct{})
+		go func() {
+			slots <- struct{}{}
+			defer func() { <-slots; close(results[i].done) }()
+			tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
 			if err != nil {
-				return f.fail(err)
+				results[i].err = err
+				return
 			}
-			times = append(times, t)
+			damage, err := tb.Sweep(c.ranks, c.methods)
+			if err != nil {
+				results[i].err = fmt.Errorf("%s: %w", path, err)
+				return
+			}
+			results[i].rows = report.SweepRows(strings.TrimSuffix(filepath.Base(path), ".safetensors"), tb, damage)
+		}()
+	}
+	var rows []report.SweepRow
+	for i := range results {
+		<-results[i].done
+		r := results[i]
+		if r.err != nil {
+			return f.fail(r.err) // the sweeps still running end with the process
 		}
-		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
-		model := report.SweepRows(name, tb, damage)
-		if err := report.WriteSweepTable(stdout, model, t); err != nil {
+		if err := report.WriteSweepTable(stdout, r.rows, stepTimes(times, string(r.rows[0].Cell), r.rows[0].Hidden)); err != nil {
 			return f.fail(err)
 		}
-		rows = append(rows, model...)
+		rows = append(rows, r.rows...)
 	}
 	if status := c.writeOutputs(rows, times, stdout, f); status != exitOK {
 		return status
