@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +102,7 @@ func WriteReport(w io.Writer, in Inputs) error {
 	p("and by SVD whitened by the hidden states' second moment on calibration sequences (`whitened`, after SVD-LLM). ")
 	p("Source: [%s](%s), written by `make results` (`lowrank sweep -csv`).\n\n", in.SweepPath, in.SweepPath)
 
+	heldOut(p, in)
 	claim1(p, in)
 	dataAware(p, in)
 	claim2(p, in)
@@ -120,6 +122,38 @@ func WriteReport(w io.Writer, in Inputs) error {
 }
 
 type pf func(format string, a ...any)
+
+// heldOut says what the metrics and the state errors are computed on: each
+// task's held-out sequences, counted, and the probe batch and scored steps
+// of the state errors.
+func heldOut(p pf, in Inputs) {
+	unit := map[string]string{"accuracy": "test images", "bits/char": "windows of its held-out text", "MC": "generated sequences"}
+	var tasks []string
+	probes := map[int]bool{}
+	for _, r := range in.Sweep {
+		if r.Rank != rnn.Full {
+			continue
+		}
+		probes[r.ProbeSeqs] = true
+		t := fmt.Sprintf("%s: %d %s", r.Task, r.EvalSeqs, cmp.Or(unit[r.MetricName], "sequences"))
+		if !slices.Contains(tasks, t) {
+			tasks = append(tasks, t)
+		}
+	}
+	if len(tasks) == 0 {
+		return
+	}
+	p("Each metric is computed on the task's whole held-out set: %s. ", strings.Join(tasks, "; "))
+	probe := "probe batches"
+	if len(probes) == 1 {
+		for n := range probes {
+			probe = fmt.Sprintf("a probe batch of the first %d held-out sequences", n)
+		}
+	}
+	p("The relative hidden-state errors, measured and predicted, are computed on %s and sum only over the steps ", probe)
+	p("the task scores: for MNIST the state after the last row of each image, for recall the steps after its burn-in of K steps, ")
+	p("for text every step.\n\n")
+}
 
 // stepsLink links the file of the sweep's step times, or says there is
 // none.
