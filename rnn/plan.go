@@ -131,13 +131,6 @@ type PlanConfig struct {
 	// skips the phase and plans by the first-order model alone.
 	Checks  int
 	NoCheck bool
-	// Greedy plans by the baseline allocation instead of the exhaustive
-	// search: ranks grow one at a time, each step to the matrix whose next
-	// component holds the largest share of its injected energy (σ_i² when
-	// whitened), blind to how errors compound over time and across
-	// matrices; the plan is the first step that meets the target. It is
-	// there to be compared with.
-	Greedy bool
 }
 
 // The defaults of PlanConfig.
@@ -200,6 +193,12 @@ type Target struct {
 	Cost Cost
 	// Timing is the step-time model a StepTime cost needs.
 	Timing *StepTiming
+	// Greedy plans by the baseline allocation instead of the exhaustive
+	// search: ranks grow one at a time, each step to the matrix whose next
+	// component holds the largest share of its injected energy (σ_i² when
+	// whitened), blind to how errors compound over time and across
+	// matrices, and never jointly. It is there to be compared with.
+	Greedy bool
 }
 
 // Plan is the choice of ranks a Planner makes for a target.
@@ -612,7 +611,7 @@ func (p *Planner) Plan(t Target) (*Plan, error) {
 	var best config
 	bestCost, bestErr := math.Inf(1), math.Inf(1)
 	each := func(f func(config)) {
-		if p.cfg.Greedy {
+		if t.Greedy {
 			for _, c := range p.greedyPath(cost) {
 				f(c)
 			}
