@@ -33,6 +33,10 @@ type Inputs struct {
 	// Memory rows and the memory CSV files, relative to the report.
 	Memory      []MemoryRow
 	MemoryPaths []string
+	// Plans are the rows of plan.csv, nil when there are none, and
+	// PlansPath that file relative to the report.
+	Plans     []PlanRow
+	PlansPath string
 	// Kernels lists the benchmark tables (kernels.md) relative to the report.
 	Kernels []string
 	Figures string // the figures directory, relative to the report
@@ -43,20 +47,24 @@ type Inputs struct {
 
 // ReadInputs reads what REPORT.md is made of from the results files: the
 // sweep's CSV, its step times (a bench.Timings file, which may be
-// missing: the report then leaves the speedups out), the memorization CSV
-// files and kernel tables (globs), and the figures' folder. Paths in the
-// report are relative to its folder, dir.
-func ReadInputs(dir, sweep, steps, memory, kernels, figures string) (Inputs, error) {
+// missing: the report then leaves the speedups out), the planner's CSV
+// (which may be missing too), the memorization CSV files and kernel
+// tables (globs), and the figures' folder. Paths in the report are
+// relative to its folder, dir.
+func ReadInputs(dir, sweep, steps, plans, memory, kernels, figures string) (Inputs, error) {
 	rel := func(p string) string {
 		if r, err := filepath.Rel(dir, p); err == nil {
 			return filepath.ToSlash(r)
 		}
 		return p
 	}
-	in := Inputs{SweepPath: rel(sweep), StepsPath: rel(steps), Figures: rel(figures)}
+	in := Inputs{SweepPath: rel(sweep), StepsPath: rel(steps), PlansPath: rel(plans), Figures: rel(figures)}
 	var err error
 	if in.Sweep, err = ReadSweepFile(sweep); err != nil {
 		return in, fmt.Errorf("%v (make results writes it: lowrank sweep -csv)", err)
+	}
+	if in.Plans, err = ReadPlanFile(plans); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return in, err
 	}
 	if in.Steps, err = bench.ReadTimingsFile(steps); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return in, err
@@ -108,6 +116,7 @@ func WriteReport(w io.Writer, in Inputs) error {
 	claim2(p, in)
 	claim3(p, in)
 	claim4(p, in)
+	planning(p, in)
 	if len(in.Kernels) > 0 {
 		p("## Speed\n\n")
 		p("Kernel benchmarks per CPU, with each result's fraction of the roofline (`make bench`, then `make results`):\n\n")
