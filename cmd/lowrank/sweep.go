@@ -179,42 +179,23 @@ func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 		}
 		times = append(times, t)
 	}
-	type swept struct {
-		rows []report.SweepRow
-		err  error
-		done chan struct{}
-	}
-	results := make([]swept, len(c.files))
-	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, path := range c.files {
-		results[i].done = make(chan struct{})
-		go func() {
-			slots <- struct{}{}
-			defer func() { <-slots; close(results[i].done) }()
-			tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
-			if err != nil {
-				results[i].err = err
-				return
-			}
-			damage, err := tb.Sweep(c.ranks, c.methods)
-			if err != nil {
-				results[i].err = fmt.Errorf("%s: %w", path, err)
-				return
-			}
-			results[i].rows = report.SweepRows(strings.TrimSuffix(filepath.Base(path), ".safetensors"), tb, damage)
-		}()
-	}
 	var rows []report.SweepRow
-	for i := range results {
-		<-results[i].done
-		r := results[i]
-		if r.err != nil {
-			return f.fail(r.err) // the sweeps still running end with the process
+	err := inOrder(c.files, func(path string) ([]report.SweepRow, error) {
+		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
+		if err != nil {
+			return nil, err
 		}
-		if err := report.WriteSweepTable(stdout, r.rows, stepTimes(times, string(r.rows[0].Cell), r.rows[0].Hidden)); err != nil {
-			return f.fail(err)
+		damage, err := tb.Sweep(c.ranks, c.methods)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		rows = append(rows, r.rows...)
+		return report.SweepRows(strings.TrimSuffix(filepath.Base(path), ".safetensors"), tb, damage), nil
+	}, func(model []report.SweepRow) error {
+		rows = append(rows, model...)
+		return report.WriteSweepTable(stdout, model, stepTimes(times, string(model[0].Cell), model[0].Hidden))
+	})
+	if err != nil {
+		return f.fail(err)
 	}
 	if status := c.writeOutputs(rows, times, stdout, f); status != exitOK {
 		return status
