@@ -119,8 +119,8 @@ func TestPlanTests(t *testing.T) {
 		// oracle) and 0.018. On b, at 0.01: a loses 0.0045 (met, as large),
 		// c 0.018. On c, at 0.005: both meet it, twice the oracle's size.
 		wantScore := map[bool]PlanScore{
-			true:  {Target: 0.01, Tests: 12, Met: 2 + 2 + 4, Within: 2 + 2},
-			false: {Target: 0.01, Tests: 12, Met: 0 + 2 + 4, Within: 0 + 2},
+			true:  {Target: 0.01, Tests: 12, Met: 2 + 2 + 4, Within: 2 + 2, MedianRatio: 1.5},
+			false: {Target: 0.01, Tests: 12, Met: 0 + 2 + 4, Within: 0 + 2, MedianRatio: 2},
 		}[capped]
 		if s != wantScore {
 			t.Errorf("capped %v: score %+v, want %+v", capped, s, wantScore)
