@@ -2,9 +2,11 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -147,6 +149,12 @@ func validatePlans(dir string, pf planFlags, method string, evalN int, data, csv
 	if err := cmp.Or(atomicfile.CheckOutputs([]string{csvPath}, append(files, sweep)...), atomicfile.CheckDir(figures)); err != nil {
 		return f.usage("%v", err)
 	}
+	// The oracle, read before the work: a sweep file that is not one is an
+	// error, a missing one leaves the plans unscored.
+	swept, err := report.ReadSweepFile(sweep)
+	if err != nil && !(errors.Is(err, fs.ErrNotExist) && figures == "") {
+		return f.fail(fmt.Errorf("the oracle: %w", err))
+	}
 	var targets []rnn.Target
 	for _, greedy := range []bool{false, true} {
 		for _, e := range report.PlanThresholds() {
@@ -174,12 +182,15 @@ func validatePlans(dir string, pf planFlags, method string, evalN int, data, csv
 	if err != nil {
 		return f.fail(err)
 	}
-	return writePlanOutputs(rows, csvPath, figures, sweep, stdout, f)
+	if swept == nil {
+		f.logf("note: the plans are not scored: no oracle in %s (lowrank sweep -csv writes it)", sweep)
+	}
+	return writePlanOutputs(rows, csvPath, figures, swept, stdout, f)
 }
 
 // writePlanOutputs prints the held-out score against the oracle of the
-// sweep file (if it can be read) and writes what the flags name.
-func writePlanOutputs(rows []report.PlanRow, csvPath, figures, sweep string, stdout io.Writer, f failer) int {
+// sweep's rows (none: no score) and writes what the flags name.
+func writePlanOutputs(rows []report.PlanRow, csvPath, figures string, swept []report.SweepRow, stdout io.Writer, f failer) int {
 	var wrote []string
 	if csvPath != "" {
 		if err := report.WriteFile(csvPath, func(w io.Writer) error { return report.WritePlanCSV(w, rows) }); err != nil {
@@ -187,13 +198,7 @@ func writePlanOutputs(rows []report.PlanRow, csvPath, figures, sweep string, std
 		}
 		wrote = append(wrote, csvPath)
 	}
-	swept, err := report.ReadSweepFile(sweep)
-	if err != nil {
-		f.logf("note: no oracle to score the plans against: %v", err)
-		if figures != "" {
-			return f.fail(fmt.Errorf("-figures needs the sweep's oracle: %v", err))
-		}
-	} else {
+	if swept != nil {
 		tests, err := report.PlanTests(rows, swept, report.AllocSearch, report.PlanTargets, true)
 		if err != nil {
 			return f.fail(err)
