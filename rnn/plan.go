@@ -316,6 +316,9 @@ func NewPlanner(m *Model, cfg PlanConfig) (*Planner, error) {
 // Step feeds one input frame x (len In) to the phase in progress. Once
 // the planner is done, frames are ignored.
 func (p *Planner) Step(x []float32) {
+	if len(x) != p.m.In {
+		panic(fmt.Sprintf("rnn: Planner.Step: len(x) = %d, want %d", len(x), p.m.In))
+	}
 	switch p.phase {
 	case phaseMoments:
 		p.cal.Step(x)

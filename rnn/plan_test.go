@@ -357,8 +357,8 @@ func TestPlanErrors(t *testing.T) {
 	}
 	func() {
 		defer func() {
-			if recover() == nil {
-				t.Error("Step accepted a frame of 3 inputs")
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "len(x) = 3, want 4") {
+				t.Errorf("Step of a frame of 3 inputs: %v", r)
 			}
 		}()
 		p.Step(make([]float32, 3))
