@@ -13,11 +13,11 @@ import (
 // Bounds is the documented range of every number that reaches the library
 // from a model file's metadata or from a command-line flag, written once.
 // The loaders (Load, LoadCompressed, TaskOf) check what a file says against
-// it before anything is allocated for it, and the commands check their
-// flags with the same ranges, so that a file and a flag are held to the
-// same rules:
+// it before anything is allocated for it, and the commands define their
+// flags with the same ranges (see IntRange.Var), so that a file and a flag
+// are held to the same rules:
 //
-//	if err := rnn.Bounds.Epochs.Check(*epochs); err != nil { … }
+//	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs")
 //
 // # Memory
 //
@@ -56,10 +56,20 @@ var Bounds = struct {
 	Epochs, PerEpoch, Batch, Patience IntRange
 	// Memorization experiment and sweeps.
 	Steps, Washout, Runs, Samples IntRange
+	// Benchmarks and the regression gate (lowrank sweep -n, bench, regress).
+	N, Count, GateCount, MinSamples IntRange
+	Alpha, MinEffect                FloatRange
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
-	Dropout, WeightDecay, Valid FloatRange
+	// Regularisation of training (lowrank train).
+	InputDropout, OutputDropout, WeightDecay, Valid FloatRange
+	// Planning: the largest damage, and a budget in bytes (at most the
+	// dense weights of the largest model), in percent of the dense bytes,
+	// or in seconds a step.
+	MaxError, BudgetPercent, BudgetTime FloatRange
+	BudgetBytes                         IntRange
+
 	// Weight bounds every weight of a model file. A trained network's
 	// weights are O(1), and at 1e6 every unit a weight feeds saturates;
 	// within it, sums of at most 65536 products of the tasks' inputs stay
@@ -88,18 +98,31 @@ var Bounds = struct {
 	Runs:    IntRange{"test-runs", 2, 1000, "independent test runs of a memorization experiment"},
 	Samples: IntRange{"samples", 1, 1000, "timed samples per product"},
 
+	N:          IntRange{"n", 1, 8192, "size of a bare product's n×n matrix (at 8192 it and its packed copy take 512 MiB)"},
+	Count:      IntRange{"count", 1, 1000, "samples of each benchmark"},
+	GateCount:  IntRange{"gate-count", 0, 1000, "samples of the gate benchmarks (0: none)"},
+	MinSamples: IntRange{"min-samples", 2, 1000, "fewest samples a side for a statistical test"},
+	Alpha:      FloatRange{"alpha", 0, 1, true, true, "family-wise significance level"},
+	MinEffect:  FloatRange{"min-effect", 0, 1, false, true, "smallest bad change of a median that counts, as a fraction (0: any)"},
+
 	Energy: FloatRange{"energy", 0, 1, true, false, "fraction of the singular values' energy Σσ² kept"},
 	Rho:    FloatRange{"rho", 0, 1, false, true, "AR(1) coefficient ρ of the recall input"},
-	Lambda: FloatRange{"lambda", 0, 1e6, true, false, "ridge penalty λ relative to the mean state variance"},
+	Lambda: FloatRange{"lambda", 0, 1e6, false, false, "ridge penalty λ relative to the mean state variance (0: chosen by validation)"},
 	Radius: FloatRange{"radius", 0, 1, true, true, "spectral radius of an untrained network"},
 	LR:     FloatRange{"lr", 0, 1, true, false, "Adam step size"},
 	Decay:  FloatRange{"decay", 0, 1, true, false, "step-size factor per epoch"},
 	Clip:   FloatRange{"clip", 0, 1e6, true, false, "gradient-norm clipping threshold"},
 	Weight: FloatRange{"weight", -1e6, 1e6, false, false, "a model weight"},
 
-	Dropout:     FloatRange{"dropout", 0, 1, false, true, "probability of dropping an input feature or a state unit the readout sees"},
-	WeightDecay: FloatRange{"weight-decay", 0, 1, false, false, "decoupled weight decay per unit step size"},
-	Valid:       FloatRange{"valid", 0, 0.5, true, false, "fraction of a text task's training part held out for validation"},
+	InputDropout:  FloatRange{"input-dropout", 0, 1, false, true, "probability of dropping an input feature"},
+	OutputDropout: FloatRange{"output-dropout", 0, 1, false, true, "probability of dropping a state unit the readout sees"},
+	WeightDecay:   FloatRange{"weight-decay", 0, 1, false, false, "decoupled weight decay per unit step size"},
+	Valid:         FloatRange{"valid", 0, 0.5, true, false, "fraction of a text task's training part held out for validation"},
+
+	MaxError:      FloatRange{"max-error", 0, 1, true, false, "largest predicted damage: a relative error or loss, 0.05 for 5%"},
+	BudgetPercent: FloatRange{"budget", 0, 100, true, false, "percent of the dense recurrent weights' bytes"},
+	BudgetTime:    FloatRange{"budget", 0, 1, true, false, "seconds a step"},
+	BudgetBytes:   IntRange{"budget", 1, 2 * 4 * 4096 * 4096, "bytes of recurrent weights"},
 }
 
 // MaxWorkingSet is the most memory, in bytes, that a task's data and

@@ -451,63 +451,19 @@ func driveLinear(a *mat.Dense, v, u []float64) *mat.Dense {
 // LinearMemoryTheory returns the memory curve of the linear network
 // x_t = A x_{t−1} + v u_t for white unit-variance input: with the state
 // covariance P = A P Aᵀ + v vᵀ, m(k) = vᵀ A^{kᵀ} P⁺ A^k v for k = 1..K
-// (curve[k−1]), and m0 = m(0) = vᵀ P⁺ v. P⁺ is the pseudo-inverse
-// (eigenvalues below 1e-12 of the largest dropped), so that a truncated A,
-// whose states span only the Krylov space of v, is covered. Σ_{k≥0} m(k)
-// equals rank P, the rank of the Krylov matrix [v, Av, A²v, …]: at most N,
-// and at most r + 1 when A has rank r. The capacity over delays k ≥ 1 is
-// that total minus m0; for an invertible A (Krylov rank N), m0 = 1 − det(A)²,
-// so a scaled orthogonal A of radius ρ keeps N − 1 + ρ^{2N} over k ≥ 1.
-// A must be stable (spectral radius below 1).
+// (curve[k−1]), and m0 = m(0) = vᵀ P⁺ v. Σ_{k≥0} m(k) equals rank P, the
+// rank of the Krylov matrix [v, Av, A²v, …]: at most N, and r + 1 when A
+// has rank r. The values are exact (see LinearMemoryExact, which also
+// reports the condition number and precision used): a truncated A is
+// reduced to its r + 1 coordinates, and P is handled in extended precision,
+// since its smallest eigenvalues carry memory far below float64's
+// resolution. For an invertible A, m0 = 1 − det(A)², so a scaled
+// orthogonal A of radius ρ keeps N − 1 + ρ^{2N} over k ≥ 1. A must be
+// stable (spectral radius below 1).
 func LinearMemoryTheory(a *mat.Dense, v []float64, K int) (curve []float64, m0 float64, err error) {
-	n, c := a.Dims()
-	if n != c || len(v) != n || n < 1 || K < 0 {
-		return nil, 0, fmt.Errorf("rnn: linear memory theory: A is %d×%d, v has %d elements, K = %d", n, c, len(v), K)
-	}
-	vv := mat.NewVecDense(n, append([]float64(nil), v...))
-	var vvt mat.Dense
-	vvt.Outer(1, vv, vv)
-	p, err := lyapunovDoubling(a, &vvt) // P = A P Aᵀ + v vᵀ
+	t, err := LinearMemoryExact(a, v, K)
 	if err != nil {
-		return nil, 0, errors.New("rnn: linear memory theory: the state covariance diverges (A is not stable)")
+		return nil, 0, err
 	}
-	ps := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			ps.SetSym(i, j, 0.5*(p.At(i, j)+p.At(j, i)))
-		}
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(ps, true) {
-		return nil, 0, errors.New("rnn: linear memory theory: eigendecomposition of P failed")
-	}
-	vals := eig.Values(nil)
-	var q mat.Dense
-	eig.VectorsTo(&q)
-	top := 0.0
-	for _, l := range vals {
-		top = max(top, l)
-	}
-	quad := func(b *mat.VecDense) float64 { // bᵀ P⁺ b
-		var s float64
-		for i, l := range vals {
-			if l <= 1e-12*top {
-				continue
-			}
-			d := mat.Dot(q.ColView(i), b)
-			s += d * d / l
-		}
-		return s
-	}
-	m0 = quad(vv)
-	curve = make([]float64, K)
-	b := mat.NewVecDense(n, nil)
-	b.CopyVec(vv)
-	next := mat.NewVecDense(n, nil)
-	for k := 1; k <= K; k++ {
-		next.MulVec(a, b)
-		b, next = next, b
-		curve[k-1] = quad(b)
-	}
-	return curve, m0, nil
+	return t.Curve, t.M0, nil
 }

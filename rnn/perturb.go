@@ -69,9 +69,9 @@ import (
 // against finite differences in the tests.
 
 // ErrorCurve is the energy of a state (and output) perturbation per step,
-// averaged over the sequences of a batch: predicted by Predict, measured by
-// Measure. Index t is the state after input t (h_{t+1} in the recursion's
-// numbering, h_0 = 0 being the start).
+// averaged over the sequences of a batch: predicted by Predict or
+// PredictTangent, measured by Measure. Index t is the state after input t
+// (h_{t+1} in the recursion's numbering, h_0 = 0 being the start).
 type ErrorCurve struct {
 	Steps, Seqs int // T and B of the batch
 	// Lo, Hi: the scored steps [Lo, Hi) of the model's objective: t ≥ Burn
@@ -231,24 +231,36 @@ func outputs(nt *net[float64], h, y []float64, bs int) {
 // that gate is unperturbed; the RNN uses dU[0] only). Only b's inputs are
 // used. See DeltaU for the dU of a compressed model.
 func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error) {
+	return predict(m, dU, b, "Predict", false)
+}
+
+// PredictTangent is Predict with the error propagated through the
+// perturbed recurrent matrices U + ΔU instead of U: the tangent model of
+// the perturbed network along the unperturbed trajectory,
+//
+//	δh_t = J'_t δh_{t−1} + e_t,
+//
+// J'_t the step Jacobian of the section comment with U' = U + ΔU in place
+// of U (U'_f, U'_h for the MGRU), evaluated, like e_t, on the unperturbed
+// run. Predict linearises in δh and ΔU jointly and so drops ΔU δh_{t−1}:
+// the directions a truncation discards keep amplifying the error in its
+// model, although the compressed network no longer has them, which is
+// what makes it over-predict at low rank. Here the pre-activation error,
+// U' δh_{t−1} + ΔU h_{t−1} for the RNN, is exact; what is left is the
+// linearisation of tanh and σ around the unperturbed pre-activations (and,
+// for the MGRU, the products of two errors). It needs no labels and never
+// runs the perturbed model, and costs what Predict costs.
+func PredictTangent(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error) {
+	return predict(m, dU, b, "PredictTangent", true)
+}
+
+// predict is Predict, with the Jacobian of the perturbed network when
+// perturbedJacobian is set (PredictTangent).
+func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller string, perturbedJacobian bool) (*ErrorCurve, error) {
 	n := m.Hidden
-	var du [2][]float64
-	for g := range dU {
-		if len(dU[g].Data) == 0 {
-			continue
-		}
-		if g >= m.Cell.gates() {
-			return nil, fmt.Errorf("rnn: Predict: dU[%d] given for a %s cell with %d recurrent matrix", g, m.Cell, m.Cell.gates())
-		}
-		if err := checkSquare(dU[g], n, fmt.Sprintf("dU[%d]", g)); err != nil {
-			return nil, err
-		}
-		du[g] = make([]float64, n*n)
-		for i := 0; i < n; i++ {
-			for j, v := range dU[g].Row(i) {
-				du[g][i*n+j] = float64(v)
-			}
-		}
+	du, err := perturbations(m, dU, caller)
+	if err != nil {
+		return nil, err
 	}
 	nt, ps, err := trajectory(m, b)
 	if err != nil {
@@ -263,6 +275,18 @@ func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error)
 	u := [2][]float64{nt.u(0)}
 	if m.Cell == MGRU {
 		u[1] = nt.u(1)
+	}
+	if perturbedJacobian {
+		for g := range u {
+			if du[g] == nil {
+				continue
+			}
+			up := make([]float64, n*n)
+			for i, v := range u[g] {
+				up[i] = v + du[g][i]
+			}
+			u[g] = up
+		}
 	}
 	var scr linScratch
 	dh := make([]float64, bn) // δh_0 = 0: both runs start from h_0 = 0
@@ -283,6 +307,31 @@ func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error)
 		c.Y[t] = meanSq(y, m.Out)
 	}
 	return c, nil
+}
+
+// perturbations checks the recurrent perturbations dU against m and
+// returns them in float64, n×n row-major (nil: that gate is unperturbed).
+func perturbations(m *Model, dU [2]kernels.Matrix, caller string) ([2][]float64, error) {
+	n := m.Hidden
+	var du [2][]float64
+	for g := range dU {
+		if len(dU[g].Data) == 0 {
+			continue
+		}
+		if g >= m.Cell.gates() {
+			return du, fmt.Errorf("rnn: %s: dU[%d] given for a %s cell with %d recurrent matrix", caller, g, m.Cell, m.Cell.gates())
+		}
+		if err := checkSquare(dU[g], n, fmt.Sprintf("dU[%d]", g)); err != nil {
+			return du, err
+		}
+		du[g] = make([]float64, n*n)
+		for i := 0; i < n; i++ {
+			for j, v := range dU[g].Row(i) {
+				du[g][i*n+j] = float64(v)
+			}
+		}
+	}
+	return du, nil
 }
 
 // linScratch is linStep's scratch, sized on first use.

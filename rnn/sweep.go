@@ -20,10 +20,11 @@ type Damage struct {
 	MetricRel float64 // Metric over the uncompressed model's
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
 	// batch, measured by running both models; Predicted is the first-order
-	// perturbation model's value from the uncompressed run alone.
-	RelErr, Predicted float64
-	// OutRelErr and OutPredicted are the same for the readout.
-	OutRelErr, OutPredicted float64
+	// perturbation model's value (Predict) and Tangent the tangent model's
+	// (PredictTangent), both from the uncompressed run alone.
+	RelErr, Predicted, Tangent float64
+	// OutRelErr, OutPredicted and OutTangent are the same for the readout.
+	OutRelErr, OutPredicted, OutTangent float64
 	// CalibErr is the relative error of the recurrent products on the
 	// calibration states, √(Σ_g tr(ΔU_g C_g ΔU_gᵀ) / Σ_g tr(U_g C_g U_gᵀ)):
 	// what whitened truncation minimises.
@@ -172,8 +173,12 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	if err != nil {
 		return d, err
 	}
-	d.RelErr, d.Predicted = measured.RelErr(), predicted.RelErr()
-	d.OutRelErr, d.OutPredicted = measured.OutRelErr(), predicted.OutRelErr()
+	tangent, err := PredictTangent(m, du, probe)
+	if err != nil {
+		return d, err
+	}
+	d.RelErr, d.Predicted, d.Tangent = measured.RelErr(), predicted.RelErr(), tangent.RelErr()
+	d.OutRelErr, d.OutPredicted, d.OutTangent = measured.OutRelErr(), predicted.OutRelErr(), tangent.OutRelErr()
 	return d, nil
 }
 
@@ -192,9 +197,13 @@ type Testbed struct {
 	Base        float64
 }
 
-// LoadTestbed loads a model file and sets up its testbed on the first
-// nEval held-out sequences (at least 32, the probe). dataDir is the task
-// data folder ("" for the default, see task.DataEnv).
+// LoadTestbed loads a model file and sets up its testbed on the task's
+// whole held-out set: for recall, nEval sequences generated from the
+// model's held-out seed (at least 32, the probe); for MNIST and the
+// corpora, their fixed held-out sets (the 10,000 test images; every
+// window of the held-out text), whose leading part is no fair sample of
+// the rest. dataDir is the task data folder ("" for the default, see
+// task.DataEnv).
 func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	m, meta, err := Load(path)
 	if err != nil {
@@ -204,7 +213,7 @@ func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: HeldOut(ds, nEval), Probe: ds.Eval(32)[0]}
+	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: ds.Eval(256), Probe: ds.Eval(32)[0]}
 	if tb.Calibration, err = Calibrate(m, CalibrationBatches(ds)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -99,7 +99,7 @@ func (tc *TrainConfig) defaults() {
 func (tc TrainConfig) Check() error {
 	tc.defaults()
 	checks := []error{Bounds.Epochs.Check(tc.Epochs), Bounds.Batch.Check(tc.BatchSize), Bounds.LR.Check(tc.LR),
-		Bounds.Decay.Check(tc.Decay), Bounds.Dropout.Check(tc.InputDropout), Bounds.Dropout.Check(tc.OutputDropout),
+		Bounds.Decay.Check(tc.Decay), Bounds.InputDropout.Check(tc.InputDropout), Bounds.OutputDropout.Check(tc.OutputDropout),
 		Bounds.WeightDecay.Check(tc.WeightDecay), Bounds.Patience.Check(tc.Patience)}
 	if tc.Clip > 0 { // negative: no clipping
 		checks = append(checks, Bounds.Clip.Check(tc.Clip))

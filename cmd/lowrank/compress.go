@@ -1,66 +1,127 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F) [flags] -o FILE",
+	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -max-error E | -budget B) [flags] -o FILE",
 		"Compress truncates the recurrent matrices of a trained model to low rank,\n"+
 			"with no fine-tuning, evaluates the compressed model on its task's\n"+
 			"held-out set beside the original, reports the hidden-state error measured\n"+
 			"and predicted by the first-order perturbation model, and saves it as a\n"+
-			"safetensors file of factors that runs on the low-rank kernels.", stderr)
+			"safetensors file of factors that runs on the low-rank kernels. With\n"+
+			"-max-error or -budget it plans the ranks first, without labels (see\n"+
+			"lowrank plan).", stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
 	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU")
-	energy := fs.Float64("energy", 0, "instead of -rank: keep this `fraction` of the singular values' energy Σσ²")
-	method := fs.String("method", "svd", "`method`: svd, or whitened by the hidden states of training sequences")
+	var energy float64
+	rnn.Bounds.Energy.Var(fs, &energy, 0, "instead of -rank: keep this `fraction` of the singular values' energy Σσ²")
+	var pf planFlags
+	pf.register(fs)
+	method := fs.String("method", "", "`method`: svd, or whitened by the hidden states of training sequences (default svd; whitened for a plan)")
 	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor")
-	evalN := fs.Int("eval", 2000, "held-out sequences to evaluate on")
+	var evalN int
+	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out recall `sequences` to evaluate on (MNIST and the corpora: their whole held-out sets)")
 	data := fs.String("data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	out := fs.String("o", "", "write the compressed model to `file`")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"compress", stderr}
-	spec := rnn.CompressSpec{Method: rnn.Method(*method), Joint: *joint, Energy: *energy}
+	spec := rnn.CompressSpec{Method: rnn.Method(cmp.Or(*method, string(rnn.SVD))), Joint: *joint, Energy: energy}
+	var err error
+	if len(ranks) > 0 {
+		spec.Ranks, err = ranks.PerGate()
+	}
 	switch {
 	case *model == "" || *out == "":
 		return f.usage("-model FILE and -o FILE are required")
-	case (len(ranks) == 0) == (*energy == 0):
-		return f.usage("give exactly one of -rank and -energy")
+	case count(len(ranks) > 0, energy != 0, pf.maxError != 0, pf.budget != "") != 1:
+		return f.usage("give exactly one of -rank, -energy, -max-error and -budget")
+	case err != nil:
+		return f.usage("-rank: %v", err)
 	}
-	if len(ranks) > 0 {
-		var err error
-		if spec.Ranks, err = ranks.PerGate(); err != nil {
-			return f.usage("-rank: %v", err)
-		}
+	if err := cmp.Or(atomicfile.CheckOutputs([]string{*out}, *model),
+		unused(fs, pf.asked(), "is the plan's to choose", "joint"),
+		unused(fs, !pf.asked(), "is for a plan's -max-error or -budget", "measure", "no-joint")); err != nil {
+		return f.usage("%v", err)
 	}
-	tb, err := rnn.LoadTestbed(*model, *evalN, *data)
+	if pf.asked() {
+		return compressPlanned(*model, pf, cmp.Or(*method, string(rnn.Whitened)), evalN, *data, *out, stdout, f)
+	}
+	tb, err := rnn.LoadTestbed(*model, evalN, *data)
 	if err != nil {
 		return f.fail(err)
+	}
+	one := spec.Joint || tb.Model.Cell != rnn.MGRU // one matrix to truncate: a second rank would be ignored
+	if err := cmp.Or(unused(fs, strings.HasPrefix(tb.Spec.Name, "recall"), "names a folder of task data: a recall model's task is made from its metadata", "data"),
+		unused(fs, one && len(ranks) > 1, fmt.Sprintf("%s: the second rank is U_h's, for an MGRU truncated gate by gate; this truncation of %s-%d has one matrix",
+			ranks, tb.Model.Cell, tb.Model.Hidden), "rank")); err != nil {
+		return f.usage("%v", err)
 	}
 	if spec.Method == rnn.Whitened {
 		spec.Calibration = tb.Calibration
 	}
+	return compress(tb, spec, *model, *out, stdout, f)
+}
+
+// count returns how many of the conditions hold.
+func count(conds ...bool) int {
+	n := 0
+	for _, c := range conds {
+		if c {
+			n++
+		}
+	}
+	return n
+}
+
+// compress compresses the testbed's model, assesses and saves it.
+func compress(tb *rnn.Testbed, spec rnn.CompressSpec, model, out string, stdout io.Writer, f failer) int {
 	c, err := rnn.Compress(tb.Model, spec)
 	if err != nil {
 		return f.usage("%v", err)
+	}
+	if w := c.SizeWarning(); w != "" {
+		f.logf("warning: %s", w)
 	}
 	d, err := tb.Assess(c)
 	if err != nil {
 		return f.fail(err)
 	}
-	tb.Meta["compressed_from"] = *model
-	if err := c.Save(*out, tb.Meta); err != nil {
+	report.WriteCompression(stdout, model, tb, c, d)
+	return save(tb, c, model, out, stdout, f)
+}
+
+// compressPlanned plans the compression of the model file without labels,
+// compresses it so and saves it.
+func compressPlanned(model string, pf planFlags, method string, evalN int, data, out string, stdout io.Writer, f failer) int {
+	r, tb, status := planModel(model, pf, method, evalN, data, f)
+	if r == nil {
+		return status
+	}
+	report.WritePlan(stdout, model, tb, r)
+	if r.Compressed == nil {
+		return f.fail(fmt.Errorf("nothing to save: the plan keeps the model dense; allow a larger -max-error or -budget"))
+	}
+	return save(tb, r.Compressed, model, out, stdout, f)
+}
+
+// save writes the compressed model, recording where it came from.
+func save(tb *rnn.Testbed, c *rnn.Compressed, model, out string, stdout io.Writer, f failer) int {
+	tb.Meta["compressed_from"] = model
+	if err := c.Save(out, tb.Meta); err != nil {
 		return f.fail(err)
 	}
-	report.WriteCompression(stdout, *model, tb, c, d)
-	fmt.Fprintf(stdout, "saved %s\n", *out)
+	fmt.Fprintf(stdout, "saved %s\n", out)
 	return exitOK
 }

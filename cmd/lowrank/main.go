@@ -4,9 +4,11 @@
 //
 // Usage:
 //
-//	lowrank cpu [-slug]              this CPU's features and the kernels targets
+//	lowrank cpu [-slug | -baseline DIR]   this CPU's identity, features and kernels targets; its gate baseline
 //	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 [-data DIR] -o FILE
-//	lowrank compress -model FILE (-rank R[,R_h] | -energy F) [-method svd|whitened] [-joint] -o FILE
+//	lowrank compress -model FILE (-rank R[,R_h] | -energy F | -max-error E | -budget B) [-method svd|whitened] [-joint] -o FILE
+//	lowrank plan -model FILE (-max-error E | -budget B) [-measure state|output|loss]   a dry run, without labels
+//	lowrank plan -models results/models [-csv FILE] [-figures DIR]                     the planner's validation
 //	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-times FILE] [-figures DIR]
 //	lowrank sweep -n 256 [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-times FILE]   products only
 //	lowrank memory [-model FILE | -cell rnn -hidden 128 -net random -radius 0.9] [-rho 0,0.5,0.9,0.99] [-ranks 2,4,8,full] [-csv FILE]
@@ -29,6 +31,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
 // Exit statuses.
@@ -51,6 +55,7 @@ func commands() []command {
 		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
 		{"train", "train an RNN or MGRU on a task and save it as safetensors", runTrain},
 		{"compress", "truncate a trained model's recurrent matrices to low rank and assess it", runCompress},
+		{"plan", "choose the ranks without labels, for a maximum error or a budget (a dry run)", runPlan},
 		{"sweep", "the main job: compress the default models to each rank; speed, metric, error", runSweep},
 		{"memory", "measure short-term memory (capacity) of a network under rank truncation", runMemory},
 		{"bench", "run the benchmark suite per target and peer; write results/<cpu>/kernels.txt", runBench},
@@ -77,6 +82,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		name = "help"
 	}
 	if c, ok := lookup(name); ok {
+		// Checked once, here, for every command: a target asked for and not
+		// used would make every number that follows a lie.
+		if err := kernels.EnvError(); err != nil {
+			fmt.Fprintf(stderr, "lowrank %s: %v\n", name, err)
+			return exitUsage
+		}
 		return c.run(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "lowrank: unknown command %q; the commands are %s (run 'lowrank help')\n",
@@ -207,4 +218,16 @@ func flagsSet(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// unused reports the first of the flags names given on the command line
+// when ignored holds: a flag that would be silently ignored is an error.
+func unused(fs *flag.FlagSet, ignored bool, why string, names ...string) error {
+	set := flagsSet(fs)
+	for _, name := range names {
+		if ignored && set[name] {
+			return fmt.Errorf("-%s %s", name, why)
+		}
+	}
+	return nil
 }

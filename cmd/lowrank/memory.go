@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -21,7 +22,7 @@ type memoryFlags struct {
 	hidden                        int
 	radius                        float64
 	seed                          uint64
-	rhos                          []float64
+	rhos                          rnn.Rhos
 	ranks                         rnn.Ranks
 	cfg                           rnn.MemoryConfig
 	joint, linear                 bool
@@ -39,19 +40,20 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 			"the model's own; a linear network checks the theory (MC ≤ r + 1).", stderr)
 	var mf memoryFlags
 	fs.StringVar(&mf.cell, "cell", "rnn", "untrained network: `cell` rnn or mgru")
-	fs.IntVar(&mf.hidden, "hidden", 128, "untrained network: state size n")
+	rnn.Bounds.Hidden.Var(fs, &mf.hidden, 128, "untrained network: state size n")
 	fs.StringVar(&mf.net, "net", "random", "`kind` of the untrained and linear networks' recurrent matrices: random (Gaussian) or orthogonal")
-	fs.Float64Var(&mf.radius, "radius", 0.9, "spectral radius of the untrained and linear networks' recurrent matrices")
+	rnn.Bounds.Radius.Var(fs, &mf.radius, 0.9, "spectral radius of the untrained and linear networks' recurrent matrices")
 	fs.Uint64Var(&mf.seed, "seed", 1, "seed of the untrained and linear networks")
 	fs.StringVar(&mf.model, "model", "", "trained model `file` with one input (default: an untrained network)")
-	rhos := fs.String("rho", "0,0.5,0.9,0.99", "comma-separated AR(1) `coefficients` ρ of the input, each in [0, 1)")
+	mf.rhos = rnn.Rhos{0, 0.5, 0.9, 0.99}
+	fs.Var(&mf.rhos, "rho", "comma-separated AR(1) `coefficients` ρ of the input, each in [0, 1)")
 	mf.ranks, _ = rnn.ParseRanks("2,4,8,16,32,64,full")
 	fs.Var(&mf.ranks, "ranks", "comma-separated `ranks`; full is the uncompressed network; ranks ≥ n are skipped (default 2,4,8,16,32,64,full)")
-	fs.IntVar(&mf.cfg.K, "K", 64, "largest delay K")
-	fs.IntVar(&mf.cfg.Steps, "steps", 10000, "steps per run (a training run and a test run per network and ρ)")
-	fs.IntVar(&mf.cfg.Washout, "washout", 0, "leading `steps` of each run not used (default max(K, min(500, steps/4)))")
-	fs.Float64Var(&mf.cfg.Lambda, "lambda", 0, "ridge penalty relative to the mean state variance (0: chosen per readout on the validation run)")
-	fs.IntVar(&mf.cfg.Runs, "test-runs", 8, "independent test runs each MC is averaged over")
+	rnn.Bounds.K.Var(fs, &mf.cfg.K, 64, "largest delay K")
+	rnn.Bounds.Steps.Var(fs, &mf.cfg.Steps, 10000, "steps per run (a training, a validation and each test run per network and ρ)")
+	rnn.Bounds.Washout.Var(fs, &mf.cfg.Washout, 0, "leading `steps` of each run not used (default max(K, min(500, steps/4)))")
+	rnn.Bounds.Lambda.Var(fs, &mf.cfg.Lambda, 0, "ridge penalty relative to the mean state variance (0: chosen per readout on the validation run)")
+	rnn.Bounds.Runs.Var(fs, &mf.cfg.Runs, 8, "independent test runs each MC is averaged over")
 	fs.Uint64Var(&mf.cfg.Seed, "data-seed", 1, "seed of the inputs")
 	fs.StringVar(&mf.method, "method", "svd", "truncation `method`: svd or whitened (calibrated on the training run)")
 	fs.BoolVar(&mf.joint, "joint", false, "MGRU: truncate [U_f; U_h] as one matrix (shared right factor)")
@@ -63,7 +65,9 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"memory", stderr}
-	if err := mf.check(*rhos); err != nil {
+	if err := cmp.Or(mf.check(), atomicfile.CheckOutputs([]string{mf.csv, mf.ridgeCSV}, mf.model),
+		unused(fs, mf.model != "", "describes an untrained network: -model gives the network", "cell", "hidden"),
+		unused(fs, mf.model != "" && !mf.linear, "describes the untrained and linear networks: with -model and -linear=false there are none", "net", "radius", "seed")); err != nil {
 		return f.usage("%v", err)
 	}
 	var trained *rnn.Model
@@ -74,28 +78,20 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 			return f.fail(err)
 		}
 	}
-	ref, name, origin, err := mf.network(fs, trained, meta)
+	ref, name, origin, err := mf.network(trained, meta)
 	if err != nil {
 		return f.usage("%v", err)
 	}
 	return mf.run(ref, name, origin, stdout, stderr)
 }
 
-// check checks the flags that do not depend on the network, and parses
-// the input coefficients.
-func (mf *memoryFlags) check(rhos string) (err error) {
-	if mf.rhos, err = rnn.ParseRhos(rhos); err != nil {
-		return fmt.Errorf("-rho %v", err)
-	}
-	switch { // zero values mean defaults in rnn.MemoryConfig, not here
+// check checks the flags that do not depend on the network.
+func (mf *memoryFlags) check() error {
+	switch {
 	case !slices.Contains([]rnn.Method{rnn.SVD, rnn.Whitened}, rnn.Method(mf.method)):
 		return fmt.Errorf("-method %q: want svd or whitened", mf.method)
 	case mf.net != "random" && mf.net != "orthogonal":
 		return fmt.Errorf("-net %q: want random or orthogonal", mf.net)
-	case !(mf.radius > 0 && mf.radius < 1):
-		return fmt.Errorf("-radius %v: want a spectral radius in (0, 1) (the linear network must be stable)", mf.radius)
-	case mf.cfg.K < 1 || mf.cfg.Steps < 1:
-		return fmt.Errorf("-K %d, -steps %d: want a largest delay and a number of steps ≥ 1", mf.cfg.K, mf.cfg.Steps)
 	case (mf.ridgeCSV != "" || mf.figures != "") && (!mf.linear || mf.ridgeCSV == ""):
 		return errors.New("-ridge-csv measures the linear check's estimator and -figures draws it: both need the linear check, -figures needs -ridge-csv")
 	}
@@ -104,24 +100,19 @@ func (mf *memoryFlags) check(rhos string) (err error) {
 
 // network returns the network the flags name (m, the trained model, if
 // there is one), its name for the CSV and a description.
-func (mf *memoryFlags) network(fs *flag.FlagSet, m *rnn.Model, meta map[string]string) (ref *rnn.Model, name, origin string, err error) {
+func (mf *memoryFlags) network(m *rnn.Model, meta map[string]string) (ref *rnn.Model, name, origin string, err error) {
 	if m == nil {
-		if mf.hidden < 1 || mf.hidden > 4096 {
-			return nil, "", "", fmt.Errorf("-hidden %d: want 1 ≤ n ≤ 4096", mf.hidden)
+		if err = rnn.CheckMemory(mf.cfg.Steps, mf.hidden); err == nil { // before a large network takes minutes to make
+			ref, err = rnn.RandomReservoir(rnn.Cell(mf.cell), mf.hidden, mf.radius, mf.net == "orthogonal", mf.seed)
 		}
-		ref, err = rnn.RandomReservoir(rnn.Cell(mf.cell), mf.hidden, mf.radius, mf.net == "orthogonal", mf.seed)
 		if err != nil {
 			return nil, "", "", err
 		}
 		return ref, fmt.Sprintf("%s-%d-%s", ref.Cell, ref.Hidden, mf.net), fmt.Sprintf("untrained %s-%d, %s recurrent matrices of spectral radius %g, seed %d",
 			ref.Cell, ref.Hidden, mf.net, mf.radius, mf.seed), nil
 	}
-	set := flagsSet(fs)
-	switch {
-	case m.In != 1:
+	if m.In != 1 {
 		return nil, "", "", fmt.Errorf("%s has %d inputs; the memorization experiment drives one (train a recall model)", mf.model, m.In)
-	case set["cell"] && rnn.Cell(mf.cell) != m.Cell || set["hidden"] && mf.hidden != m.Hidden:
-		return nil, "", "", fmt.Errorf("-cell and -hidden describe an untrained network; %s is %s-%d", mf.model, m.Cell, m.Hidden)
 	}
 	origin = fmt.Sprintf("trained model %s (%s-%d", mf.model, m.Cell, m.Hidden)
 	if t := meta["task"]; t != "" {
@@ -142,6 +133,7 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 	mf.cfg.Task = ref.Objective == rnn.Regression && mf.model != ""
 	taskOut := map[bool]int{true: ref.Out}[mf.cfg.Task]
 	cfg, err := mf.cfg.Resolve(taskOut)
+	err = cmp.Or(err, rnn.CheckMemory(cfg.Steps, n)) // before any state is allocated
 	switch {
 	case len(ranks) == 0:
 		return f.usage("no rank of -ranks %s is below n = %d", mf.ranks, n)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/internal/progress"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
@@ -20,25 +23,21 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			"file, deterministically for a -seed (a progress bar shows on a terminal).", stderr)
 	name, p := taskFlags(fs)
 	cell := fs.String("cell", "mgru", "`cell`: rnn or mgru")
-	hidden := fs.Int("hidden", 128, "state size n")
+	var hidden int
+	rnn.Bounds.Hidden.Var(fs, &hidden, 128, "state size n")
 	tc, perEpoch, valid := trainFlags(fs)
 	out := fs.String("o", "", "write the trained model to `file` (safetensors)")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"train", stderr}
-	switch {
-	case *out == "":
-		return f.usage("-o FILE is required")
-	case *perEpoch < 1 || *hidden < 1:
-		return f.usage("-per-epoch and -hidden must be positive")
-	case tc.Check() != nil:
-		return f.usage("%v", tc.Check())
+	if err := checkTrain(fs, *name, *p, hidden, *out); err != nil {
+		return f.usage("%v", err)
 	}
 	ds, err := task.Named(*name, *p)
 	var m *rnn.Model
 	if err == nil {
-		m, err = rnn.New(rnn.ConfigFor(ds.Spec(), rnn.Cell(*cell), *hidden), tc.Seed)
+		m, err = rnn.New(rnn.ConfigFor(ds.Spec(), rnn.Cell(*cell), hidden), tc.Seed)
 	}
 	data := ds
 	if err == nil && *valid > 0 {
@@ -73,29 +72,49 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 
 // trainFlags adds the training settings' flags.
 func trainFlags(fs *flag.FlagSet) (tc *rnn.TrainConfig, perEpoch *int, valid *float64) {
-	tc = &rnn.TrainConfig{}
-	fs.IntVar(&tc.Epochs, "epochs", 10, "training epochs (at most, with -patience)")
-	perEpoch = fs.Int("per-epoch", 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
-	fs.IntVar(&tc.BatchSize, "batch", 64, "sequences per minibatch")
-	fs.Float64Var(&tc.LR, "lr", 2e-3, "Adam step size")
-	fs.Float64Var(&tc.Decay, "decay", 1, "step-size factor applied after each epoch")
-	fs.Float64Var(&tc.Clip, "clip", 1, "gradient-norm clipping threshold")
+	tc, perEpoch, valid = &rnn.TrainConfig{}, new(int), new(float64)
+	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs (at most, with -patience)")
+	rnn.Bounds.PerEpoch.Var(fs, perEpoch, 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
+	rnn.Bounds.Batch.Var(fs, &tc.BatchSize, 64, "sequences per minibatch")
+	rnn.Bounds.LR.Var(fs, &tc.LR, 2e-3, "Adam step size")
+	rnn.Bounds.Decay.Var(fs, &tc.Decay, 1, "step-size factor applied after each epoch")
+	rnn.Bounds.Clip.Var(fs, &tc.Clip, 1, "gradient-norm clipping threshold")
 	fs.Uint64Var(&tc.Seed, "seed", 1, "seed of the initial weights, the training order and the dropout masks")
-	fs.Float64Var(&tc.InputDropout, "input-dropout", 0, "probability of dropping each input feature of each step (training only)")
-	fs.Float64Var(&tc.OutputDropout, "output-dropout", 0, "probability of dropping each state unit the readout sees, per step (training only)")
-	fs.Float64Var(&tc.WeightDecay, "weight-decay", 0, "decoupled weight decay of the weight matrices (AdamW), per unit step size")
-	valid = fs.Float64("valid", 0, "text tasks: hold out this last `fraction` of the training part for validation, and keep the best epoch")
-	fs.IntVar(&tc.Patience, "patience", 0, "with -valid: stop after this many epochs without a better validation score (0: never)")
+	rnn.Bounds.InputDropout.Var(fs, &tc.InputDropout, 0, "probability of dropping each input feature of each step (training only)")
+	rnn.Bounds.OutputDropout.Var(fs, &tc.OutputDropout, 0, "probability of dropping each state unit the readout sees, per step (training only)")
+	rnn.Bounds.WeightDecay.Var(fs, &tc.WeightDecay, 0, "decoupled weight decay of the weight matrices (AdamW), per unit step size")
+	rnn.Bounds.Valid.Var(fs, valid, 0, "text tasks: hold out this `fraction` of the training part for validation, and keep the best epoch (default: none)")
+	rnn.Bounds.Patience.Var(fs, &tc.Patience, 0, "with -valid: stop after this many epochs without a better validation score (0: never)")
 	return tc, perEpoch, valid
+}
+
+// checkTrain checks what the flags ask of training before any data is made
+// or loaded: the output, the flags of other tasks, the recall task's bounds.
+func checkTrain(fs *flag.FlagSet, name string, p task.Params, hidden int, out string) error {
+	if out == "" {
+		return errors.New("-o FILE is required")
+	}
+	recall := name == "recall"
+	text := name == "opticks" || name == "pi"
+	err := cmp.Or(unused(fs, !recall, "is a setting of -task recall", "rho", "K", "T", "data-seed"),
+		unused(fs, recall, "names a folder of task data: -task recall makes its own", "data"),
+		unused(fs, strings.HasPrefix(name, "seqmnist"), "is for the sampled tasks: an MNIST epoch is its 60000 images", "per-epoch"),
+		unused(fs, !text, "carves a validation split from a text task's training part: use -task opticks or pi", "valid"),
+		unused(fs, !flagsSet(fs)["valid"], "stops on the validation score: set -valid too", "patience"),
+		atomicfile.CheckOutputs([]string{out})) // before hours of training
+	if err == nil && recall {
+		err = rnn.CheckRecall(p, hidden)
+	}
+	return err
 }
 
 // taskFlags adds the flags that choose a task.
 func taskFlags(fs *flag.FlagSet) (name *string, p *task.Params) {
 	p = &task.Params{NEval: 512}
 	name = fs.String("task", "recall", "`task`: "+strings.Join(task.Names, ", "))
-	fs.Float64Var(&p.Rho, "rho", 0.9, "recall: AR(1) coefficient ρ of the input, in [0, 1)")
-	fs.IntVar(&p.K, "K", 64, "recall: largest delay K")
-	fs.IntVar(&p.T, "T", 200, "recall: steps per sequence")
+	rnn.Bounds.Rho.Var(fs, &p.Rho, 0.9, "recall: AR(1) coefficient ρ of the input")
+	rnn.Bounds.K.Var(fs, &p.K, 64, "recall: largest delay K")
+	rnn.Bounds.T.Var(fs, &p.T, 200, "recall: steps per sequence")
 	fs.Uint64Var(&p.Seed, "data-seed", 1, "recall: seed of the held-out sequences")
 	fs.StringVar(&p.Dir, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	return name, p
