@@ -401,12 +401,14 @@ func argmax(v []float32) int {
 	return slices.Index(v, slices.Max(v))
 }
 
-// TextValidation carves the last frac of a text task's training part off
-// as a validation split (never the task's held-out part): it returns the
-// task with the shortened training part, from which training windows are
-// then drawn, and a TrainConfig.Validate that scores a model's bits per
-// character on the split, cut into windows as the held-out part is
-// (task.Corpus.Eval).
+// TextValidation carves a validation split of about frac from a text
+// task's training part (never from its held-out part), in blocks as
+// Opticks's held-out part is carved (task.SplitBlocks with
+// task.TextBlock), so that it samples the whole training text: it
+// returns the task with the rest of the training part, from which
+// training windows are then drawn, and a TrainConfig.Validate that scores
+// a model's bits per character on the split, cut into windows as the
+// held-out part is (task.Corpus.Eval).
 func TextValidation(ds task.Dataset, frac float64) (task.Dataset, func(*Model) (float64, error), error) {
 	c, ok := ds.(*task.Corpus)
 	if !ok {
@@ -415,14 +417,12 @@ func TextValidation(ds task.Dataset, frac float64) (task.Dataset, func(*Model) (
 	if err := Bounds.Valid.Check(frac); err != nil {
 		return nil, nil, fmt.Errorf("rnn: validation split: %w", err)
 	}
-	cut := len(c.Train) - int(float64(len(c.Train))*frac)
-	if cut < c.SeqLen+1 || len(c.Train)-cut < 2 {
-		return nil, nil, fmt.Errorf("rnn: validation split of %g leaves %d training and %d validation characters of %s, too few for windows of %d",
-			frac, cut, len(c.Train)-cut, c.Name, c.SeqLen)
-	}
 	train, valid := *c, *c
-	train.Train = c.Train[:cut]
-	valid.Test = c.Train[cut:]
+	train.Train, valid.Test = task.SplitBlocks(c.Train, frac, task.TextBlock)
+	if len(train.Train) < c.SeqLen+1 || len(valid.Test) < 2 {
+		return nil, nil, fmt.Errorf("rnn: validation split of %g leaves %d training and %d validation characters of %s, too few for windows of %d",
+			frac, len(train.Train), len(valid.Test), c.Name, c.SeqLen)
+	}
 	return &train, func(m *Model) (float64, error) {
 		meter, err := EvaluateTask(m, &valid, 256)
 		if err != nil {

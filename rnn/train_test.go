@@ -3,6 +3,8 @@ package rnn
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -194,8 +196,8 @@ func TestDropInputs(t *testing.T) {
 	}
 }
 
-// The validation split is the end of the training part, and the held-out
-// part is untouched.
+// The validation split is every tenth block of the training part, and the
+// held-out part is untouched.
 func TestTextValidation(t *testing.T) {
 	ds, err := task.Named("pi", task.Params{})
 	if err != nil {
@@ -207,9 +209,10 @@ func TestTextValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	tc := train.(*task.Corpus)
-	cut := len(c.Train) - len(c.Train)/10
-	if len(tc.Train) != cut || &tc.Train[0] != &c.Train[0] || !slices.Equal(tc.Test, c.Test) {
-		t.Errorf("training part %d of %d characters, want %d; held-out part changed: %v", len(tc.Train), len(c.Train), cut, !slices.Equal(tc.Test, c.Test))
+	// 90000 digits: 18 blocks of 5000, of which blocks 5 and 15 validate.
+	if len(tc.Train) != 80000 || !slices.Equal(tc.Train[25000:25010], c.Train[30000:30010]) || !slices.Equal(tc.Test, c.Test) {
+		t.Errorf("training part %d of %d characters, want 80000 without blocks 5 and 15; held-out part changed: %v",
+			len(tc.Train), len(c.Train), !slices.Equal(tc.Test, c.Test))
 	}
 	m, _ := New(ConfigFor(ds.Spec(), RNN, 4), 1)
 	bits, err := validate(m)
@@ -217,11 +220,19 @@ func TestTextValidation(t *testing.T) {
 		t.Errorf("validation of an untrained model: %v bits (%v)", bits, err)
 	}
 	rec, _ := task.Named("recall", task.Params{Rho: 0.5, K: 4, T: 20, NEval: 4})
+	dir := t.TempDir() // 500 digits: one block, nothing to validate on
+	if err := os.WriteFile(filepath.Join(dir, "pi.txt"), []byte("3."+strings.Repeat("0123456789", 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tiny, err := task.Named("pi", task.Params{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		ds   task.Dataset
 		frac float64
 		want string
-	}{{rec, 0.1, "not a text task"}, {ds, 0.7, "valid"}, {ds, 0, "valid"}} {
+	}{{rec, 0.1, "not a text task"}, {ds, 0.7, "valid"}, {ds, 0, "valid"}, {tiny, 0.1, "too few"}} {
 		if _, _, err := TextValidation(c.ds, c.frac); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("TextValidation(%s, %g): %v, want an error with %q", c.ds.Spec().Name, c.frac, err, c.want)
 		}
