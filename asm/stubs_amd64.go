@@ -145,3 +145,28 @@ func StepPanelsAVX2(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mo
 //
 //go:noescape
 func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
+
+// Quantized products, int8 (kernels.PackedInt8): gemv_int8_avx512_amd64.s,
+// gemv_int8_avx2_amd64.s, with the panel products of
+// panel_int8_<isa>_amd64.h. Each quantizes x into its own frame, so
+// len(x) ≤ 4096 (kernels.MaxQuantCols). With u = 127 + v, v the quantized
+// x (see kernels/quant.go), each is, for i := range y, p, r := i/16, i%16:
+//
+//	acc := Σ_j a[p*stride+64*(j/4)+4*r+j%4] * u[j] − bias[i]  // int32
+//	s := float32(acc) * scale[i] * d
+//	if add { y[i] += s } else { y[i] = s }
+//
+// with (inv, d) = (127, 1/127), or from max |x| when dyn. scale and bias
+// hold a whole number of 16-row panels.
+
+// GemvInt8AVX512VNNI is the int8 product above with VPDPBUSD. Requires
+// AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+//
+//go:noescape
+func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8AVX512 is the int8 product above with VPMADDUBSW and VPMADDWD.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)

@@ -12,17 +12,32 @@ import (
 // set its assembly uses, as cpuid reports them (including OS support for the
 // wider registers), so that an unsupported request is an error, never SIGILL.
 func archTargets() []Target {
-	avx2 := Target{Name: "avx2", Requires: "AVX2 FMA3",
+	avx2 := Target{Name: "avx2", Family: "avx2", Requires: "AVX2 FMA3",
 		Available: cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)}
 	if !avx2.Available {
 		avx2.Missing = "this CPU lacks AVX2 or FMA3"
 	}
-	avx512 := Target{Name: "avx512", Requires: "AVX512F AVX512BW AVX512DQ AVX512VL",
+	avx512 := Target{Name: "avx512", Family: "avx512", Requires: "AVX512F AVX512BW AVX512DQ AVX512VL",
 		Available: cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL)}
 	if !avx512.Available {
 		avx512.Missing = "this CPU or OS lacks AVX-512 F+BW+DQ+VL"
 	}
-	return []Target{goTarget, avx2, avx512}
+	return []Target{goTarget, avx2, withFeatures(avx2, "avxvnni", cpuid.AVXVNNI),
+		avx512, withFeatures(avx512, "avx512vnni", cpuid.AVX512VNNI),
+		withFeatures(avx512, "avx512bf16", cpuid.AVX512VNNI, cpuid.AVX512BF16)}
+}
+
+// withFeatures returns the variant name of family that also needs fs.
+func withFeatures(family Target, name string, fs ...cpuid.FeatureID) Target {
+	t := Target{Name: name, Family: family.Family, Requires: family.Requires,
+		Available: family.Available && cpuid.CPU.Supports(fs...)}
+	for _, f := range fs {
+		t.Requires += " " + f.String()
+	}
+	if !t.Available {
+		t.Missing = "this CPU or OS lacks " + t.Requires
+	}
+	return t
 }
 
 // The leaf dispatchers. Direct calls in a switch, rather than a table of
@@ -121,4 +136,22 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 	default:
 		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
 	}
+}
+
+// The quantized leaves switch on the variant, which picks the dot-product
+// instructions; see quant.go.
+
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+	switch variant.Load() {
+	case targetAVX512VNNI, targetAVX512BF16:
+		asm.GemvInt8AVX512VNNI(y, a, stride, scale, bias, x, dyn, add)
+	case targetAVX512:
+		asm.GemvInt8AVX512(y, a, stride, scale, bias, x, dyn, add)
+	default:
+		gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+	}
+}
+
+func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
+	gemvBF16Generic(y, a, stride, x, add)
 }

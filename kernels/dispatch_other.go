@@ -31,3 +31,11 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 	gemvPanels(y, a, stride, x, add)
 	stepTailGeneric(y, y2, h, f, xp, b, mode)
 }
+
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+	gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+}
+
+func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
+	gemvBF16Generic(y, a, stride, x, add)
+}
