@@ -170,3 +170,15 @@ func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias
 //
 //go:noescape
 func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8AVXVNNI is the int8 product above with the VEX-encoded VPDPBUSD.
+// Requires AVX2, AVX-VNNI.
+//
+//go:noescape
+func GemvInt8AVXVNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8AVX2 is the int8 product above with VPMADDUBSW and VPMADDWD.
+// Requires AVX2.
+//
+//go:noescape
+func GemvInt8AVX2(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)

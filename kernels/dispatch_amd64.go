@@ -147,6 +147,10 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 		asm.GemvInt8AVX512VNNI(y, a, stride, scale, bias, x, dyn, add)
 	case targetAVX512:
 		asm.GemvInt8AVX512(y, a, stride, scale, bias, x, dyn, add)
+	case targetAVXVNNI:
+		asm.GemvInt8AVXVNNI(y, a, stride, scale, bias, x, dyn, add)
+	case targetAVX2:
+		asm.GemvInt8AVX2(y, a, stride, scale, bias, x, dyn, add)
 	default:
 		gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
 	}
