@@ -182,3 +182,37 @@ func GemvInt8AVXVNNI(y []float32, a []int8, stride int, scale []float32, bias []
 //
 //go:noescape
 func GemvInt8AVX2(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// Quantized products, bf16 (kernels.PackedBF16): gemv_bf16_avx512_amd64.s,
+// gemv_bf16_avx2_amd64.s, with the panel products of
+// panel_bf16_<isa>_amd64.h. Each rounds x to bf16 into its own frame, so
+// len(x) ≤ 4096 (kernels.MaxQuantCols), and is, for i := range y,
+// p, r := i/16, i%16, with w(j) = a[p*stride+32*(j/2)+2*r+j%2] widened and
+// acc[0..3] = 0:
+//
+//	for k := range ⌈len(x)/2⌉ {
+//		acc[k%4] = fma(w(2k+1), bf16(x[2k+1]), acc[k%4])
+//		acc[k%4] = fma(w(2k), bf16(x[2k]), acc[k%4])
+//	}
+//	s := (acc[0] + acc[1]) + (acc[2] + acc[3])
+//	if add { y[i] += s } else { y[i] = s }
+//
+// (see kernels/bf16.go for bf16 rounding and why FMAs reproduce
+// VDPBF16PS).
+
+// GemvBF16AVX512BF16 is the bf16 product above with VDPBF16PS. Requires
+// AVX-512 F+BW+DQ+VL, AVX512_BF16.
+//
+//go:noescape
+func GemvBF16AVX512BF16(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// GemvBF16AVX512 is the bf16 product above with FMAs. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemvBF16AVX512(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// GemvBF16AVX2 is the bf16 product above with FMAs. Requires AVX2, FMA3.
+//
+//go:noescape
+func GemvBF16AVX2(y []float32, a []uint16, stride int, x []float32, add bool)

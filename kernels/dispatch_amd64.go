@@ -157,5 +157,14 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 }
 
 func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
-	gemvBF16Generic(y, a, stride, x, add)
+	switch variant.Load() {
+	case targetAVX512BF16:
+		asm.GemvBF16AVX512BF16(y, a, stride, x, add)
+	case targetAVX512, targetAVX512VNNI:
+		asm.GemvBF16AVX512(y, a, stride, x, add)
+	case targetAVX2, targetAVXVNNI:
+		asm.GemvBF16AVX2(y, a, stride, x, add)
+	default:
+		gemvBF16Generic(y, a, stride, x, add)
+	}
 }

@@ -474,3 +474,46 @@ func TestQuantNoAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestBF16Edges runs the bf16 products on the values where an emulation
+// could part from VDPBF16PS: around the 2⁻⁵⁰ flush, subnormals, products
+// that overflow or cancel, infinities and NaN.
+func TestBF16Edges(t *testing.T) {
+	special := []float32{0x1p-49, -0x1p-49, 0x1p-50, 0x1.fep-51, -0x1p-51, 0x1p-60, 1e-40, -1e-45,
+		0x1p-126, 3e38, -3e38, 0x1p100, 0x1p-100, 1, -1, 1 + 0x1p-8, 0.5, 0, float32(math.Copysign(0, -1)),
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	rng := rand.New(rand.NewPCG(21, 22))
+	pick := func(finite bool) float32 {
+		for {
+			v := special[rng.IntN(len(special))]
+			if !finite || !(math.IsInf(float64(v), 0) || v != v) {
+				return v
+			}
+		}
+	}
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		for _, finite := range []bool{true, false} {
+			for _, s := range [][2]int{{16, 8}, {17, 9}, {64, 31}, {70, 40}} {
+				n, m := s[0], s[1]
+				a := NewMatrix(n, m)
+				for i := range a.Data {
+					a.Data[i] = pick(finite)
+				}
+				x := make([]float32, m)
+				for j := range x {
+					x[j] = pick(finite)
+				}
+				y0 := make([]float32, n)
+				for i := range y0 {
+					y0[i] = pick(true)
+				}
+				what := fmt.Sprintf("edge values (finite %v)", finite)
+				checkQuant(c, what, bf16Op(PackBF16(a)), x, y0, 1, 2)
+				if finite {
+					checkQuant(c, what, int8Op(PackInt8(a)), x, y0, 1, 2)
+				}
+			}
+		}
+	})
+}
