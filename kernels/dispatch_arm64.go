@@ -85,7 +85,14 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 // The quantized leaves switch on the variant; see quant.go.
 
 func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
-	gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+	switch variant.Load() {
+	case targetNEONDot:
+		asm.GemvInt8NEONDot(y, a, stride, scale, bias, x, dyn, add)
+	case targetNEON:
+		asm.GemvInt8NEON(y, a, stride, scale, bias, x, dyn, add)
+	default:
+		gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+	}
 }
 
 func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {

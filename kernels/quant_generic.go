@@ -61,7 +61,10 @@ func gemvInt8Generic(y []float32, a []int8, stride int, scale []float32, bias []
 		}
 		out := y[p*PanelRows : min(len(y), (p+1)*PanelRows)]
 		for r := range out {
-			s := float32(acc[r]) * scale[p*PanelRows+r] * d
+			// The conversions keep each operation rounded on its own: Go
+			// may otherwise fuse a multiply and an add (it does on arm64).
+			s := float32(float32(acc[r]) * scale[p*PanelRows+r])
+			s = float32(s * d)
 			if add {
 				s = out[r] + s
 			}
