@@ -53,9 +53,9 @@
 #define VFCMEQ4S(m, n, d) WORD $(0x4E20E400 | (m)<<16 | (n)<<5 | (d))
 #define VCMHI4S(m, n, d) WORD $(0x6EA03400 | (m)<<16 | (n)<<5 | (d))
 
-// QN_TAIL(p, n, scratch, label) copies the n < 16 floats at p to the 64-byte scratch (its
-// address left in R14), after zeroing it; label names its loop. Advances p,
-// zeroes n; clobbers R11, R16, V1–V4.
+// QN_TAIL(p, n, scratch, label) copies the n < 16 floats at p to the
+// 64-byte scratch (its address left in R14), after zeroing it; label names
+// its loop. Advances p, zeroes n; clobbers R11, R16, V1–V4.
 #define QN_TAIL(p, n, scratch, label) \
 	MOVD  scratch, R14;                                    \
 	VEOR  V1.B16, V1.B16, V1.B16;                          \

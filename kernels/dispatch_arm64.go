@@ -96,5 +96,9 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 }
 
 func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
+	if familyOf(int(variant.Load())) == targetNEON {
+		asm.GemvBF16NEON(y, a, stride, x, add)
+		return
+	}
 	gemvBF16Generic(y, a, stride, x, add)
 }
