@@ -60,6 +60,20 @@ func ParsePrecision(s string) (Precision, error) {
 	return "", fmt.Errorf("unknown precision %q (want f32, bf16 or int8, or 32, 16 or 8 bits)", s)
 }
 
+// String returns the precision's name (flag.Value).
+func (p Precision) String() string { return string(p) }
+
+// Set parses s as ParsePrecision does (flag.Value), so that a command's
+// -bits 8 reads as Int8.
+func (p *Precision) Set(s string) error {
+	v, err := ParsePrecision(s)
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
 // Precisions is a list of distinct precisions, written "f32,bf16,int8"
 // (or in bits, "32,16,8"). It is a flag.Value.
 type Precisions []Precision

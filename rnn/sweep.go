@@ -114,14 +114,20 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if len(precisions) == 0 {
 		precisions = []Precision{F32}
 	}
+	ranks := Ranks{Full} // the dense model (again, quantized) first, once
+	for _, r := range sc.Ranks {
+		if r != Full {
+			ranks = append(ranks, r)
+		}
+	}
 	for _, pr := range precisions {
-		for _, r := range append(Ranks{Full}, sc.Ranks...) {
+		for _, r := range ranks {
 			cs := CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal, Precision: pr}
 			switch {
 			case r == Full && pr != F32 && !sc.NoDense: // the dense model, quantized
 				cs.Method, cs.Joint, cs.Calibration = "", false, nil
 			case !r.Truncates(m.Hidden):
-				continue // the float32 dense model is the first row; Full twice is once
+				continue // the float32 dense model is the first row
 			}
 			c, err := Compress(m, cs)
 			if err != nil {

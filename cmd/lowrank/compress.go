@@ -12,15 +12,20 @@ import (
 )
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F) [flags] -o FILE",
+	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -bits 16|8) [flags] -o FILE",
 		"Compress truncates the recurrent matrices of a trained model to low rank,\n"+
-			"with no fine-tuning, evaluates the compressed model on its task's\n"+
-			"held-out set beside the original, reports the hidden-state error measured\n"+
-			"and predicted by the first-order perturbation model, and saves it as a\n"+
-			"safetensors file of factors that runs on the low-rank kernels.", stderr)
+			"stores them in float32, bf16 or int8 (-bits 32, 16, 8), or both, with no\n"+
+			"fine-tuning, evaluates the compressed model on its task's held-out set\n"+
+			"beside the original, reports the hidden-state error measured and\n"+
+			"predicted by the first-order perturbation model, and saves it as a\n"+
+			"safetensors file (factors, I8 or BF16 tensors) that runs on the\n"+
+			"low-rank and quantized kernels. Rank full keeps a matrix dense; with\n"+
+			"-bits 16 or 8 and no -rank or -energy, every matrix stays dense.", stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
-	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU")
+	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU (full: dense)")
+	precision := rnn.F32
+	fs.Var(&precision, "bits", "`bits` of a recurrent weight: 32 (float32), 16 (bf16) or 8 (int8 with a scale per row)")
 	var energy float64
 	rnn.Bounds.Energy.Var(fs, &energy, 0, "instead of -rank: keep this `fraction` of the singular values' energy Σσ²")
 	method := fs.String("method", "svd", "`method`: svd, or whitened by the hidden states of training sequences")
@@ -33,18 +38,30 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"compress", stderr}
-	spec := rnn.CompressSpec{Method: rnn.Method(*method), Joint: *joint, Energy: energy}
-	var err error
-	if len(ranks) > 0 {
-		spec.Ranks, err = ranks.PerGate()
-	}
+	spec := rnn.CompressSpec{Method: rnn.Method(*method), Joint: *joint, Energy: energy, Precision: precision}
 	switch {
 	case *model == "" || *out == "":
 		return f.usage("-model FILE and -o FILE are required")
-	case (len(ranks) == 0) == (energy == 0):
-		return f.usage("give exactly one of -rank and -energy")
-	case err != nil:
-		return f.usage("-rank: %v", err)
+	case len(ranks) > 0 && energy != 0:
+		return f.usage("give one of -rank and -energy, not both")
+	case len(ranks) == 0 && energy == 0 && precision == rnn.F32:
+		return f.usage("give -rank or -energy, or -bits 16 or 8 to quantize without truncating")
+	case len(ranks) == 0 && energy == 0:
+		ranks = rnn.Ranks{rnn.Full}
+	}
+	if len(ranks) > 0 {
+		var err error
+		if spec.Ranks, err = ranks.PerGate(); err != nil {
+			return f.usage("-rank: %v", err)
+		}
+		if spec.Ranks == [2]int{int(rnn.Full), int(rnn.Full)} {
+			if precision == rnn.F32 {
+				return f.usage("-rank full keeps every matrix dense in float32: give ranks to truncate to, or -bits 16 or 8")
+			}
+			if !flagsSet(fs)["method"] {
+				spec.Method = "" // nothing is truncated
+			}
+		}
 	}
 	if err := atomicfile.CheckOutputs([]string{*out}, *model); err != nil {
 		return f.usage("%v", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
@@ -26,6 +28,7 @@ type sweepConfig struct {
 	minTime                        time.Duration
 	ranks                          rnn.Ranks
 	methods                        []rnn.Method
+	precisions                     rnn.Precisions
 	targets, files                 []string
 	dir, csv, times, figures, data string
 }
@@ -34,12 +37,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("sweep", "sweep [flags]",
 		"Sweep is the main job. For every model file in -models (the committed\n"+
 			"default models), it compresses the recurrent weights to each rank by\n"+
-			"truncated SVD, plain and whitened by the hidden states, without\n"+
-			"fine-tuning, and prints per rank: the recurrent parameters and\n"+
-			"multiply-adds of a step, the fused step's time on each kernels target\n"+
-			"and its speedup over the dense step, the task metric and the fraction\n"+
-			"of it kept, and the relative hidden-state error measured and predicted\n"+
-			"by the first-order perturbation model. It writes nothing unless asked:\n"+
+			"truncated SVD, plain and whitened by the hidden states, and stores the\n"+
+			"weights in each precision (float32, bf16, int8; the dense model too),\n"+
+			"without fine-tuning, and prints per rank and precision: the recurrent\n"+
+			"parameters, bytes and multiply-adds of a step, the float32 fused step's\n"+
+			"time on each kernels target and its speedup over the dense step, the\n"+
+			"task metric and the fraction of it kept, and the relative hidden-state\n"+
+			"error measured and predicted by the first-order perturbation model. The\n"+
+			"models are swept in parallel, one per CPU, and timed one at a time\n"+
+			"afterwards. It writes nothing unless asked:\n"+
 			"-csv the table's deterministic columns (results/accuracy/sweep.csv),\n"+
 			"-times this machine's step times (results/<cpu>/sweep.txt, benchstat\n"+
 			"reads it), -figures the coherence figures; make results writes all three.\n\n"+
@@ -57,6 +63,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.times, "times", "", "write the step (or product) times to `file`, in the Go benchmark format")
 	fs.StringVar(&c.dir, "models", "results/models", "`directory` of model files (*.safetensors) to sweep")
 	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
+	c.precisions = rnn.Precisions(rnn.AllPrecisions)
+	fs.Var(&c.precisions, "precisions", "`precisions` of the recurrent weights: f32, bf16, int8 (or bits: 32,16,8)")
 	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out sequences each metric is computed on")
 	fs.StringVar(&c.figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
 	fs.StringVar(&c.data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
@@ -96,11 +104,11 @@ func (c *sweepConfig) resolve(fs *flag.FlagSet, targets, methods string) error {
 	if c.minTime <= 0 {
 		return fmt.Errorf("-time %v: want a positive duration such as 10ms", c.minTime)
 	}
-	if err := unused(fs, speedOnly, "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "eval", "data", "csv", "figures"); err != nil {
+	if err := unused(fs, speedOnly, "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "precisions", "eval", "data", "csv", "figures"); err != nil {
 		return err
 	}
 	var err error
-	if c.targets, err = bench.ParseTargets(targets); err != nil {
+	if c.targets, err = bench.ParseFloatTargets(targets); err != nil {
 		return fmt.Errorf("-targets: %v", err)
 	}
 	for s := range strings.SplitSeq(methods, ",") {
@@ -156,21 +164,17 @@ func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 	start := time.Now()
 	fmt.Fprintf(stdout, "%d models in %s; metrics on %d held-out sequences; step times: medians of %d samples of ≥ %v\n",
 		len(c.files), c.dir, c.evalN, c.samples, c.minTime)
+	models, err := c.sweepAll(c.files)
+	if err != nil {
+		return f.fail(err)
+	}
 	var rows []report.SweepRow
 	var times []*bench.Timings // one per cell and size
-	for _, path := range c.files {
-		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
-		if err != nil {
-			return f.fail(err)
-		}
-		damage, err := tb.Sweep(c.ranks, c.methods)
-		if err != nil {
-			return f.fail(fmt.Errorf("%s: %w", path, err))
-		}
-		m := tb.Model
-		t := stepTimes(times, string(m.Cell), m.Hidden)
+	for _, model := range models {
+		r0 := model[0]
+		t := stepTimes(times, string(r0.Cell), r0.Hidden)
 		if t == nil {
-			ops, err := bench.StepOps(string(m.Cell), m.Hidden, c.truncating(m.Hidden, f))
+			ops, err := bench.StepOps(string(r0.Cell), r0.Hidden, c.truncating(r0.Hidden, f))
 			if err == nil {
 				t, err = bench.TimeOps(ops, c.targets, c.samples, c.minTime)
 			}
@@ -179,8 +183,6 @@ func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 			}
 			times = append(times, t)
 		}
-		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
-		model := report.SweepRows(name, tb, damage)
 		if err := report.WriteSweepTable(stdout, model, t); err != nil {
 			return f.fail(err)
 		}
@@ -191,6 +193,35 @@ func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "swept in %v\n", time.Since(start).Round(100*time.Millisecond))
 	return exitOK
+}
+
+// sweepAll sweeps every model file, GOMAXPROCS at a time, and returns their
+// rows in the order of files. Nothing is timed meanwhile.
+func (c *sweepConfig) sweepAll(files []string) ([][]report.SweepRow, error) {
+	out := make([][]report.SweepRow, len(files))
+	errs := make([]error, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, path := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			damage, err := tb.Sweep(c.ranks, c.methods, c.precisions)
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", path, err)
+				return
+			}
+			out[i] = report.SweepRows(strings.TrimSuffix(filepath.Base(path), ".safetensors"), tb, damage)
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // stepTimes returns the timings of the steps of cell at size n, nil if
