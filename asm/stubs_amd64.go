@@ -216,3 +216,20 @@ func GemvBF16AVX512(y []float32, a []uint16, stride int, x []float32, add bool)
 //
 //go:noescape
 func GemvBF16AVX2(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// Batched int8 products, four vectors at once: gemm_int8_avx512_amd64.s,
+// gemm_int8_avx2_amd64.s.
+
+// GemmInt8x4AVX512VNNI is: for b := range 4 { GemvInt8AVX512VNNI(y[b*ldy:][:rows],
+// a, stride, scale, bias, x[b*ldx:][:cols], dyn, add) }, each vector
+// quantized with its own scales, loading each group of weights once for
+// the four. Requires AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+//
+//go:noescape
+func GemmInt8x4AVX512VNNI(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols int, dyn, add bool)
+
+// GemmInt8x4AVX512 is GemmInt8x4AVX512VNNI with VPMADDUBSW and VPMADDWD.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemmInt8x4AVX512(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols int, dyn, add bool)

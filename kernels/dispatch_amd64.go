@@ -156,6 +156,26 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 	}
 }
 
+// gemmInt8 is gemvInt8 for the batch rows b of x (ldx apart) into y (ldy
+// apart), four at a time where a batched kernel reads the weights once for
+// the four.
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+	b := 0
+	switch variant.Load() {
+	case targetAVX512VNNI, targetAVX512BF16:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmInt8x4AVX512VNNI(y[b*ldy:], ldy, rows, a, stride, scale, bias, x[b*ldx:], ldx, cols, dyn, add)
+		}
+	case targetAVX512:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmInt8x4AVX512(y[b*ldy:], ldy, rows, a, stride, scale, bias, x[b*ldx:], ldx, cols, dyn, add)
+		}
+	}
+	for ; b < batch; b++ {
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+	}
+}
+
 func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
 	switch variant.Load() {
 	case targetAVX512BF16:

@@ -95,6 +95,12 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 	}
 }
 
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+	}
+}
+
 func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
 	if familyOf(int(variant.Load())) == targetNEON {
 		asm.GemvBF16NEON(y, a, stride, x, add)

@@ -247,6 +247,42 @@ func (p *PackedInt8) MatVecAdd(y, x []float32) {
 	gemvInt8(y, p.data, p.stride, p.scale, p.bias, x, false, true)
 }
 
+// MatVecBatch sets row b of Y to W̃·(row b of X) for every row of X, each
+// row quantized with the static scale: Y is B×Rows and X is B×Cols. The
+// avx512 targets read each weight once for four rows.
+func (p *PackedInt8) MatVecBatch(y, x Matrix) {
+	p.checkBatch("PackedInt8.MatVecBatch", y, x)
+	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, false)
+}
+
+// MatVecBatchAdd adds W̃·(row b of X) to row b of Y for every row of X.
+func (p *PackedInt8) MatVecBatchAdd(y, x Matrix) {
+	p.checkBatch("PackedInt8.MatVecBatchAdd", y, x)
+	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, true)
+}
+
+func (p *PackedInt8) checkBatch(op string, y, x Matrix) {
+	y.check(op, "Y")
+	x.check(op, "X")
+	if y.Rows != x.Rows || y.Cols != p.rows || x.Cols != p.cols {
+		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, Y is %d×%d, X is %d×%d; want Y %d×%d for X %d×%d",
+			op, p.rows, p.cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, p.rows, x.Rows, p.cols))
+	}
+}
+
+// batch sets row b of y to Ũ·(Ṽ·(row b of x)), four rows at a time, t on
+// the stack.
+func (p *PackedInt8LowRank) batch(y Matrix, x Matrix) {
+	const group = 4
+	var buf [group * MaxInt8Rank]float32
+	r := p.V.rows
+	for b0 := 0; b0 < x.Rows; b0 += group {
+		cnt := min(group, x.Rows-b0)
+		gemmInt8(buf[:], r, r, p.V.data, p.V.stride, p.V.scale, p.V.bias, x.Data[b0*x.Stride:], x.Stride, p.V.cols, cnt, false, false)
+		gemmInt8(y.Data[b0*y.Stride:], y.Stride, p.U.rows, p.U.data, p.U.stride, p.U.scale, p.U.bias, buf[:], r, r, cnt, true, false)
+	}
+}
+
 func (p *PackedInt8) checkVec(op string, y, x []float32) {
 	if len(y) != p.rows || len(x) != p.cols {
 		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",

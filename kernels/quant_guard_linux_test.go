@@ -69,3 +69,35 @@ func placeSlice[T int8 | uint16 | int32 | float32](t *testing.T, g *guardPages, 
 	copy(dst, src)
 	return dst
 }
+
+// TestGuardPagesQuantBatch puts the rows of a batched int8 product against
+// guard pages: X and Y exactly (B−1)·stride + width floats long.
+func TestGuardPagesQuantBatch(t *testing.T) {
+	g := newGuardPages(t, 2, 4*(9*70+70))
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		src := newRand(32)
+		for _, pl := range placements {
+			for _, rows := range []int{1, 16, 17, 33} {
+				for _, cols := range []int{1, 4, 5, 17, 64} {
+					a := NewMatrix(rows, cols)
+					for i := range a.Data {
+						a.Data[i] = src.next()
+					}
+					p := PackInt8(a)
+					for _, batch := range []int{1, 4, 5, 8, 9} {
+						ldx, ldy := cols+3, rows+1
+						x := g.place(t, pl.end, 0, (batch-1)*ldx+cols, src)
+						y := g.place(t, pl.end, 1, (batch-1)*ldy+rows, src)
+						where := fmt.Sprintf("%d×%d batch %d, %s: %s %s", rows, cols, batch, pl.name, span("x", x), span("y", y))
+						for _, dyn := range []bool{false, true} {
+							noFault(c, fmt.Sprintf("gemmInt8 dyn=%v %s", dyn, where), func() {
+								gemmInt8(y, ldy, rows, p.data, p.stride, p.scale, p.bias, x, ldx, cols, batch, dyn, true)
+							})
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -517,3 +517,71 @@ func TestBF16Edges(t *testing.T) {
 		}
 	})
 }
+
+// TestQuantBatch checks the batched products and steps on quantized
+// weights against one product or step per row, bit for bit: the batched
+// kernels read each weight once for four rows but compute the same.
+func TestQuantBatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		for _, s := range [][2]int{{1, 1}, {16, 16}, {17, 33}, {70, 65}, {33, 130}} {
+			rows, cols := s[0], s[1]
+			p := PackInt8(quantMatrix(rng, rows, cols))
+			for _, batch := range []int{0, 1, 3, 4, 5, 8, 9} {
+				gap := rng.IntN(3)
+				x := Matrix{Rows: batch, Cols: cols, Stride: cols + gap, Data: quantValues(rng, max(0, (batch-1)*(cols+gap)+cols), true)}
+				y0 := Matrix{Rows: batch, Cols: rows, Stride: rows + gap, Data: quantValues(rng, max(0, (batch-1)*(rows+gap)+rows), false)}
+				for _, add := range []bool{false, true} {
+					y := Matrix{Rows: batch, Cols: rows, Stride: y0.Stride, Data: slices.Clone(y0.Data)}
+					what := fmt.Sprintf("int8 MatVecBatch add=%v %d×%d batch %d", add, rows, cols, batch)
+					f := func() { p.MatVecBatch(y, x) }
+					if add {
+						f = func() { p.MatVecBatchAdd(y, x) }
+					}
+					if !c.call(what, f) {
+						continue
+					}
+					for b := range batch {
+						want := slices.Clone(y0.Row(b))
+						int8Op(p).ref(want, x.Row(b), add)
+						if got := y.Row(b); !slices.EqualFunc(got, want, sameBits) {
+							c.errorf("%s: row %d = %v, one product gives %v", what, b, got, want)
+						}
+					}
+				}
+			}
+		}
+
+		// Batched steps, dense and low rank, against one step per row.
+		const n = 40
+		for _, op := range []struct {
+			name   string
+			uf, uh Operator
+		}{
+			{"int8", PackInt8(quantMatrix(rng, n, n)), PackInt8(quantMatrix(rng, n, n))},
+			{"int8 low rank", PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 7), V: quantMatrix(rng, 7, n)}),
+				PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)})},
+			{"bf16", PackBF16(quantMatrix(rng, n, n)), PackBF16(quantMatrix(rng, n, n))},
+		} {
+			const batch = 6
+			mat := func() Matrix { return Matrix{Rows: batch, Cols: n, Stride: n, Data: quantValues(rng, batch*n, false)} }
+			h, xpf, xph := mat(), mat(), mat()
+			bf, bh := quantValues(rng, n, false), quantValues(rng, n, false)
+			hNew, hNew2 := NewMatrix(batch, n), NewMatrix(batch, n)
+			RNNStepBatch(hNew, h, xpf, bf, op.uf)
+			MGRUStepBatch(hNew2, h, xpf, xph, bf, bh, op.uf, op.uh, make([]float32, 2*batch*n))
+			for b := range batch {
+				want := make([]float32, n)
+				RNNStep(want, h.Row(b), xpf.Row(b), bf, op.uf)
+				if !slices.Equal(hNew.Row(b), want) {
+					c.errorf("%s RNNStepBatch row %d differs from RNNStep", op.name, b)
+				}
+				MGRUStep(want, h.Row(b), xpf.Row(b), xph.Row(b), bf, bh, op.uf, op.uh, make([]float32, 2*n))
+				if !slices.Equal(hNew2.Row(b), want) {
+					c.errorf("%s MGRUStepBatch row %d differs from MGRUStep", op.name, b)
+				}
+			}
+		}
+	})
+}

@@ -257,6 +257,12 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 	case *Packed:
 		gemmPanels(y.Data, y.Stride, u.rows, u.data, u.panelStride, x.Data, x.Stride, u.cols, x.Rows, false)
 		return
+	case *PackedInt8:
+		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false)
+		return
+	case *PackedInt8LowRank:
+		u.batch(y, x)
+		return
 	case *PackedLowRank:
 		// t = V·x for four rows at a time, kept on the stack.
 		const group = 4
