@@ -48,6 +48,8 @@ func printConfig(w io.Writer) {
 	fmt.Fprintln(w, "Unit FLOP/s better=higher")
 	fmt.Fprintln(w, "Unit roof better=higher")
 	fmt.Fprintln(w, "Unit x/ref better=lower")
+	fmt.Fprintln(w, "Unit x/f32 better=lower")
+	fmt.Fprintln(w, "Unit x/bare better=lower")
 	fmt.Fprintln(w, "Unit ns/step better=lower")
 	// BenchmarkAccuracy's metrics are deterministic.
 	fmt.Fprintln(w, "Unit acc better=higher assume=exact")
