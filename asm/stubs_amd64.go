@@ -233,3 +233,21 @@ func GemmInt8x4AVX512VNNI(y []float32, ldy, rows int, a []int8, stride int, scal
 //
 //go:noescape
 func GemmInt8x4AVX512(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols int, dyn, add bool)
+
+// Fused quantized recurrent steps: step_int8_avx512_amd64.s, the int8
+// product above with the epilogue of StepPanelsAVX512 (mode 0: RNN, 1:
+// MGRU gate, 2: MGRU output) applied to its rows in registers.
+
+// StepInt8AVX512VNNI is the fused step on a PackedInt8 product s =
+// GemvInt8AVX512VNNI's (dyn as there): if add { s += y[i] }; s = (s +
+// xp[i]) + b[i]; then the mode's epilogue, as StepPanelsAVX512. Requires
+// AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+//
+//go:noescape
+func StepInt8AVX512VNNI(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool)
+
+// StepInt8AVX512 is StepInt8AVX512VNNI with VPMADDUBSW and VPMADDWD.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func StepInt8AVX512(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool)

@@ -156,6 +156,22 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 	}
 }
 
+// stepInt8 is the fused quantized step: the int8 product of gemvInt8 with
+// the epilogue of stepPanels. Where no fused routine exists, the product
+// goes to y and stepPanels applies the epilogue alone to it: the same
+// operations, so the same bits.
+func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
+	switch variant.Load() {
+	case targetAVX512VNNI, targetAVX512BF16:
+		asm.StepInt8AVX512VNNI(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
+	case targetAVX512:
+		asm.StepInt8AVX512(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
+	default:
+		gemvInt8(y, a, stride, scale, bias, x, dyn, add)
+		stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true)
+	}
+}
+
 // gemmInt8 is gemvInt8 for the batch rows b of x (ldx apart) into y (ldy
 // apart), four at a time where a batched kernel reads the weights once for
 // the four.

@@ -585,3 +585,66 @@ func TestQuantBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestQuantStepFused checks the fused int8 step leaf against its
+// definition on the same target: the int8 product into y, then the float32
+// step's epilogue alone (stepPanels with no columns), bit for bit, in
+// every mode, with and without add and the dynamic scale, over partial
+// panels and groups.
+func TestQuantStepFused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		for _, rows := range []int{1, 15, 16, 17, 33, 64, 65, 80} {
+			for _, cols := range []int{1, 3, 4, 5, 17, 64, 65} {
+				p := PackInt8(quantMatrix(rng, rows, cols))
+				x := quantValues(rng, cols, true)
+				h, f := quantValues(rng, rows, false), quantValues(rng, rows, false)
+				xp, b := quantValues(rng, rows, false), quantValues(rng, rows, false)
+				y0 := quantValues(rng, rows, false)
+				for mode := stepRNN; mode <= stepOut; mode++ {
+					for _, dyn := range []bool{false, true} {
+						for _, add := range []bool{false, true} {
+							got, got2 := slices.Clone(y0), make([]float32, rows)
+							want, want2 := slices.Clone(y0), make([]float32, rows)
+							what := fmt.Sprintf("stepInt8 %d×%d mode %d dyn %v add %v", rows, cols, mode, dyn, add)
+							if !c.call(what, func() {
+								stepInt8(got, got2, p.data, p.stride, p.scale, p.bias, x, dyn, h, f, xp, b, mode, add)
+							}) {
+								continue
+							}
+							gemvInt8(want, p.data, p.stride, p.scale, p.bias, x, dyn, add)
+							stepPanels(want, want2, nil, 0, nil, h, f, xp, b, mode, true)
+							if !slices.EqualFunc(got, want, sameBits) || (mode == stepGate && !slices.EqualFunc(got2, want2, sameBits)) {
+								c.errorf("%s: %v, %v; product then epilogue give %v, %v", what, got, got2, want, want2)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestQuantStepAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	const n = 70
+	ops := []Operator{PackInt8(quantMatrix(rng, n, n)), PackBF16(quantMatrix(rng, n, n)),
+		PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)})}
+	h, xp, b := quantValues(rng, n, false), quantValues(rng, n, false), quantValues(rng, n, false)
+	hNew, work := make([]float32, n), make([]float32, 2*n)
+	hb, xb := NewMatrix(5, n), NewMatrix(5, n)
+	hbNew, workB := NewMatrix(5, n), make([]float32, 2*5*n)
+	forEachTarget(t, func(t *testing.T) {
+		for _, u := range ops {
+			if a := testing.AllocsPerRun(10, func() {
+				RNNStep(hNew, h, xp, b, u)
+				MGRUStep(hNew, h, xp, xp, b, b, u, u, work)
+				RNNStepBatch(hbNew, hb, xb, b, u)
+				MGRUStepBatch(hbNew, hb, xb, xb, b, b, u, u, workB)
+			}); a != 0 {
+				t.Errorf("%T: %v allocations per set of steps, want 0", u, a)
+			}
+		}
+	})
+}
