@@ -222,12 +222,13 @@ func (m *Model) RecurrentBytes() int { return 4 * m.RecurrentParams() }
 
 // measureDeployed is Measure for a compressed model as it is deployed: the
 // states of c's own kernels (quantized weights, the state quantized at
-// each product) against m's float64 trajectory.
-func measureDeployed(m *Model, c *Compressed, b *task.Batch) (*ErrorCurve, error) {
-	nt, ps, err := trajectory(m, b)
+// each product) against m's float64 run over b (run, or a new one).
+func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*ErrorCurve, error) {
+	run, err := runOf(run, m, b)
 	if err != nil {
 		return nil, err
 	}
+	nt, ps := run.nt, run.ps
 	curve, err := newCurve(m.Config, b.T, b.B)
 	if err != nil {
 		return nil, err

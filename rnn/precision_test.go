@@ -278,10 +278,11 @@ func TestQuantizedFileErrors(t *testing.T) {
 
 // TestSweepPrecisions runs a sweep with the precision axis: one float32
 // dense row, the dense model in each lower precision, and every rank in
-// every precision, with the bytes falling as the precision does.
+// float32 and, below n/2, in every precision, with the bytes falling as
+// the precision does.
 func TestSweepPrecisions(t *testing.T) {
 	tb := smallTestbed(t)
-	rows, err := tb.Sweep(Ranks{2, 5}, []Method{SVD, Whitened}, AllPrecisions)
+	rows, err := tb.Sweep(Ranks{2, 4, 5}, []Method{SVD, Whitened}, AllPrecisions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,8 +302,11 @@ func TestSweepPrecisions(t *testing.T) {
 			t.Errorf("row %+v: bytes %d params %d kept %v relerr %v predicted %v", k, d.Bytes, d.Params, d.MetricRel, d.RelErr, d.Predicted)
 		}
 	}
-	if want := 1 + 2 + 2*2*3; len(rows) != want {
-		t.Errorf("%d rows, want %d (f32 dense, 2 quantized dense, 2 ranks × 2 methods × 3 precisions)", len(rows), want)
+	if want := 1 + 2 + 3*2 + 2*2*2; len(rows) != want {
+		t.Errorf("%d rows, want %d (f32 dense, 2 quantized dense, 3 ranks × 2 methods in f32, 2 below n/2 × 2 methods × 2 precisions)", len(rows), want)
+	}
+	if _, ok := seen[key{5, SVD, Int8}]; ok {
+		t.Errorf("rank 5 of n = 10 in int8: it reads as many bytes as the dense int8 model")
 	}
 	n := tb.Model.Hidden
 	for _, p := range []Precision{BF16, Int8} {
@@ -311,9 +315,9 @@ func TestSweepPrecisions(t *testing.T) {
 		if d.Bytes >= f32.Bytes || d.Params != f32.Params || d.RelErr == 0 {
 			t.Errorf("dense %s: bytes %d params %d relerr %v; f32 bytes %d", p, d.Bytes, d.Params, d.RelErr, f32.Bytes)
 		}
-		lr := seen[key{5, SVD, p}]
-		if lr.Bytes >= seen[key{5, SVD, F32}].Bytes || lr.Params != seen[key{5, SVD, F32}].Params || lr.MulAdds != 2*5*2*n {
-			t.Errorf("rank 5 %s: %+v", p, lr)
+		lr := seen[key{4, SVD, p}]
+		if lr.Bytes >= seen[key{4, SVD, F32}].Bytes || lr.Params != seen[key{4, SVD, F32}].Params || lr.MulAdds != 2*4*2*n {
+			t.Errorf("rank 4 %s: %+v", p, lr)
 		}
 	}
 }

@@ -71,8 +71,10 @@ type SweepConfig struct {
 	Ranks  Ranks
 	Method Method
 	Joint  bool
-	// Precisions of the recurrent weights, each tried at every rank and,
-	// below f32, on the dense model (f32 when empty).
+	// Precisions of the recurrent weights (f32 when empty), each tried at
+	// every rank; below f32 also on the dense model, and only at the ranks
+	// below n/2: a truncation to n/2 or more reads at least the bytes of the
+	// dense model in the same precision, and keeps less of it.
 	Precisions []Precision
 	// NoDense leaves out the quantized dense models (a second method's
 	// sweep of the same model needs them once).
@@ -114,6 +116,10 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if len(precisions) == 0 {
 		precisions = []Precision{F32}
 	}
+	run, err := runOf(nil, m, sc.Probe) // shared by every row
+	if err != nil {
+		return nil, err
+	}
 	ranks := Ranks{Full} // the dense model (again, quantized) first, once
 	for _, r := range sc.Ranks {
 		if r != Full {
@@ -128,12 +134,14 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 				cs.Method, cs.Joint, cs.Calibration = "", false, nil
 			case !r.Truncates(m.Hidden):
 				continue // the float32 dense model is the first row
+			case pr != F32 && 2*int(r) >= m.Hidden:
+				continue // more bytes than the dense model in pr: dominated by it
 			}
 			c, err := Compress(m, cs)
 			if err != nil {
 				return nil, err
 			}
-			d, err := Assess(m, c, spec, sc.Eval, sc.Probe, cal, base)
+			d, err := assess(m, c, spec, sc.Eval, sc.Probe, cal, base, run)
 			if err != nil {
 				return nil, err
 			}
@@ -177,22 +185,31 @@ func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 // alone; and the error of the recurrent products on the calibration
 // moments cal.
 func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
+	return assess(m, c, spec, eval, probe, cal, base, nil)
+}
+
+// assess is Assess on m's run over probe (nil: run it).
+func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64, run *baseRun) (Damage, error) {
+	run, err := runOf(run, m, probe)
+	if err != nil {
+		return Damage{}, err
+	}
 	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Precision: c.Precision(),
 		Params: c.RecurrentParams(), Bytes: c.RecurrentBytes(), CalibErr: calibErr(m, c.Model, cal)}
 	d.MulAdds = d.Params // one multiply-add per weight, the shared factor of a joint pair once
 	if c.Spec.Joint {
 		d.MulAdds = c.Ranks[0] * 4 * m.Hidden // …but V·h is computed for each gate
 	}
-	var err error
 	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
 		return d, err
 	}
 	d.MetricRel = relative(d.Metric, base)
-	measure := Measure
-	if c.Precision() != F32 {
-		measure = func(m, _ *Model, b *task.Batch) (*ErrorCurve, error) { return measureDeployed(m, c, b) }
+	var measured *ErrorCurve
+	if c.Precision() == F32 {
+		measured, err = measure(m, c.Model, probe, run)
+	} else {
+		measured, err = measureDeployed(m, c, probe, run)
 	}
-	measured, err := measure(m, c.Model, probe)
 	if err != nil {
 		return d, err
 	}
@@ -200,11 +217,11 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	if err != nil {
 		return d, err
 	}
-	predicted, err := Predict(m, du, probe)
+	predicted, err := predict(m, du, probe, "Predict", false, run)
 	if err != nil {
 		return d, err
 	}
-	tangent, err := PredictTangent(m, du, probe)
+	tangent, err := predict(m, du, probe, "PredictTangent", true, run)
 	if err != nil {
 		return d, err
 	}
