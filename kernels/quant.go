@@ -36,7 +36,9 @@ import (
 // products: measured on the hidden states of the 16 default models (24
 // recurrent matrices, ranks 16, 32, 64), a dynamic int8 t raises the
 // low-rank product error by 8% in the median (4–48%), and keeps U·t at
-// int8 speed.
+// int8 speed: a float32 t (U's int8 weights widened to float32 for FMAs,
+// an AVX-512 prototype) made the whole product at n = 1024, r = 64 1.7–2.7×
+// slower on Zen 5, which would lose most of int8's gain over float32.
 //
 // Product. acc_i = Σ_j q_ij·v_j in int32 (exact: |acc_i| ≤ 64·127·cols <
 // 2³¹ for cols ≤ MaxQuantCols), then
