@@ -3,6 +3,8 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +88,8 @@ func hasPrecisions(rows []SweepRow) bool {
 // against the recurrent bytes (a fraction of the float32 dense model's,
 // log scale) of every row of the sweep, in a grid of cells (rows) ×
 // coherence levels (columns): colour by precision, shape by method (a
-// square for the dense model), each method's ranks joined per precision.
+// square for the dense model), each method's ranks joined per precision,
+// grey lines at the budgets of the report's answers.
 // Each family's figure goes to dir/pareto-<family>.svg and .png.
 func ParetoFigures(rows []SweepRow, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,6 +155,15 @@ func paretoPlot(rows []SweepRow, dense map[string]int, cell, family, level strin
 	slices.SortFunc(keys, func(a, b key) int {
 		return cmp.Or(cmp.Compare(precisionColors[a.p], precisionColors[b.p]), cmp.Compare(a.m, b.m))
 	})
+	for _, b := range budgets { // the budgets the report answers for
+		l, err := plotter.NewLine(plotter.XYs{{X: b, Y: 0}, {X: b, Y: 1.05}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color = color.Gray{Y: 160}
+		l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+		p.Add(l)
+	}
 	for _, k := range keys {
 		pts := series[k]
 		slices.SortFunc(pts, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
@@ -255,8 +267,26 @@ func rankOrBits(p pf, in Inputs) {
 		}
 		p(".\n")
 	}
+	denseNote(p, rows, dense)
 	p("\n")
 	quantPrediction(p, rows, models)
+}
+
+// denseNote says what the dense quantized models read and keep: the
+// answer just above a budget that a scale per row puts them over.
+func denseNote(p pf, rows []SweepRow, dense map[string]int) {
+	for _, prec := range []rnn.Precision{rnn.Int8, rnn.BF16} {
+		frac, worst, count := 0.0, math.Inf(1), 0
+		for _, r := range rows {
+			if r.Rank == rnn.Full && r.Precision == prec {
+				frac, worst, count = max(frac, byteFraction(r, dense)), min(worst, r.Kept()), count+1
+			}
+		}
+		if count > 0 {
+			p("The dense %s models read %.1f%% of the float32 bytes and keep at least %.4f of the metric on all %d models.\n",
+				prec, 100*frac, worst, count)
+		}
+	}
 }
 
 func budgetList() string {
