@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -204,8 +205,9 @@ func rankOrBits(p pf, in Inputs) {
 	models := modelsOf(rows)
 	p("## Rank or bits?\n\n")
 	p("A deployer with a byte budget for the recurrent weights can truncate the rank, store the weights in fewer bits, or both. ")
-	p("The sweep stores every truncation, and the dense model, in float32, bf16 and int8 (integers in [−64, 64] with a float32 scale per row, ")
-	p("the state quantized to 8 bits at every product, as RNNoise and Opus do; the kernels package specifies the arithmetic to the bit), ")
+	p("The sweep stores the dense model and every truncation below n/2 in float32, bf16 and int8 (a truncation to n/2 or more reads more bytes ")
+	p("than the dense model in the same precision), int8 being integers in [−64, 64] with a float32 scale per row, ")
+	p("the state quantized to 8 bits at every product, as RNNoise and Opus do (the kernels package specifies the arithmetic to the bit); ")
 	p("and evaluates each on the deployed kernels, with no fine-tuning. Bytes are the recurrent weights a step reads, int8 scales included, ")
 	p("so an int8 dense matrix reads n² + 4n bytes: %.1f%% of its float32 bytes at n = 128.\n\n", 100*(128.0*128+4*128)/(4*128*128))
 	for _, g := range groups {
@@ -258,6 +260,7 @@ func rankOrBits(p pf, in Inputs) {
 		p("\n")
 	}
 	p("\n")
+	familyAnswers(p, rows, dense)
 	for i, b := range budgets {
 		t := tallies[i]
 		p("At %.0f%% of the float32 bytes, on the %d models: fewer bits alone (a dense bf16 or int8 model) win on %d, ", 100*b, len(models), t.bitsOnly)
@@ -270,6 +273,44 @@ func rankOrBits(p pf, in Inputs) {
 	denseNote(p, rows, dense)
 	p("\n")
 	quantPrediction(p, rows, models)
+}
+
+// familyAnswers gives the plain answer per task family: the combination
+// (precision, method, rank) that wins most often at each budget.
+func familyAnswers(p pf, rows []SweepRow, dense map[string]int) {
+	all := func(SweepRow) bool { return true }
+	for _, g := range groups {
+		var models []string
+		for _, m := range modelsOf(rows) {
+			if slices.ContainsFunc(rows, func(r SweepRow) bool { return r.Model == m && r.Coherence.Family == g.name }) {
+				models = append(models, m)
+			}
+		}
+		if len(models) == 0 {
+			continue
+		}
+		p("**%s** (%d models):", g.title, len(models))
+		for i, b := range budgets {
+			count := map[string]int{}
+			for _, m := range models {
+				if r, ok := best(rows, m, b, dense, all); ok {
+					count[combination(r)]++
+				}
+			}
+			top, n := "nothing fits", 0
+			for _, c := range slices.Sorted(maps.Keys(count)) {
+				if count[c] > n {
+					top, n = c, count[c]
+				}
+			}
+			sep := ";"
+			if i == len(budgets)-1 {
+				sep = "."
+			}
+			p(" at %.0f%%, %s (%d of %d)%s", 100*b, top, n, len(models), sep)
+		}
+		p("\n\n")
+	}
 }
 
 // denseNote says what the dense quantized models read and keep: the
