@@ -182,6 +182,10 @@ func heldOut(p pf, in Inputs) {
 	p("The relative hidden-state errors, measured and predicted, are computed on %s and sum only over the steps ", probe)
 	p("the task scores: for MNIST the state after the last row of each image, for recall the steps after its burn-in of K steps, ")
 	p("for text every step.\n\n")
+	p("Uncertainty: each accuracy carries its 95%% Wilson interval over the test images, and each fraction of an accuracy kept ")
+	p("± its standard error (delta method over the two accuracies, treated as independent: they are scored on the same images, ")
+	p("so the true error of the ratio is smaller). Bits per character and memory capacities carry none here: sweep.csv does not ")
+	p("record their spread over the held-out windows or sequences.\n\n")
 }
 
 // stepsLink links the file of the sweep's step times, or says there is
@@ -279,7 +283,7 @@ func claim1(p pf, in Inputs) {
 			quarter := "–"
 			for _, r := range rows {
 				if int(r.Rank) == r.Hidden/4 {
-					quarter = fmt.Sprintf("%.3f", r.Kept())
+					quarter = formatKept(r, base[0])
 					// π is incompressible: its models learn the digit
 					// frequencies, which any rank keeps. It does not count.
 					if r.Kept() >= 0.99 && r.Coherence.Family != "recall" && r.Task != "text-pi" {
@@ -288,7 +292,7 @@ func claim1(p pf, in Inputs) {
 				}
 			}
 			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", m, base[0].MetricName,
-				FormatMetric(base[0].MetricName, base[0].Metric), method, r99, w99, s99, r95, quarter)
+				formatMetricCI(base[0]), method, r99, w99, s99, r95, quarter)
 		}
 	}
 	p("\n")
@@ -306,22 +310,26 @@ func dataAware(p pf, in Inputs) {
 	p("At equal rank: the relative error of the recurrent products on the calibration states (what whitening minimises; ")
 	p("`calib err`), and the fraction of the test metric kept. A pair counts as better for whitening at a rank when it keeps ")
 	p("at least as much of the metric.\n\n")
-	p("| model | ranks | whitened calib err ≤ svd | whitened keeps ≥ svd on test | mean kept svd | mean kept whitened |\n")
-	p("|---|---|---|---|---|---|\n")
+	p("| model | ranks | whitened calib err ≤ svd | whitened keeps ≥ svd on test | of them beyond 2 SE | mean kept svd | mean kept whitened |\n")
+	p("|---|---|---|---|---|---|---|\n")
 	better, pairs, neverWorse := 0, 0, true
 	for _, m := range modelsOf(in.Sweep) {
 		sv, wh := rowsOf(in.Sweep, m, rnn.SVD), rowsOf(in.Sweep, m, rnn.Whitened)
 		if len(sv) == 0 || len(sv) != len(wh) {
 			continue
 		}
-		calibOK, testOK := 0, 0
+		calibOK, testOK, sure := 0, 0, 0
 		var ks, kw float64
+		base := rowsOf(in.Sweep, m, "")
 		for i := range sv {
 			if wh[i].CalibErr <= sv[i].CalibErr*(1+1e-6) {
 				calibOK++
 			}
 			if wh[i].Kept() >= sv[i].Kept() {
 				testOK++
+				if len(base) > 0 && beyond(wh[i].Kept(), sv[i].Kept(), wh[i].KeptSE(base[0]), sv[i].KeptSE(base[0])) {
+					sure++
+				}
 			}
 			ks += sv[i].Kept()
 			kw += wh[i].Kept()
@@ -333,12 +341,19 @@ func dataAware(p pf, in Inputs) {
 		if 2*testOK > len(sv) {
 			better++
 		}
-		p("| %s | %d | %d/%d | %d/%d | %.3f | %.3f |\n", m, len(sv), calibOK, len(sv), testOK, len(sv),
+		sureCell := "–" // no uncertainty recorded for this metric
+		if sv[0].hasInterval() {
+			sureCell = fmt.Sprintf("%d", sure)
+		}
+		p("| %s | %d | %d/%d | %d/%d | %s | %.3f | %.3f |\n", m, len(sv), calibOK, len(sv), testOK, len(sv), sureCell,
 			ks/float64(len(sv)), kw/float64(len(sv)))
 	}
-	p("\nOn the calibration metric whitening is %s. On the test metric it is at least as good at most ranks for %d of %d task × cell pairs.\n\n",
+	p("\nOn the calibration metric whitening is %s. On the test metric it is at least as good at most ranks for %d of %d task × cell pairs. ",
 		map[bool]string{true: "never worse than plain SVD (it is optimal there by construction)", false: "worse than plain SVD somewhere (see the table)"}[neverWorse],
 		better, pairs)
+	p("For accuracies, `of them beyond 2 SE` counts the ranks at which whitening keeps more by over twice the standard error of the ")
+	p("difference (each fraction kept's error from its test images, treated as independent, which overstates it); the rest are ")
+	p("within the noise of the test set.\n\n")
 }
 
 // spearman is the rank correlation of x and y (ties get their mean rank).
@@ -457,13 +472,9 @@ func claim4(p pf, in Inputs) {
 		vals := []string{"–", "–", "–"}
 		for _, r := range in.Sweep {
 			if (key{string(r.Cell), string(r.Method), r.Coherence.Family, r.Coherence.Level}) == k {
-				switch r.Rank {
-				case 8:
-					vals[0] = fmt.Sprintf("%.3f", r.Kept())
-				case 16:
-					vals[1] = fmt.Sprintf("%.3f", r.Kept())
-				case 32:
-					vals[2] = fmt.Sprintf("%.3f", r.Kept())
+				i := map[rnn.Rank]int{8: 1, 16: 2, 32: 3}[r.Rank] - 1
+				if base := rowsOf(in.Sweep, r.Model, ""); i >= 0 && len(base) > 0 {
+					vals[i] = formatKept(r, base[0])
 				}
 			}
 		}
