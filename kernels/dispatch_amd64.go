@@ -122,3 +122,25 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
 	}
 }
+
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.GRUStepPanelsAVX512(y, a, stride, x, h, xp, b, ld)
+	case targetAVX2:
+		asm.GRUStepPanelsAVX2(y, a, stride, x, h, xp, b, ld)
+	default:
+		gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+	}
+}
+
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.LSTMStepPanelsAVX512(y, c2, a, stride, x, c, xp, b, ld)
+	case targetAVX2:
+		asm.LSTMStepPanelsAVX2(y, c2, a, stride, x, c, xp, b, ld)
+	default:
+		lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+	}
+}

@@ -31,3 +31,11 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 	gemvPanels(y, a, stride, x, add)
 	stepTailGeneric(y, y2, h, f, xp, b, mode)
 }
+
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+}
+
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+}
