@@ -151,7 +151,7 @@ func (s *stepInputs) step() {
 // recurrent products; roof is the fraction of the matrix–vector roofline
 // for the recurrent weights.
 func BenchmarkStep(b *testing.B) {
-	for _, kind := range []string{"rnn", "mgru"} {
+	for _, kind := range stepCells {
 		b.Run("cell="+kind, func(b *testing.B) {
 			for _, im := range some(b, targetImpls()) {
 				b.Run("impl="+im.name, func(b *testing.B) {
@@ -171,6 +171,10 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func benchStep(b *testing.B, im impl, kind string, n, r int) {
+	if gatedCell(kind) {
+		benchGatedStep(b, im, kind, n, r)
+		return
+	}
 	useTarget(b, im)
 	warmRoofline()
 	s := newStepInputs(kind, n, r)

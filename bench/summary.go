@@ -168,8 +168,10 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 
 // weightBytes returns the bytes of float32 weights that one product or
 // step of the suite's benchmark r reads, from its name: 4n² dense, 8nr for
-// rank r, twice for an MGRU; for a sequence, those of its recurrent
-// weights, which it reads every step. 0 for names it does not know.
+// rank r, twice for an MGRU; G·4n² for PyTorch's cells of G gates, and
+// 4r(G·n + n) at rank r (their joint factorisation shares V); for a
+// sequence, those of its recurrent weights, which it reads every step. 0
+// for names it does not know.
 func weightBytes(r SummaryRow) int {
 	n, rank := r.Int("n"), r.Int("rank")
 	if n == 0 {
@@ -180,8 +182,18 @@ func weightBytes(r SummaryRow) int {
 		per = 8 * n * rank
 	}
 	gates := 1
-	if r.Keys["cell"] == "mgru" {
+	switch r.Keys["cell"] {
+	case "mgru":
 		gates = 2
+	case "gru", "lstm":
+		g := 3
+		if r.Keys["cell"] == "lstm" {
+			g = 4
+		}
+		if rank > 0 && r.Group() == "Step" {
+			return 4 * rank * (g*n + n)
+		}
+		gates = g
 	}
 	switch op := r.Keys["op"]; {
 	case r.Group() == "MatVec", op == "matvec":
