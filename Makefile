@@ -103,9 +103,12 @@ gate: $(LOWRANK)
 
 # The committed default models, results/models/<task>-<cell>-128.safetensors:
 # delayed recall at ρ = 0, 0.5, 0.9, 0.99 (K = 64), row-sequential MNIST plain
-# and pixel-permuted, Opticks and π, for both cells, trained from fixed seeds.
-# `make models` reproduces them bit for bit on the same target (about an hour
-# on two cores). The training settings are recorded in each file's metadata.
+# and pixel-permuted, Opticks and π, for the four cells (the GRU and LSTM
+# one layer, in PyTorch's layout), trained from fixed seeds with the same
+# settings. `make models` reproduces them bit for bit on the same target
+# (about an hour on two cores for the RNN and MGRU, two more for the GRU and
+# LSTM); CELLS picks cells (make models CELLS="gru lstm"). The training
+# settings are recorded in each file's metadata.
 MODELS  := results/models
 $(LOWRANK): FORCE
 	@mkdir -p bin
@@ -119,9 +122,11 @@ TRAIN_TEXT   := -epochs 5 -per-epoch 15000 -lr 3e-3 -decay 0.7 -seed 1
 # memorise the training digits and lose on the held-out ones.
 TRAIN_PI     := -epochs 2 -per-epoch 2000 -lr 3e-3 -decay 0.7 -seed 1
 
+CELLS ?= rnn mgru gru lstm
+
 models: $(LOWRANK)
 	@mkdir -p $(MODELS)
-	@set -e; for cell in rnn mgru; do \
+	@set -e; for cell in $(CELLS); do \
 		for rho in 0 0.5 0.9 0.99; do \
 			$(LOWRANK) train -task recall -rho $$rho $(TRAIN_RECALL) -cell $$cell -hidden 128 -o $(MODELS)/recall-rho$$rho-$$cell-128.safetensors; \
 		done; \

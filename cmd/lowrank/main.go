@@ -51,7 +51,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
-		{"train", "train an RNN or MGRU on a task and save it as safetensors", runTrain},
+		{"train", "train an RNN, MGRU, GRU or LSTM on a task and save it as safetensors", runTrain},
 		{"compress", "truncate a trained model's recurrent matrices to low rank and assess it", runCompress},
 		{"sweep", "the main job: compress the default models to each rank; speed, metric, error", runSweep},
 		{"memory", "measure short-term memory (capacity) of a network under rank truncation", runMemory},
