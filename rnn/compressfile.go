@@ -36,6 +36,12 @@ func (c *Compressed) File(meta map[string]string) (*safetensors.File, error) {
 	f.Metadata["compressed"] = string(c.Spec.Method)
 	f.Metadata["ranks"] = fmt.Sprintf("%d,%d", c.Ranks[0], c.Ranks[1])
 	f.Metadata["joint"] = strconv.FormatBool(c.Spec.Joint)
+	if c.Cell.Gated() {
+		if err := c.gatedFile(f); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	n := c.Hidden
 	for g := 0; g < c.Cell.gates(); g++ {
 		delete(f.Tensors, c.shapes()[3*g+1].name)
@@ -116,6 +122,21 @@ func CompressedFromFile(f *safetensors.File) (*Compressed, map[string]string, er
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.Cell.Gated() {
+		ranks, err := gatedRanksOf(f.Metadata, cfg, spec.Joint)
+		if err != nil {
+			return nil, nil, err
+		}
+		values, err := readTensors(f, cfg.gatedCompressedTensors(ranks))
+		if err != nil {
+			return nil, nil, err
+		}
+		c := &Compressed{Model: buildModel(cfg, values), Spec: spec}
+		if err := c.gatedFromFile(values, ranks); err != nil {
+			return nil, nil, err
+		}
+		return c, userMeta(f.Metadata), nil
+	}
 	values, err := readTensors(f, cfg.compressedTensors(spec))
 	if err != nil {
 		return nil, nil, err
@@ -142,8 +163,11 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 		return CompressSpec{}, fmt.Errorf("metadata compressed = %s: not a compressed model file, or an unknown method (want %q or %q)", quote.String(md["compressed"]), SVD, Whitened)
 	}
 	joint, err := strconv.ParseBool(md["joint"])
-	if err != nil || (joint && cfg.Cell != MGRU) {
-		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU)", quote.String(md["joint"]), cfg.Cell)
+	if err != nil || (joint && cfg.Cell != MGRU && !cfg.Cell.Gated()) {
+		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU, GRU and LSTM)", quote.String(md["joint"]), cfg.Cell)
+	}
+	if cfg.Cell.Gated() {
+		return CompressSpec{Method: method, Joint: joint}, nil // the ranks are per layer: gatedRanksOf
 	}
 	var ranks [2]int
 	rs := strings.SplitN(md["ranks"], ",", 3) // at most 3: a hostile list can be megabytes

@@ -119,6 +119,9 @@ func (e *engine) evaluate(spec task.Spec, batches []*task.Batch) *task.Meter {
 // engine returns an engine that runs the compressed model on the low-rank
 // kernels.
 func (c *Compressed) engine() *engine {
+	if c.Cell.Gated() {
+		return &engine{cfg: c.Config, gated: packGated(c.Model, c.gatedOperators()).engine()}
+	}
 	var u [2]kernels.Operator
 	for g := 0; g < c.Cell.gates(); g++ {
 		u[g] = kernels.PackLowRank(c.Factors[g])

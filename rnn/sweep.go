@@ -118,6 +118,9 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 
 // calibErr is Damage.CalibErr.
 func calibErr(m, c *Model, cal *Calibration) float64 {
+	if m.Cell.Gated() {
+		return gatedCalibErr(m, c, cal)
+	}
 	var num, den float64
 	for g := 0; g < m.Cell.gates(); g++ {
 		u, uc := toDense(m.U[g]), toDense(c.U[g])
@@ -156,6 +159,9 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	for g := 0; g < m.Cell.gates(); g++ {
 		d.MulAdds += c.Ranks[g] * 2 * n
 	}
+	if m.Cell.Gated() {
+		d.MulAdds = c.gatedMulAdds()
+	}
 	var err error
 	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
 		return d, err
@@ -165,21 +171,38 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	if err != nil {
 		return d, err
 	}
-	du, err := DeltaU(m, c.Model)
-	if err != nil {
-		return d, err
-	}
-	predicted, err := Predict(m, du, probe)
-	if err != nil {
-		return d, err
-	}
-	tangent, err := PredictTangent(m, du, probe)
+	predicted, tangent, err := predictCompressed(m, c.Model, probe)
 	if err != nil {
 		return d, err
 	}
 	d.RelErr, d.Predicted, d.Tangent = measured.RelErr(), predicted.RelErr(), tangent.RelErr()
 	d.OutRelErr, d.OutPredicted, d.OutTangent = measured.OutRelErr(), predicted.OutRelErr(), tangent.OutRelErr()
 	return d, nil
+}
+
+// predictCompressed runs the first-order perturbation model and the
+// tangent model of m against its compression cm on probe.
+func predictCompressed(m, cm *Model, probe *task.Batch) (predicted, tangent *ErrorCurve, err error) {
+	if m.Cell.Gated() {
+		dw, err := gatedDeltas(m, cm)
+		if err != nil {
+			return nil, nil, err
+		}
+		if predicted, err = PredictGated(m, dw, probe); err != nil {
+			return nil, nil, err
+		}
+		tangent, err = PredictGatedTangent(m, dw, probe)
+		return predicted, tangent, err
+	}
+	du, err := DeltaU(m, cm)
+	if err != nil {
+		return nil, nil, err
+	}
+	if predicted, err = Predict(m, du, probe); err != nil {
+		return nil, nil, err
+	}
+	tangent, err = PredictTangent(m, du, probe)
+	return predicted, tangent, err
 }
 
 // A Testbed is a trained model with what judging its compressions needs,
