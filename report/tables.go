@@ -131,12 +131,7 @@ func WriteLinearTable(w io.Writer, rows []rnn.LinearRow) error {
 // before and after, and the state error measured and predicted.
 func WriteCompression(w io.Writer, path string, tb *rnn.Testbed, c *rnn.Compressed, d rnn.Damage) {
 	m, name := tb.Model, rnn.MetricName(tb.Spec)
-	joint := ""
-	if c.Spec.Joint {
-		joint = " (joint [U_f; U_h])"
-	}
-	fmt.Fprintf(w, "%s: %s-%d on %s, %s truncation%s, ranks %v\n", path, m.Cell, m.Hidden, tb.Spec.Name, c.Spec.Method, joint,
-		c.Ranks[:m.Cell.Gates()])
+	fmt.Fprintf(w, "%s: %s-%d on %s, %s\n", path, m.Cell, m.Hidden, tb.Spec.Name, c.DescribeRanks())
 	dense, sequences := m.RecurrentParams(), 0
 	for _, b := range tb.Eval {
 		sequences += b.B

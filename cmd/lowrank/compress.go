@@ -17,14 +17,19 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 			"with no fine-tuning, evaluates the compressed model on its task's\n"+
 			"held-out set beside the original, reports the hidden-state error measured\n"+
 			"and predicted by the first-order perturbation model, and saves it as a\n"+
-			"safetensors file of factors that runs on the low-rank kernels.", stderr)
+			"safetensors file of factors that runs on the low-rank kernels.\n\n"+
+			"A PyTorch GRU or LSTM saved with safetensors.torch.save_file(state_dict)\n"+
+			"compresses too (each layer's weight_hh; see lowrank inspect). Such a file\n"+
+			"names no task, so its errors are measured on Gaussian inputs and the\n"+
+			"whitened method, which needs the task's data, is not available; the\n"+
+			"output keeps PyTorch's layout (README: loading it back into PyTorch).", stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
 	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU")
 	var energy float64
 	rnn.Bounds.Energy.Var(fs, &energy, 0, "instead of -rank: keep this `fraction` of the singular values' energy Σσ²")
 	method := fs.String("method", "svd", "`method`: svd, or whitened by the hidden states of training sequences")
-	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor")
+	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor; GRU, LSTM: each layer's stacked gates")
 	var evalN int
 	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out sequences to evaluate on")
 	data := fs.String("data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
@@ -48,6 +53,13 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := atomicfile.CheckOutputs([]string{*out}, *model); err != nil {
 		return f.usage("%v", err)
+	}
+	m, meta, err := rnn.Load(*model)
+	if err != nil {
+		return f.fail(err)
+	}
+	if meta["task"] == "" {
+		return compressUntasked(f, m, meta, spec, *model, *out, stdout)
 	}
 	tb, err := rnn.LoadTestbed(*model, evalN, *data)
 	if err != nil {
@@ -83,6 +95,32 @@ func compress(tb *rnn.Testbed, spec rnn.CompressSpec, model, out string, stdout 
 		return f.fail(err)
 	}
 	report.WriteCompression(stdout, model, tb, c, d)
+	fmt.Fprintf(stdout, "saved %s\n", out)
+	return exitOK
+}
+
+// compressUntasked compresses a model whose file names no task (a PyTorch
+// state_dict): the errors on Gaussian inputs, no metric.
+func compressUntasked(f failer, m *rnn.Model, meta map[string]string, spec rnn.CompressSpec, model, out string, stdout io.Writer) int {
+	if spec.Method == rnn.Whitened {
+		return f.usage("%s names no task: the whitened method needs the task's data to calibrate on; use -method svd", model)
+	}
+	c, err := rnn.Compress(m, spec)
+	if err != nil {
+		return f.usage("%v", err)
+	}
+	d, err := rnn.AssessUntasked(m, c)
+	if err != nil {
+		return f.fail(err)
+	}
+	meta["compressed_from"] = model
+	if err := c.Save(out, meta); err != nil {
+		return f.fail(err)
+	}
+	if w := c.SizeWarning(); w != "" {
+		f.logf("warning: %s", w)
+	}
+	report.WriteCompressionUntasked(stdout, model, m, c, d)
 	fmt.Fprintf(stdout, "saved %s\n", out)
 	return exitOK
 }

@@ -7,6 +7,7 @@
 //	lowrank cpu [-slug | -baseline DIR]   this CPU's identity, features and kernels targets; its gate baseline
 //	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 [-data DIR] -o FILE
 //	lowrank compress -model FILE (-rank R[,R_h] | -energy F) [-method svd|whitened] [-joint] -o FILE
+//	lowrank inspect FILE                what a model file (lowrank's or PyTorch's) holds
 //	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-times FILE] [-figures DIR]
 //	lowrank sweep -n 256 [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-times FILE]   products only
 //	lowrank memory [-model FILE | -cell rnn -hidden 128 -net random -radius 0.9] [-rho 0,0.5,0.9,0.99] [-ranks 2,4,8,full] [-csv FILE]
@@ -53,6 +54,7 @@ func commands() []command {
 		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
 		{"train", "train an RNN, MGRU, GRU or LSTM on a task and save it as safetensors", runTrain},
 		{"compress", "truncate a trained model's recurrent matrices to low rank and assess it", runCompress},
+		{"inspect", "say what a model file holds: cell, layers, shapes, singular-value spectra", runInspect},
 		{"sweep", "the main job: compress the default models to each rank; speed, metric, error", runSweep},
 		{"memory", "measure short-term memory (capacity) of a network under rank truncation", runMemory},
 		{"bench", "run the benchmark suite per target and peer; write results/<cpu>/kernels.txt", runBench},
