@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -32,6 +33,29 @@ import (
 // lowrank writes its own GRU and LSTM models in the same layout, with the
 // prefix "rnn." and the readout "fc." (see the README for the module that
 // loads them back into PyTorch), and its metadata beside them.
+
+// ErrNotPyTorch is LoadPyTorch's error for a file that is not a PyTorch
+// state_dict (it has lowrank's metadata, or no GRU or LSTM tensors).
+var ErrNotPyTorch = errors.New("not a PyTorch GRU or LSTM state_dict")
+
+// LoadPyTorch loads a PyTorch state_dict of a GRU or LSTM, as Load does,
+// and returns ErrNotPyTorch (wrapped) for any other model file, so that a
+// caller can treat a file that names no task apart from a lowrank file
+// that lost its task.
+func LoadPyTorch(path string) (*Model, map[string]string, error) {
+	f, err := safetensors.ReadFile(path, safetensors.Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !isTorchFile(f) {
+		return nil, nil, fmt.Errorf("%s: %w", path, ErrNotPyTorch)
+	}
+	m, meta, err := FromFile(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
 
 // isTorchFile reports whether f looks like a PyTorch state_dict of a GRU
 // or LSTM rather than a lowrank model file: no lowrank format in its

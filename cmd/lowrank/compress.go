@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -54,12 +55,11 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err := atomicfile.CheckOutputs([]string{*out}, *model); err != nil {
 		return f.usage("%v", err)
 	}
-	m, meta, err := rnn.Load(*model)
-	if err != nil {
-		return f.fail(err)
-	}
-	if meta["task"] == "" {
+	switch m, meta, err := rnn.LoadPyTorch(*model); {
+	case err == nil:
 		return compressUntasked(f, m, meta, spec, *model, *out, stdout)
+	case !errors.Is(err, rnn.ErrNotPyTorch):
+		return f.fail(err)
 	}
 	tb, err := rnn.LoadTestbed(*model, evalN, *data)
 	if err != nil {
