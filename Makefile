@@ -149,8 +149,9 @@ results-memory: $(LOWRANK)
 	@mkdir -p $(ACC)
 	@set -e; for f in $(MODELS)/recall-*.safetensors; do \
 		name=$$(basename $$f .safetensors); rho=$${name#recall-rho}; rho=$${rho%%-*}; \
+		joint=; case $$name in *-gru-*|*-lstm-*) joint=-joint;; esac; \
 		for method in svd whitened; do \
-			$(LOWRANK) memory -model $$f -rho $$rho -ranks 4,8,16,32,64,96,full -method $$method -linear=false \
+			$(LOWRANK) memory -model $$f -rho $$rho -ranks 4,8,16,32,64,96,full -method $$method -linear=false $$joint \
 				-csv $(ACC)/memory-$$name-$$method.csv >/dev/null; \
 		done; \
 	done

@@ -252,8 +252,10 @@ func (tb *Testbed) Assess(c *Compressed) (Damage, error) {
 func (tb *Testbed) Sweep(ranks Ranks, methods []Method) ([]Damage, error) {
 	var all []Damage
 	for i, method := range methods {
+		// A GRU's or LSTM's gates are truncated jointly: the form the fused
+		// kernel streams in one pass, and the one its step times are of.
 		d, err := Sweep(tb.Model, tb.Spec, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
-			Calibration: tb.Calibration})
+			Calibration: tb.Calibration, Joint: tb.Model.Cell.Gated()})
 		if err != nil {
 			return nil, err
 		}
