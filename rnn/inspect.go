@@ -172,11 +172,15 @@ func AssessUntasked(m *Model, c *Compressed) (Damage, error) {
 			d.MulAdds += c.Ranks[g] * 2 * m.Hidden
 		}
 	}
-	measured, err := Measure(m, c.Model, probe)
+	ref, err := newRefRun(m, probe)
 	if err != nil {
 		return d, err
 	}
-	predicted, tangent, err := predictCompressed(m, c.Model, probe)
+	measured, err := ref.measure(c.Model)
+	if err != nil {
+		return d, err
+	}
+	predicted, tangent, err := ref.predictCompressed(c.Model)
 	if err != nil {
 		return d, err
 	}

@@ -192,6 +192,24 @@ func trajectory(m *Model, b *task.Batch) (*net[float64], *pass[float64], error) 
 	return nt, ps, nil
 }
 
+// refRun is the unperturbed float64 run of a model over a probe batch,
+// which Measure and Predict both need: a sweep computes it once per model
+// and probe, and every rank reuses it (it is only read).
+type refRun struct {
+	m  *Model
+	b  *task.Batch
+	nt *net[float64]
+	ps *pass[float64]
+}
+
+func newRefRun(m *Model, b *task.Batch) (*refRun, error) {
+	nt, ps, err := trajectory(m, b)
+	if err != nil {
+		return nil, err
+	}
+	return &refRun{m: m, b: b, nt: nt, ps: ps}, nil
+}
+
 // scored returns the scored steps [lo, hi) of cfg's objective on T steps.
 func scored(cfg Config, steps int) (lo, hi int, err error) {
 	if cfg.Objective == ClassifyLast {
@@ -265,15 +283,23 @@ func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller, gated string
 	if m.Cell.Gated() {
 		return nil, fmt.Errorf("rnn: %s: a %s model; use %s", caller, m.Cell, gated)
 	}
-	n := m.Hidden
 	du, err := perturbations(m, dU, caller)
 	if err != nil {
 		return nil, err
 	}
-	nt, ps, err := trajectory(m, b)
+	r, err := newRefRun(m, b)
 	if err != nil {
 		return nil, err
 	}
+	return r.predict(du, perturbedJacobian)
+}
+
+// predict is Predict on the reference run, with the perturbations du
+// (n×n row-major, nil: none), or PredictTangent when perturbedJacobian is
+// set.
+func (r *refRun) predict(du [2][]float64, perturbedJacobian bool) (*ErrorCurve, error) {
+	m, b, nt, ps := r.m, r.b, r.nt, r.ps
+	n := m.Hidden
 	c, err := newCurve(m.Config, b.T, b.B)
 	if err != nil {
 		return nil, err
@@ -489,9 +515,18 @@ func Measure(m, perturbed *Model, b *task.Batch) (*ErrorCurve, error) {
 	if m.Config != perturbed.Config {
 		return nil, fmt.Errorf("rnn: Measure: models differ in shape: %+v and %+v", m.Config, perturbed.Config)
 	}
-	nt, ps, err := trajectory(m, b)
+	r, err := newRefRun(m, b)
 	if err != nil {
 		return nil, err
+	}
+	return r.measure(perturbed)
+}
+
+// measure is Measure on the reference run.
+func (r *refRun) measure(perturbed *Model) (*ErrorCurve, error) {
+	m, b, nt, ps := r.m, r.b, r.nt, r.ps
+	if m.Config != perturbed.Config {
+		return nil, fmt.Errorf("rnn: Measure: models differ in shape: %+v and %+v", m.Config, perturbed.Config)
 	}
 	nq, pq, err := trajectory(perturbed, b)
 	if err != nil {

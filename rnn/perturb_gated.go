@@ -88,31 +88,31 @@ func PredictGatedTangent(m *Model, dW []kernels.Matrix, b *task.Batch) (*ErrorCu
 // predictGated is PredictGated, or PredictGatedTangent when tangent is set.
 func predictGated(m *Model, dW []kernels.Matrix, b *task.Batch, tangent bool) (*ErrorCurve, error) {
 	if !m.Cell.Gated() {
+		if tangent {
+			return nil, fmt.Errorf("rnn: PredictGatedTangent: a %s model; use PredictTangent", m.Cell)
+		}
 		return nil, fmt.Errorf("rnn: PredictGated: a %s model; use Predict", m.Cell)
 	}
 	if len(dW) != m.NumLayers {
 		return nil, fmt.Errorf("rnn: PredictGated: %d perturbations for %d layers", len(dW), m.NumLayers)
 	}
-	g, h, p := m.Cell.torchGates(), m.Hidden, m.stateWidth()
-	dw := make([][]float64, len(dW))
-	for k, d := range dW {
-		if len(d.Data) == 0 {
-			continue
-		}
-		if d.Rows != g*h || d.Cols != p {
-			return nil, fmt.Errorf("rnn: PredictGated: dW[%d] is %d×%d, want %d×%d", k, d.Rows, d.Cols, g*h, p)
-		}
-		dw[k] = make([]float64, g*h*p)
-		for i := 0; i < d.Rows; i++ {
-			for j, v := range d.Row(i) {
-				dw[k][i*p+j] = float64(v)
-			}
-		}
-	}
-	nt, ps, err := trajectory(m, b)
+	dw, err := gatedDeltaRows(m, dW)
 	if err != nil {
 		return nil, err
 	}
+	r, err := newRefRun(m, b)
+	if err != nil {
+		return nil, err
+	}
+	return r.predictGated(dw, tangent)
+}
+
+// predictGated is PredictGated on the reference run, with the
+// perturbations dw (row-major, nil: none), or PredictGatedTangent when
+// tangent is set.
+func (r *refRun) predictGated(dw [][]float64, tangent bool) (*ErrorCurve, error) {
+	m, b, nt, ps := r.m, r.b, r.nt, r.ps
+	p := m.stateWidth()
 	c, err := newCurve(m.Config, b.T, b.B)
 	if err != nil {
 		return nil, err
@@ -138,6 +138,28 @@ func predictGated(m *Model, dW []kernels.Matrix, b *task.Batch, tangent bool) (*
 		}
 	}
 	return c, nil
+}
+
+// gatedDeltaRows checks the perturbations of a GRU's or LSTM's weight_hh
+// and returns them row-major in float64 (nil: that layer is unperturbed).
+func gatedDeltaRows(m *Model, dW []kernels.Matrix) ([][]float64, error) {
+	g, h, p := m.Cell.torchGates(), m.Hidden, m.stateWidth()
+	dw := make([][]float64, len(dW))
+	for k, d := range dW {
+		if len(d.Data) == 0 {
+			continue
+		}
+		if d.Rows != g*h || d.Cols != p {
+			return nil, fmt.Errorf("rnn: PredictGated: dW[%d] is %d×%d, want %d×%d", k, d.Rows, d.Cols, g*h, p)
+		}
+		dw[k] = make([]float64, g*h*p)
+		for i := 0; i < d.Rows; i++ {
+			for j, v := range d.Row(i) {
+				dw[k][i*p+j] = float64(v)
+			}
+		}
+	}
+	return dw, nil
 }
 
 // linLayer propagates the first-order perturbation through layer k of a

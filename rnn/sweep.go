@@ -99,6 +99,10 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 			return nil, err
 		}
 	}
+	ref, err := newRefRun(m, sc.Probe) // every rank's errors are against this run
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range sc.Ranks {
 		if !r.Truncates(m.Hidden) {
 			continue
@@ -107,7 +111,7 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		if err != nil {
 			return nil, err
 		}
-		d, err := Assess(m, c, spec, sc.Eval, sc.Probe, cal, base)
+		d, err := assess(m, c, spec, sc.Eval, ref, cal, base)
 		if err != nil {
 			return nil, err
 		}
@@ -149,10 +153,19 @@ func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 // Assess measures what the compressed c costs against the original m: the
 // metric on eval (run on the low-rank kernels, as deployed) against base,
 // the original's; the hidden-state and output errors on probe, measured by
-// running both models and predicted by the first-order model from m's run
-// alone; and the error of the recurrent products on the calibration
+// running both models and predicted by the first-order and tangent models
+// from m's run alone; and the error of the recurrent products on the calibration
 // moments cal.
 func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
+	ref, err := newRefRun(m, probe)
+	if err != nil {
+		return Damage{}, err
+	}
+	return assess(m, c, spec, eval, ref, cal, base)
+}
+
+// assess is Assess with the uncompressed model's run on the probe done.
+func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, ref *refRun, cal *Calibration, base float64) (Damage, error) {
 	n := m.Hidden
 	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Params: c.RecurrentParams(),
 		CalibErr: calibErr(m, c.Model, cal)}
@@ -167,11 +180,11 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 		return d, err
 	}
 	d.MetricRel = relative(d.Metric, base)
-	measured, err := Measure(m, c.Model, probe)
+	measured, err := ref.measure(c.Model)
 	if err != nil {
 		return d, err
 	}
-	predicted, tangent, err := predictCompressed(m, c.Model, probe)
+	predicted, tangent, err := ref.predictCompressed(c.Model)
 	if err != nil {
 		return d, err
 	}
@@ -181,27 +194,35 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 }
 
 // predictCompressed runs the first-order perturbation model and the
-// tangent model of m against its compression cm on probe.
-func predictCompressed(m, cm *Model, probe *task.Batch) (predicted, tangent *ErrorCurve, err error) {
-	if m.Cell.Gated() {
-		dw, err := gatedDeltas(m, cm)
+// tangent model of the reference run's model against its compression cm.
+func (r *refRun) predictCompressed(cm *Model) (predicted, tangent *ErrorCurve, err error) {
+	if r.m.Cell.Gated() {
+		dW, err := gatedDeltas(r.m, cm)
 		if err != nil {
 			return nil, nil, err
 		}
-		if predicted, err = PredictGated(m, dw, probe); err != nil {
+		dw, err := gatedDeltaRows(r.m, dW)
+		if err != nil {
 			return nil, nil, err
 		}
-		tangent, err = PredictGatedTangent(m, dw, probe)
+		if predicted, err = r.predictGated(dw, false); err != nil {
+			return nil, nil, err
+		}
+		tangent, err = r.predictGated(dw, true)
 		return predicted, tangent, err
 	}
-	du, err := DeltaU(m, cm)
+	dU, err := DeltaU(r.m, cm)
 	if err != nil {
 		return nil, nil, err
 	}
-	if predicted, err = Predict(m, du, probe); err != nil {
+	du, err := perturbations(r.m, dU, "Predict")
+	if err != nil {
 		return nil, nil, err
 	}
-	tangent, err = PredictTangent(m, du, probe)
+	if predicted, err = r.predict(du, false); err != nil {
+		return nil, nil, err
+	}
+	tangent, err = r.predict(du, true)
 	return predicted, tangent, err
 }
 
