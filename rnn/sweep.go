@@ -287,3 +287,32 @@ func (tb *Testbed) Sweep(ranks Ranks, methods []Method) ([]Damage, error) {
 	}
 	return all, nil
 }
+
+// SweepFiles runs (*Testbed).Sweep on every model file, several files at
+// once (GOMAXPROCS at a time: the default models of four cells need both
+// cores of a small machine to be swept within two minutes). The results
+// are those of one file at a time, in the order of paths; each testbed
+// keeps its model, metadata, task and base metric, but not its data, so
+// that many can be held. The first failures are returned, joined, each
+// naming its file.
+func SweepFiles(paths []string, nEval int, dataDir string, ranks Ranks, methods []Method) ([]*Testbed, [][]Damage, error) {
+	tbs := make([]*Testbed, len(paths))
+	damage := make([][]Damage, len(paths))
+	err := parallel(len(paths), func(i int) error {
+		tb, err := LoadTestbed(paths[i], nEval, dataDir)
+		if err != nil {
+			return err
+		}
+		d, err := tb.Sweep(ranks, methods)
+		if err != nil {
+			return fmt.Errorf("%s: %w", paths[i], err)
+		}
+		tb.Eval, tb.Probe, tb.Calibration = nil, nil, nil
+		tbs[i], damage[i] = tb, d
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return tbs, damage, nil
+}

@@ -158,15 +158,14 @@ func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 		len(c.files), c.dir, c.evalN, c.samples, c.minTime)
 	var rows []report.SweepRow
 	var times []*bench.Timings // one per cell and size
-	for _, path := range c.files {
-		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
-		if err != nil {
-			return f.fail(err)
-		}
-		damage, err := tb.Sweep(c.ranks, c.methods)
-		if err != nil {
-			return f.fail(fmt.Errorf("%s: %w", path, err))
-		}
+	// The models are swept several at a time; the step times are taken
+	// after, alone on the machine.
+	tbs, damages, err := rnn.SweepFiles(c.files, c.evalN, c.data, c.ranks, c.methods)
+	if err != nil {
+		return f.fail(err)
+	}
+	for i, path := range c.files {
+		tb, damage := tbs[i], damages[i]
 		m := tb.Model
 		t := stepTimes(times, string(m.Cell), m.Hidden)
 		if t == nil {
