@@ -98,7 +98,7 @@ func DescribeMemorySweep(sc rnn.MemorySweepConfig) string {
 	s := fmt.Sprintf("K = %d delays; %d steps per run (washout %d), training and test runs independent; ridge λ = %g × mean state variance; %s truncation",
 		c.K, c.Steps, c.Washout, c.Lambda, sc.Method)
 	if sc.Joint {
-		s += " (joint [U_f; U_h])"
+		s += " (joint: the gates' recurrent matrices share V)"
 	}
 	return s
 }
