@@ -11,7 +11,7 @@ EMUPKGS := ./asm ./kernels
 QEMU_X86   := $(shell command -v qemu-x86_64 2>/dev/null)
 QEMU_ARM64 := $(shell command -v qemu-aarch64 2>/dev/null)
 
-.PHONY: test lint vet unit purego cross fuzz bench results results-kernels results-accuracy results-memory results-report gate models FORCE
+.PHONY: test lint vet unit purego cross fuzz bench results results-kernels results-accuracy results-plan results-memory results-report gate models FORCE
 
 test: lint unit purego cross
 
@@ -33,8 +33,9 @@ unit:
 purego:
 	LOWRANK_REQUIRE= $(GO) test -count=1 -short -tags purego $(PKGS)
 
-# The AVX2 path without AVX-512, the generic path without AVX, and NEON,
-# under qemu-user. Skipped, loudly, where qemu-user is not installed.
+# The AVX2 path without AVX-512, the generic path without AVX, and NEON
+# with and without the dot product (cortex-a57 lacks it), under qemu-user.
+# Skipped, loudly, where qemu-user is not installed.
 cross:
 ifeq ($(QEMU_X86),)
 	@echo "cross: qemu-x86_64 not found (apt-get install qemu-user): SKIPPED the Haswell and qemu64 runs"
@@ -45,13 +46,15 @@ endif
 ifeq ($(QEMU_ARM64),)
 	@echo "cross: qemu-aarch64 not found (apt-get install qemu-user): SKIPPED the arm64 run"
 else
-	LOWRANK_REQUIRE=neon GOARCH=arm64 $(GO) test -count=1 -short -exec '$(QEMU_ARM64)' $(EMUPKGS)
+	LOWRANK_REQUIRE=neon,neondot GOARCH=arm64 $(GO) test -count=1 -short -exec '$(QEMU_ARM64) -cpu max' $(EMUPKGS)
+	LOWRANK_REQUIRE=neon GOARCH=arm64 $(GO) test -count=1 -short -exec '$(QEMU_ARM64) -cpu cortex-a57' $(EMUPKGS)
 endif
 
 # A short fuzzing session of every target against the reference.
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime $(FUZZTIME) ./kernels
+	$(GO) test -run '^$$' -fuzz FuzzQuant -fuzztime $(FUZZTIME) ./kernels
 
 # A fresh results file for this CPU, results/<identity>/kernels.txt (lowrank
 # cpu -slug: vendor, family, model and ISA, not the brand string): the
@@ -66,11 +69,11 @@ bench:
 
 # Every figure and table under results/: the kernel tables and figures
 # from the committed benchmark files, then the rank sweep (this CPU's step
-# times go to results/<identity>/sweep.txt) and the memorization
-# experiments of the committed models (minutes; nothing is retrained), and
-# REPORT.md. The only way, beside a command's explicit output flag, that
-# the committed results change.
-results: results-kernels results-accuracy results-memory results-report
+# times go to results/<identity>/sweep.txt), the planner's validation
+# against it and the memorization experiments of the committed models
+# (minutes; nothing is retrained), and REPORT.md. The only way, beside a
+# command's explicit output flag, that the committed results change.
+results: results-kernels results-accuracy results-plan results-memory results-report
 
 results-kernels:
 	@set -e; for f in results/*/kernels.txt; do \
@@ -144,6 +147,13 @@ ACC := results/accuracy
 results-accuracy: $(LOWRANK)
 	@mkdir -p $(ACC) results/figures results/$$($(LOWRANK) cpu -slug)
 	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -times results/$$($(LOWRANK) cpu -slug)/sweep.txt -figures results/figures
+
+# The planner, which reads no labels, held out by task family: each model
+# planned for a range of maximum predicted losses and scored with labels,
+# against the sweep's smallest configurations (plan.csv and its figure).
+results-plan: $(LOWRANK)
+	@mkdir -p $(ACC) results/figures
+	$(LOWRANK) plan -models $(MODELS) -csv $(ACC)/plan.csv -sweep $(ACC)/sweep.csv -figures results/figures
 
 results-memory: $(LOWRANK)
 	@mkdir -p $(ACC)

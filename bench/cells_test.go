@@ -33,6 +33,23 @@ var stepCells = []string{"rnn", "mgru", "gru", "lstm"}
 // here rather than by benchStep.
 func gatedCell(kind string) bool { return kind == "gru" || kind == "lstm" }
 
+// stepImplsOf returns the impls of cell kind's step benchmarks: PyTorch's
+// cells have float32 steps only, so no quantized variants.
+func stepImplsOf(kind string) []impl {
+	if gatedCell(kind) {
+		return targetImpls()
+	}
+	return stepImpls()
+}
+
+// stepDtypes returns the dtypes of cell kind's step benchmarks on im.
+func stepDtypes(kind string, im impl) []string {
+	if gatedCell(kind) {
+		return []string{f32}
+	}
+	return dtypesOf(im)
+}
+
 // gatedInputs is one gated cell stepping one sequence, and the plain
 // product it is compared with.
 type gatedInputs struct {

@@ -32,6 +32,13 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 		t := buf[:u.Rank()]
 		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
 		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, nil, nil, xp, b, stepRNN, false)
+	case *PackedInt8:
+		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, h, false, nil, nil, xp, b, stepRNN, false)
+	case *PackedInt8LowRank:
+		var buf [MaxInt8Rank]float32
+		t := buf[:u.Rank()]
+		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
+		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, nil, nil, xp, b, stepRNN, false)
 	default:
 		u.MatVec(hNew, h)
 		stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
@@ -72,6 +79,12 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 		t := buf[:u.Rank()]
 		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
 		stepPanels(f, fh, u.U.data, u.U.panelStride, t, h, nil, xpf, bf, stepGate, false)
+	case *PackedInt8:
+		stepInt8(f, fh, u.data, u.stride, u.scale, u.bias, h, false, h, nil, xpf, bf, stepGate, false)
+	case *PackedInt8LowRank:
+		t := buf[:u.Rank()]
+		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
+		stepInt8(f, fh, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, nil, xpf, bf, stepGate, false)
 	default:
 		u.MatVec(f, h)
 		stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
@@ -88,6 +101,12 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 		t := buf[:u.Rank()]
 		gemvPanels(t, u.V.data, u.V.panelStride, fh, false)
 		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, h, f, xph, bh, stepOut, false)
+	case *PackedInt8:
+		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, fh, false, h, f, xph, bh, stepOut, false)
+	case *PackedInt8LowRank:
+		t := buf[:u.Rank()]
+		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, fh, false, false)
+		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xph, bh, stepOut, false)
 	default:
 		u.MatVec(hNew, fh)
 		stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
@@ -256,6 +275,12 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 	switch u := u.(type) {
 	case *Packed:
 		gemmPanels(y.Data, y.Stride, u.rows, u.data, u.panelStride, x.Data, x.Stride, u.cols, x.Rows, false)
+		return
+	case *PackedInt8:
+		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false)
+		return
+	case *PackedInt8LowRank:
+		u.batch(y, x)
 		return
 	case *PackedLowRank:
 		// t = V·x for four rows at a time, kept on the stack.

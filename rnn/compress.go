@@ -52,6 +52,10 @@ type CompressSpec struct {
 	Method Method
 	// Calibration holds the input moments for Whitened (see Calibrate).
 	Calibration *Calibration
+	// Precision of the recurrent weights after truncation: F32 (the
+	// default, ""), BF16 or Int8. A rank of Full keeps that gate's matrix
+	// dense, so Ranks {Full, Full} with Int8 quantizes without truncating.
+	Precision Precision
 }
 
 // Compressed is a model whose recurrent matrices are low-rank.
@@ -71,6 +75,9 @@ type Compressed struct {
 	// compress_gated.go); Factors and Sigma are unused then, and Ranks[0]
 	// is the first layer's first rank.
 	Layers []CompressedLayer
+	// ops are the recurrent products as the kernels run them, in the
+	// precision of Spec (see pack).
+	ops [2]kernels.Operator
 }
 
 // Calibration holds the second moments of the recurrent matrices' inputs
@@ -145,7 +152,14 @@ func Calibrate(m *Model, batches []*task.Batch) (*Calibration, error) {
 
 // Compress returns a compressed copy of m; m is not modified.
 func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
-	if spec.Method == "" {
+	if spec.Precision == "" {
+		spec.Precision = F32
+	}
+	truncates := spec.Energy != 0
+	for g := 0; g < max(m.Cell.gates(), 1); g++ { // a GRU's or LSTM's one rank is Ranks[0]
+		truncates = truncates || spec.Ranks[g] != int(Full)
+	}
+	if spec.Method == "" && truncates {
 		spec.Method = SVD
 	}
 	if err := m.Config.validate(); err != nil {
@@ -155,10 +169,18 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		return nil, err
 	}
 	switch {
-	case spec.Method != SVD && spec.Method != Whitened:
+	case !spec.Precision.valid():
+		return nil, fmt.Errorf("rnn: compress: unknown precision %q (want %s, %s or %s)", spec.Precision, F32, BF16, Int8)
+	case !truncates && spec.Precision == F32:
+		return nil, errors.New("rnn: compress: every matrix full rank in f32: nothing to compress; give a rank, an energy fraction or a precision")
+	case !truncates && spec.Method != "":
+		return nil, fmt.Errorf("rnn: compress: method %s with every matrix full rank: nothing is truncated", spec.Method)
+	case truncates && spec.Method != SVD && spec.Method != Whitened:
 		return nil, fmt.Errorf("rnn: compress: unknown method %q (want %q or %q)", spec.Method, SVD, Whitened)
 	case spec.Method == Whitened && spec.Calibration == nil:
 		return nil, errors.New("rnn: compress: the whitened method needs a Calibration (see Calibrate)")
+	case m.Cell.Gated() && spec.Precision != F32:
+		return nil, fmt.Errorf("rnn: compress: %s weights are for the RNN and the MGRU; the %s step runs in %s only", spec.Precision, m.Cell, F32)
 	case spec.Joint && m.Cell != MGRU && !m.Cell.Gated():
 		return nil, errors.New("rnn: compress: joint truncation is for the MGRU's [U_f; U_h] and the GRU's and LSTM's stacked gates")
 	case spec.Energy != 0 && !(spec.Energy > 0 && spec.Energy <= 1):
@@ -174,6 +196,9 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		switch r := spec.Ranks[g]; {
 		case spec.Energy != 0 && r != 0:
 			return nil, fmt.Errorf("rnn: compress: rank %d of %s and an energy fraction: give one or the other", r, name)
+		case r == int(Full) && spec.Joint:
+			return nil, errors.New("rnn: compress: a joint truncation has one rank, not full")
+		case r == int(Full):
 		case spec.Energy == 0 && (r < 1 || r > n):
 			return nil, fmt.Errorf("rnn: compress: rank %d of %s outside [1, %d] (or choose the ranks by an energy fraction)", r, name, n)
 		}
@@ -191,12 +216,19 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		}
 	} else {
 		for g := 0; g < m.Cell.gates(); g++ {
+			if spec.Ranks[g] == int(Full) {
+				c.Ranks[g] = int(Full) // kept dense
+				continue
+			}
 			if err := c.truncate(m, g); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if err := c.checkFactors(m); err != nil {
+		return nil, err
+	}
+	if err := c.pack(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -392,26 +424,15 @@ func reconstruct(f kernels.LowRank, n int) kernels.Matrix {
 	return u
 }
 
-// NewStream returns a stream that runs the compressed model on the
-// low-rank kernels: each step costs r·2n multiply-adds per recurrent matrix
-// instead of n².
+// NewStream returns a stream that runs the compressed model as deployed:
+// on the low-rank kernels (each step costs r·2n multiply-adds per truncated
+// recurrent matrix instead of n²), and with int8 or bf16 weights on the
+// quantized kernels.
 func (c *Compressed) NewStream() *Stream {
 	if c.Cell.Gated() {
 		return newGatedModelStream(c.Model, c.gatedOperators())
 	}
-	var u [2]kernels.Operator
-	var sharedV *kernels.Packed
-	for g := 0; g < c.Cell.gates(); g++ {
-		p := kernels.PackLowRank(c.Factors[g])
-		if c.Spec.Joint {
-			if sharedV == nil {
-				sharedV = p.V
-			}
-			p.V = sharedV // one copy of the shared factor, as stored
-		}
-		u[g] = p
-	}
-	return newStream(c.Model, u)
+	return newStream(c.Model, c.operators())
 }
 
 // RecurrentParams returns the weights of the recurrent matrices: n² per
@@ -426,6 +447,10 @@ func (c *Compressed) RecurrentParams() int {
 	}
 	p := 0
 	for g := 0; g < c.Cell.gates(); g++ {
+		if c.Ranks[g] == int(Full) {
+			p += n * n
+			continue
+		}
 		p += c.Ranks[g] * 2 * n
 	}
 	return p

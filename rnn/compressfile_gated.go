@@ -118,7 +118,7 @@ func (c Config) gatedCompressedTensors(ranks [][]int) []tensorSpec {
 			for _, r := range ranks[k] {
 				R += r
 			}
-			ts = append(ts, tensorSpec{s.name + ".left", []int{g * h, R}}, tensorSpec{s.name + ".right", []int{R, p}})
+			ts = append(ts, tensorSpec{name: s.name + ".left", shape: []int{g * h, R}}, tensorSpec{name: s.name + ".right", shape: []int{R, p}})
 			continue
 		}
 		ts = append(ts, s)

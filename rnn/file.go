@@ -190,17 +190,20 @@ func configFromMeta(md map[string]string) (Config, error) {
 	return cfg, cfg.validate()
 }
 
-// tensorSpec is a tensor a file must hold: its name and exact shape.
+// tensorSpec is a tensor a file must hold: its name, exact shape (or the
+// legacy shape older files wrote it in; nil: none), and dtype ("" for F32,
+// the only one readTensors decodes).
 type tensorSpec struct {
-	name  string
-	shape []int
+	name          string
+	shape, legacy []int
+	dtype         string
 }
 
 // modelTensors lists the tensors of a model file of this configuration.
 func (c Config) modelTensors() []tensorSpec {
 	var ts []tensorSpec
 	for _, s := range c.shapes() {
-		ts = append(ts, tensorSpec{s.name, s.tensorShape()})
+		ts = append(ts, s.tensorSpec())
 	}
 	return ts
 }
@@ -213,7 +216,26 @@ func (c Config) modelTensors() []tensorSpec {
 func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32, error) {
 	values := map[string][]float32{}
 	for _, s := range specs {
-		v, err := f.Float32(s.name, s.shape...)
+		if s.dtype != "" { // a quantized tensor: its reader decodes it
+			t, ok := f.Tensors[s.name]
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("tensor %q not found", s.name)
+			case t.DType != s.dtype:
+				return nil, fmt.Errorf("tensor %q has dtype %s, want %s", s.name, t.DType, s.dtype)
+			case !slices.Equal(t.Shape, s.shape):
+				return nil, fmt.Errorf("tensor %q has shape %v, want %v", s.name, t.Shape, s.shape)
+			}
+			if err := t.Check(); err != nil {
+				return nil, fmt.Errorf("tensor %q: %w", s.name, err)
+			}
+			continue
+		}
+		shape := s.shape
+		if t, ok := f.Tensors[s.name]; ok && s.legacy != nil && slices.Equal(t.Shape, s.legacy) {
+			shape = s.legacy
+		}
+		v, err := f.Float32(s.name, shape...)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +245,7 @@ func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32,
 		values[s.name] = v
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
-		if _, ok := values[name]; !ok {
+		if !slices.ContainsFunc(specs, func(s tensorSpec) bool { return s.name == name }) {
 			return nil, fmt.Errorf("unexpected tensor %s", quote.String(name))
 		}
 	}

@@ -96,16 +96,16 @@ func (c Config) gatedShapes() []paramShape {
 	for k := 0; k < c.NumLayers; k++ {
 		l := strconv.Itoa(k)
 		ps = append(ps,
-			paramShape{torchPrefix + "weight_ih_l" + l, g * h, c.layerIn(k)},
-			paramShape{torchPrefix + "weight_hh_l" + l, g * h, p},
-			paramShape{torchPrefix + "bias_ih_l" + l, g * h, 1},
-			paramShape{torchPrefix + "bias_hh_l" + l, g * h, 1})
+			paramShape{torchPrefix + "weight_ih_l" + l, g * h, c.layerIn(k), false},
+			paramShape{torchPrefix + "weight_hh_l" + l, g * h, p, false},
+			paramShape{torchPrefix + "bias_ih_l" + l, g * h, 1, true},
+			paramShape{torchPrefix + "bias_hh_l" + l, g * h, 1, true})
 		if c.Proj > 0 {
-			ps = append(ps, paramShape{torchPrefix + "weight_hr_l" + l, p, h})
+			ps = append(ps, paramShape{torchPrefix + "weight_hr_l" + l, p, h, false})
 		}
 	}
 	if c.Out > 0 {
-		ps = append(ps, paramShape{torchReadout + "weight", c.Out, p}, paramShape{torchReadout + "bias", c.Out, 1})
+		ps = append(ps, paramShape{torchReadout + "weight", c.Out, p, false}, paramShape{torchReadout + "bias", c.Out, 1, true})
 	}
 	return ps
 }

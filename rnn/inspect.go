@@ -128,23 +128,31 @@ func singularValues(a kernels.Matrix) ([]float64, error) {
 	return svd.Values(nil), nil
 }
 
-// DescribeRanks says how c was truncated: the method, joint or not, and
-// the ranks ("svd truncation (joint [U_f; U_h]), ranks [32 32]"); for a GRU
-// or LSTM the ranks per layer, separated by ";", and per gate by "/".
+// DescribeRanks says how c was truncated and stored: the method, joint or
+// not, the ranks and the precision ("svd truncation (joint [U_f; U_h]),
+// ranks [32 32], f32 weights"); for a GRU or LSTM the ranks per layer,
+// separated by ";", and per gate by "/".
 func (c *Compressed) DescribeRanks() string {
 	s := string(c.Spec.Method) + " truncation"
+	if c.Spec.Method == "" {
+		s = "no truncation"
+	}
 	if c.Cell.Gated() {
 		if c.Spec.Joint {
 			s += " (joint: the gates share V)"
 		} else {
 			s += " (per gate)"
 		}
-		return s + ", ranks " + c.gatedRanksMeta()
+		return s + ", ranks " + c.gatedRanksMeta() + ", " + string(c.Precision()) + " weights"
 	}
 	if c.Spec.Joint {
 		s += " (joint [U_f; U_h])"
 	}
-	return s + fmt.Sprintf(", ranks %v", c.Ranks[:c.Cell.gates()])
+	var ranks []string
+	for _, r := range c.Ranks[:c.Cell.gates()] {
+		ranks = append(ranks, Rank(r).String())
+	}
+	return s + fmt.Sprintf(", ranks %v, %s weights", ranks, c.Precision())
 }
 
 // EnergyRank returns the smallest rank whose singular values hold the
@@ -172,15 +180,15 @@ func AssessUntasked(m *Model, c *Compressed) (Damage, error) {
 			d.MulAdds += c.Ranks[g] * 2 * m.Hidden
 		}
 	}
-	ref, err := newRefRun(m, probe)
+	run, err := runOf(nil, m, probe)
 	if err != nil {
 		return d, err
 	}
-	measured, err := ref.measure(c.Model)
+	measured, err := measure(m, c.Model, probe, run)
 	if err != nil {
 		return d, err
 	}
-	predicted, tangent, err := ref.predictCompressed(c.Model)
+	predicted, tangent, err := predictCompressed(m, c.Model, run)
 	if err != nil {
 		return d, err
 	}

@@ -100,17 +100,16 @@ func predictGated(m *Model, dW []kernels.Matrix, b *task.Batch, tangent bool) (*
 	if err != nil {
 		return nil, err
 	}
-	r, err := newRefRun(m, b)
+	r, err := runOf(nil, m, b)
 	if err != nil {
 		return nil, err
 	}
 	return r.predictGated(dw, tangent)
 }
 
-// predictGated is PredictGated on the reference run, with the
-// perturbations dw (row-major, nil: none), or PredictGatedTangent when
-// tangent is set.
-func (r *refRun) predictGated(dw [][]float64, tangent bool) (*ErrorCurve, error) {
+// predictGated is PredictGated on the run r, with the perturbations dw
+// (row-major, nil: none), or PredictGatedTangent when tangent is set.
+func (r *baseRun) predictGated(dw [][]float64, tangent bool) (*ErrorCurve, error) {
 	m, b, nt, ps := r.m, r.b, r.nt, r.ps
 	p := m.stateWidth()
 	c, err := newCurve(m.Config, b.T, b.B)

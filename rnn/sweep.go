@@ -14,14 +14,19 @@ type Damage struct {
 	Rank      Rank   // Full: the uncompressed model
 	Method    Method // "" for the uncompressed model
 	Joint     bool
-	Params    int     // recurrent weights
-	MulAdds   int     // recurrent multiply-adds per step
-	Metric    float64 // the task metric (see MetricName)
-	MetricRel float64 // Metric over the uncompressed model's
+	Precision Precision // of the recurrent weights: f32, bf16, int8
+	Params    int       // recurrent weights
+	Bytes     int       // recurrent bytes a step reads, scales included
+	MulAdds   int       // recurrent multiply-adds per step
+	Metric    float64   // the task metric (see MetricName)
+	MetricRel float64   // Metric over the uncompressed model's
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
-	// batch, measured by running both models; Predicted is the first-order
-	// perturbation model's value (Predict) and Tangent the tangent model's
-	// (PredictTangent), both from the uncompressed run alone.
+	// batch, measured by running both models (a quantized model on its own
+	// kernels, the state quantized at each product, against the float64
+	// run); Predicted is the first-order perturbation model's value
+	// (Predict) and Tangent the tangent model's (PredictTangent), both from
+	// the uncompressed run alone, fed the change of the recurrent weights
+	// (truncation and quantization) as ΔU.
 	RelErr, Predicted, Tangent float64
 	// OutRelErr, OutPredicted and OutTangent are the same for the readout.
 	OutRelErr, OutPredicted, OutTangent float64
@@ -61,11 +66,19 @@ func metric(spec task.Spec, m *task.Meter) (float64, error) {
 
 // SweepConfig sets up a rank sweep of one model.
 type SweepConfig struct {
-	// Ranks to try; Full (the uncompressed model always comes first) and
-	// ranks ≥ Hidden are skipped.
+	// Ranks to try; ranks ≥ Hidden are skipped, and Full is the dense
+	// model (the uncompressed model always comes first).
 	Ranks  Ranks
 	Method Method
 	Joint  bool
+	// Precisions of the recurrent weights (f32 when empty), each tried at
+	// every rank; below f32 also on the dense model, and only at the ranks
+	// below n/2: a truncation to n/2 or more reads at least the bytes of the
+	// dense model in the same precision, and keeps less of it.
+	Precisions []Precision
+	// NoDense leaves out the quantized dense models (a second method's
+	// sweep of the same model needs them once).
+	NoDense bool
 	// Eval is the held-out data the metric is computed on (a prefix of the
 	// task's held-out set keeps a sweep fast), Probe the batch the hidden
 	// state error is measured and predicted on, Calib the batches whitening
@@ -92,30 +105,48 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		return nil, err
 	}
 	p := m.RecurrentParams()
-	rows := []Damage{{Rank: Full, Params: p, MulAdds: p, Metric: base, MetricRel: 1}}
+	rows := []Damage{{Rank: Full, Precision: F32, Params: p, Bytes: m.RecurrentBytes(), MulAdds: p, Metric: base, MetricRel: 1}}
 	cal := sc.Calibration
 	if cal == nil {
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
 			return nil, err
 		}
 	}
-	ref, err := newRefRun(m, sc.Probe) // every rank's errors are against this run
+	precisions := sc.Precisions
+	if len(precisions) == 0 || m.Cell.Gated() {
+		precisions = []Precision{F32} // the GRU and LSTM steps are float32 only
+	}
+	run, err := runOf(nil, m, sc.Probe) // shared by every row
 	if err != nil {
 		return nil, err
 	}
+	ranks := Ranks{Full} // the dense model (again, quantized) first, once
 	for _, r := range sc.Ranks {
-		if !r.Truncates(m.Hidden) {
-			continue
+		if r != Full {
+			ranks = append(ranks, r)
 		}
-		c, err := Compress(m, CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal})
-		if err != nil {
-			return nil, err
+	}
+	for _, pr := range precisions {
+		for _, r := range ranks {
+			cs := CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal, Precision: pr}
+			switch {
+			case r == Full && pr != F32 && !sc.NoDense: // the dense model, quantized
+				cs.Method, cs.Joint, cs.Calibration = "", false, nil
+			case !r.Truncates(m.Hidden):
+				continue // the float32 dense model is the first row
+			case pr != F32 && 2*int(r) >= m.Hidden:
+				continue // more bytes than the dense model in pr: dominated by it
+			}
+			c, err := Compress(m, cs)
+			if err != nil {
+				return nil, err
+			}
+			d, err := assess(m, c, spec, sc.Eval, sc.Probe, cal, base, run)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, d)
 		}
-		d, err := assess(m, c, spec, sc.Eval, ref, cal, base)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, d)
 	}
 	return rows, nil
 }
@@ -154,37 +185,41 @@ func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 // metric on eval (run on the low-rank kernels, as deployed) against base,
 // the original's; the hidden-state and output errors on probe, measured by
 // running both models and predicted by the first-order and tangent models
-// from m's run alone; and the error of the recurrent products on the calibration
-// moments cal.
+// from m's run alone; and the error of the recurrent products on the
+// calibration moments cal.
 func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
-	ref, err := newRefRun(m, probe)
+	return assess(m, c, spec, eval, probe, cal, base, nil)
+}
+
+// assess is Assess on m's run over probe (nil: run it).
+func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64, run *baseRun) (Damage, error) {
+	run, err := runOf(run, m, probe)
 	if err != nil {
 		return Damage{}, err
 	}
-	return assess(m, c, spec, eval, ref, cal, base)
-}
-
-// assess is Assess with the uncompressed model's run on the probe done.
-func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, ref *refRun, cal *Calibration, base float64) (Damage, error) {
-	n := m.Hidden
-	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Params: c.RecurrentParams(),
-		CalibErr: calibErr(m, c.Model, cal)}
-	for g := 0; g < m.Cell.gates(); g++ {
-		d.MulAdds += c.Ranks[g] * 2 * n
-	}
-	if m.Cell.Gated() {
+	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Precision: c.Precision(),
+		Params: c.RecurrentParams(), Bytes: c.RecurrentBytes(), CalibErr: calibErr(m, c.Model, cal)}
+	d.MulAdds = d.Params // one multiply-add per weight, the shared factor of a joint pair once
+	switch {
+	case m.Cell.Gated():
 		d.MulAdds = c.gatedMulAdds()
+	case c.Spec.Joint:
+		d.MulAdds = c.Ranks[0] * 4 * m.Hidden // …but V·h is computed for each gate
 	}
-	var err error
 	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
 		return d, err
 	}
 	d.MetricRel = relative(d.Metric, base)
-	measured, err := ref.measure(c.Model)
+	var measured *ErrorCurve
+	if c.Precision() == F32 {
+		measured, err = measure(m, c.Model, probe, run)
+	} else {
+		measured, err = measureDeployed(m, c, probe, run)
+	}
 	if err != nil {
 		return d, err
 	}
-	predicted, tangent, err := ref.predictCompressed(c.Model)
+	predicted, tangent, err := predictCompressed(m, c.Model, run)
 	if err != nil {
 		return d, err
 	}
@@ -194,35 +229,31 @@ func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, ref *re
 }
 
 // predictCompressed runs the first-order perturbation model and the
-// tangent model of the reference run's model against its compression cm.
-func (r *refRun) predictCompressed(cm *Model) (predicted, tangent *ErrorCurve, err error) {
-	if r.m.Cell.Gated() {
-		dW, err := gatedDeltas(r.m, cm)
+// tangent model of run's model against its compression cm.
+func predictCompressed(m, cm *Model, run *baseRun) (predicted, tangent *ErrorCurve, err error) {
+	if m.Cell.Gated() {
+		dW, err := gatedDeltas(m, cm)
 		if err != nil {
 			return nil, nil, err
 		}
-		dw, err := gatedDeltaRows(r.m, dW)
+		dw, err := gatedDeltaRows(m, dW)
 		if err != nil {
 			return nil, nil, err
 		}
-		if predicted, err = r.predictGated(dw, false); err != nil {
+		if predicted, err = run.predictGated(dw, false); err != nil {
 			return nil, nil, err
 		}
-		tangent, err = r.predictGated(dw, true)
+		tangent, err = run.predictGated(dw, true)
 		return predicted, tangent, err
 	}
-	dU, err := DeltaU(r.m, cm)
+	du, err := DeltaU(m, cm)
 	if err != nil {
 		return nil, nil, err
 	}
-	du, err := perturbations(r.m, dU, "Predict")
-	if err != nil {
+	if predicted, err = predict(m, du, run.b, "Predict", "PredictGated", false, run); err != nil {
 		return nil, nil, err
 	}
-	if predicted, err = r.predict(du, false); err != nil {
-		return nil, nil, err
-	}
-	tangent, err = r.predict(du, true)
+	tangent, err = predict(m, du, run.b, "PredictTangent", "PredictGatedTangent", true, run)
 	return predicted, tangent, err
 }
 
@@ -241,9 +272,13 @@ type Testbed struct {
 	Base        float64
 }
 
-// LoadTestbed loads a model file and sets up its testbed on the first
-// nEval held-out sequences (at least 32, the probe). dataDir is the task
-// data folder ("" for the default, see task.DataEnv).
+// LoadTestbed loads a model file and sets up its testbed on the task's
+// whole held-out set: for recall, nEval sequences generated from the
+// model's held-out seed (at least 32, the probe); for MNIST and the
+// corpora, their fixed held-out sets (the 10,000 test images; every
+// window of the held-out text), whose leading part is no fair sample of
+// the rest. dataDir is the task data folder ("" for the default, see
+// task.DataEnv).
 func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	m, meta, err := Load(path)
 	if err != nil {
@@ -253,7 +288,7 @@ func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: HeldOut(ds, nEval), Probe: ds.Eval(32)[0]}
+	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: ds.Eval(256), Probe: ds.Eval(32)[0]}
 	if tb.Calibration, err = Calibrate(m, CalibrationBatches(ds)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -268,15 +303,16 @@ func (tb *Testbed) Assess(c *Compressed) (Damage, error) {
 	return Assess(tb.Model, c, tb.Spec, tb.Eval, tb.Probe, tb.Calibration, tb.Base)
 }
 
-// Sweep compresses the model to each rank by each method: the uncompressed
-// model first (once), then each method's ranks below n.
-func (tb *Testbed) Sweep(ranks Ranks, methods []Method) ([]Damage, error) {
+// Sweep compresses the model to each rank by each method, in each
+// precision: the uncompressed model first (once), then each method's ranks
+// below n (and, below f32, the dense model).
+func (tb *Testbed) Sweep(ranks Ranks, methods []Method, precisions []Precision) ([]Damage, error) {
 	var all []Damage
 	for i, method := range methods {
 		// A GRU's or LSTM's gates are truncated jointly: the form the fused
 		// kernel streams in one pass, and the one its step times are of.
 		d, err := Sweep(tb.Model, tb.Spec, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
-			Calibration: tb.Calibration, Joint: tb.Model.Cell.Gated()})
+			Calibration: tb.Calibration, Joint: tb.Model.Cell.Gated(), Precisions: precisions, NoDense: i > 0})
 		if err != nil {
 			return nil, err
 		}
@@ -286,33 +322,4 @@ func (tb *Testbed) Sweep(ranks Ranks, methods []Method) ([]Damage, error) {
 		all = append(all, d...)
 	}
 	return all, nil
-}
-
-// SweepFiles runs (*Testbed).Sweep on every model file, several files at
-// once (GOMAXPROCS at a time: the default models of four cells need both
-// cores of a small machine to be swept within two minutes). The results
-// are those of one file at a time, in the order of paths; each testbed
-// keeps its model, metadata, task and base metric, but not its data, so
-// that many can be held. The first failures are returned, joined, each
-// naming its file.
-func SweepFiles(paths []string, nEval int, dataDir string, ranks Ranks, methods []Method) ([]*Testbed, [][]Damage, error) {
-	tbs := make([]*Testbed, len(paths))
-	damage := make([][]Damage, len(paths))
-	err := parallel(len(paths), func(i int) error {
-		tb, err := LoadTestbed(paths[i], nEval, dataDir)
-		if err != nil {
-			return err
-		}
-		d, err := tb.Sweep(ranks, methods)
-		if err != nil {
-			return fmt.Errorf("%s: %w", paths[i], err)
-		}
-		tb.Eval, tb.Probe, tb.Calibration = nil, nil, nil
-		tbs[i], damage[i] = tb, d
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return tbs, damage, nil
 }

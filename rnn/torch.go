@@ -107,9 +107,9 @@ func FromTorch(f *safetensors.File) (*Model, error) {
 	}
 	if readout.weight != "" {
 		cfg.Out = f.Tensors[readout.weight].Shape[0]
-		specs = append(specs, tensorSpec{readout.weight, []int{cfg.Out, cfg.stateWidth()}})
+		specs = append(specs, tensorSpec{name: readout.weight, shape: []int{cfg.Out, cfg.stateWidth()}})
 		if readout.bias != "" {
-			specs = append(specs, tensorSpec{readout.bias, []int{cfg.Out}})
+			specs = append(specs, tensorSpec{name: readout.bias, shape: []int{cfg.Out}})
 		}
 	}
 	if err := cfg.validate(); err != nil {
@@ -244,7 +244,7 @@ func (c Config) gatedTensors(prefix, readout string) []tensorSpec {
 		default:
 			name = readout + strings.TrimPrefix(name, torchReadout)
 		}
-		ts = append(ts, tensorSpec{name, s.tensorShape()})
+		ts = append(ts, tensorSpec{name: name, shape: s.tensorShape()}) // no legacy shapes: PyTorch's are 2-D
 	}
 	return ts
 }
