@@ -108,7 +108,7 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 		n++
 		for _, c := range rec.Config {
 			if _, ok := s.Config[c.Key]; !ok && c.File {
-				s.Config[c.Key] = string(c.Value)
+				s.Config[c.Key] = strings.TrimSpace(string(c.Value)) // a brand string may end in padding
 			}
 		}
 		bench, impl, keys := splitName(string(rec.Name.Full()))
