@@ -78,3 +78,35 @@ func TestCompressTorch(t *testing.T) {
 		t.Error("a refused compression wrote its output")
 	}
 }
+
+// TestTorchRefusals: what needs a task's data or a quantized step says why
+// a GRU or LSTM file cannot have it, and the planner's validation leaves
+// the gated models of its folder out, by name.
+func TestTorchRefusals(t *testing.T) {
+	dir := t.TempDir()
+	gru := filepath.Join(torchFixtures, "gru1.safetensors")
+	for _, c := range []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"compress", "-model", gru, "-max-error", "0.05", "-o", filepath.Join(dir, "p.safetensors")}, exitFail, "names no task"},
+		{[]string{"compress", "-model", gru, "-rank", "4", "-bits", "8", "-o", filepath.Join(dir, "q.safetensors")}, exitUsage, "the gru step runs in f32 only"},
+	} {
+		if status, _, errOut := runCmd(c.args...); status != c.status || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, status, errOut, c.status, c.want)
+		}
+	}
+	models := t.TempDir()
+	b, err := os.ReadFile(gru)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(models, "gru1.safetensors"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, _, errOut := runCmd("plan", "-models", models, "-sweep", filepath.Join(dir, "none.csv"))
+	if status != exitOK || !strings.Contains(errOut, "a gru model, left out") {
+		t.Errorf("plan -models over a GRU: exit %d, stderr %q", status, errOut)
+	}
+}
