@@ -141,6 +141,11 @@ func NewTrainer(m *Model, tc TrainConfig) (*Trainer, error) {
 	if err := tc.Check(); err != nil {
 		return nil, err
 	}
+	if tc.OutputDropout > 0 && m.Cell.Gated() {
+		// The gated cells' backward pass reads the readout's gradient
+		// unmasked; input dropout, applied to the batch, works for all.
+		return nil, fmt.Errorf("rnn: train: output dropout is for the RNN and MGRU readouts, not the %s's: use -input-dropout or none", m.Cell)
+	}
 	tr := &Trainer{m: m, tc: tc, nt: netView(m), lr: tc.LR}
 	tr.ps.outputDropout = float32(tc.OutputDropout)
 	tr.grad = tr.nt.zeroLike()

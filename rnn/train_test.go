@@ -238,3 +238,18 @@ func TestTextValidation(t *testing.T) {
 		}
 	}
 }
+
+// Output dropout is refused for the gated cells, whose backward pass does
+// not mask the readout's gradient.
+func TestOutputDropoutGated(t *testing.T) {
+	m, err := New(Config{Cell: GRU, In: 1, Hidden: 4, Out: 1, NumLayers: 1, Objective: Regression}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTrainer(m, TrainConfig{OutputDropout: 0.1}); err == nil || !strings.Contains(err.Error(), "output dropout is for the RNN and MGRU") {
+		t.Errorf("GRU with output dropout: %v", err)
+	}
+	if _, err := NewTrainer(m, TrainConfig{InputDropout: 0.1}); err != nil {
+		t.Errorf("GRU with input dropout: %v", err)
+	}
+}

@@ -18,11 +18,12 @@ import (
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("train", "train [flags] -o FILE",
-		"Train trains an RNN or MGRU with a linear readout on a task by BPTT with Adam,\n"+
-			"evaluates it on the task's held-out set, and saves it as a safetensors model\n"+
-			"file, deterministically for a -seed (a progress bar shows on a terminal).", stderr)
+		"Train trains an RNN, MGRU, GRU or LSTM (PyTorch's cells, one layer) with a\n"+
+			"linear readout on a task by BPTT with Adam, evaluates it on the task's\n"+
+			"held-out set, and saves it as a safetensors model file, deterministically\n"+
+			"for a -seed (a progress bar shows on a terminal).", stderr)
 	name, p := taskFlags(fs)
-	cell := fs.String("cell", "mgru", "`cell`: rnn or mgru")
+	cell := fs.String("cell", "mgru", "`cell`: rnn, mgru, gru or lstm")
 	var hidden int
 	rnn.Bounds.Hidden.Var(fs, &hidden, 128, "state size n")
 	tc, perEpoch, valid := trainFlags(fs)
