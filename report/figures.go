@@ -305,7 +305,9 @@ func saveGrid(grid [][]*plot.Plot, base string) ([]string, error) {
 		canvases := plot.Align(grid, tiles, dc)
 		for i := range grid {
 			for j, p := range grid[i] {
-				p.Draw(canvases[i][j])
+				if p != nil { // a grid's last row may be short
+					p.Draw(canvases[i][j])
+				}
 			}
 		}
 		if err := atomicfile.Write(base+ext, write, nil); err != nil {

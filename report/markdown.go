@@ -33,6 +33,11 @@ type Inputs struct {
 	// Memory rows and the memory CSV files, relative to the report.
 	Memory      []MemoryRow
 	MemoryPaths []string
+	// Ridge holds the estimator paths of the linear network check (the
+	// ridge-*.csv files beside the memory CSV files), RidgePaths those
+	// files relative to the report.
+	Ridge      []RidgeRow
+	RidgePaths []string
 	// Plans are the rows of plan.csv, nil when there are none, and
 	// PlansPath that file relative to the report.
 	Plans     []PlanRow
@@ -48,9 +53,10 @@ type Inputs struct {
 // ReadInputs reads what REPORT.md is made of from the results files: the
 // sweep's CSV, its step times (a bench.Timings file, which may be
 // missing: the report then leaves the speedups out), the planner's CSV
-// (which may be missing too), the memorization CSV files and kernel
-// tables (globs), and the figures' folder. Paths in the report are
-// relative to its folder, dir.
+// (which may be missing too), the memorization CSV files (a glob) and the
+// ridge CSV files in their folder (ridge-*.csv), the kernel tables (a
+// glob), and the figures' folder. Paths in the report are relative to its
+// folder, dir.
 func ReadInputs(dir, sweep, steps, plans, memory, kernels, figures string) (Inputs, error) {
 	rel := func(p string) string {
 		if r, err := filepath.Rel(dir, p); err == nil {
@@ -81,6 +87,16 @@ func ReadInputs(dir, sweep, steps, plans, memory, kernels, figures string) (Inpu
 		}
 		in.Memory = append(in.Memory, rows...)
 		in.MemoryPaths = append(in.MemoryPaths, rel(path))
+	}
+	ridgeFiles, _ := filepath.Glob(filepath.Join(filepath.Dir(memory), "ridge-*.csv"))
+	slices.Sort(ridgeFiles)
+	for _, path := range ridgeFiles {
+		rows, err := ReadRidgeFile(path)
+		if err != nil {
+			return in, err
+		}
+		in.Ridge = append(in.Ridge, rows...)
+		in.RidgePaths = append(in.RidgePaths, rel(path))
 	}
 	kern, _ := filepath.Glob(kernels)
 	slices.Sort(kern)
@@ -167,6 +183,10 @@ func heldOut(p pf, in Inputs) {
 	p("The relative hidden-state errors, measured and predicted, are computed on %s and sum only over the steps ", probe)
 	p("the task scores: for MNIST the state after the last row of each image, for recall the steps after its burn-in of K steps, ")
 	p("for text every step.\n\n")
+	p("Uncertainty: each accuracy carries its 95%% Wilson interval over the test images, and each fraction of an accuracy kept ")
+	p("± its standard error (delta method over the two accuracies, treated as independent: they are scored on the same images, ")
+	p("so the true error of the ratio is smaller). Bits per character and memory capacities carry none here: sweep.csv does not ")
+	p("record their spread over the held-out windows or sequences.\n\n")
 }
 
 // stepsLink links the file of the sweep's step times, or says there is
@@ -264,7 +284,7 @@ func claim1(p pf, in Inputs) {
 			quarter := "–"
 			for _, r := range rows {
 				if int(r.Rank) == r.Hidden/4 {
-					quarter = fmt.Sprintf("%.3f", r.Kept())
+					quarter = formatKept(r, base[0])
 					// π is incompressible: its models learn the digit
 					// frequencies, which any rank keeps. It does not count.
 					if r.Kept() >= 0.99 && r.Coherence.Family != "recall" && r.Task != "text-pi" {
@@ -273,7 +293,7 @@ func claim1(p pf, in Inputs) {
 				}
 			}
 			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", m, base[0].MetricName,
-				FormatMetric(base[0].MetricName, base[0].Metric), method, r99, w99, s99, r95, quarter)
+				formatMetricCI(base[0]), method, r99, w99, s99, r95, quarter)
 		}
 	}
 	p("\n")
@@ -291,22 +311,26 @@ func dataAware(p pf, in Inputs) {
 	p("At equal rank: the relative error of the recurrent products on the calibration states (what whitening minimises; ")
 	p("`calib err`), and the fraction of the test metric kept. A pair counts as better for whitening at a rank when it keeps ")
 	p("at least as much of the metric.\n\n")
-	p("| model | ranks | whitened calib err ≤ svd | whitened keeps ≥ svd on test | mean kept svd | mean kept whitened |\n")
-	p("|---|---|---|---|---|---|\n")
+	p("| model | ranks | whitened calib err ≤ svd | whitened keeps ≥ svd on test | of them beyond 2 SE | mean kept svd | mean kept whitened |\n")
+	p("|---|---|---|---|---|---|---|\n")
 	better, pairs, neverWorse := 0, 0, true
 	for _, m := range modelsOf(in.Sweep) {
 		sv, wh := rowsOf(in.Sweep, m, rnn.SVD), rowsOf(in.Sweep, m, rnn.Whitened)
 		if len(sv) == 0 || len(sv) != len(wh) {
 			continue
 		}
-		calibOK, testOK := 0, 0
+		calibOK, testOK, sure := 0, 0, 0
 		var ks, kw float64
+		base := rowsOf(in.Sweep, m, "")
 		for i := range sv {
 			if wh[i].CalibErr <= sv[i].CalibErr*(1+1e-6) {
 				calibOK++
 			}
 			if wh[i].Kept() >= sv[i].Kept() {
 				testOK++
+				if len(base) > 0 && beyond(wh[i].Kept(), sv[i].Kept(), wh[i].KeptSE(base[0]), sv[i].KeptSE(base[0])) {
+					sure++
+				}
 			}
 			ks += sv[i].Kept()
 			kw += wh[i].Kept()
@@ -318,12 +342,19 @@ func dataAware(p pf, in Inputs) {
 		if 2*testOK > len(sv) {
 			better++
 		}
-		p("| %s | %d | %d/%d | %d/%d | %.3f | %.3f |\n", m, len(sv), calibOK, len(sv), testOK, len(sv),
+		sureCell := "–" // no uncertainty recorded for this metric
+		if sv[0].hasInterval() {
+			sureCell = fmt.Sprintf("%d", sure)
+		}
+		p("| %s | %d | %d/%d | %d/%d | %s | %.3f | %.3f |\n", m, len(sv), calibOK, len(sv), testOK, len(sv), sureCell,
 			ks/float64(len(sv)), kw/float64(len(sv)))
 	}
-	p("\nOn the calibration metric whitening is %s. On the test metric it is at least as good at most ranks for %d of %d task × cell pairs.\n\n",
+	p("\nOn the calibration metric whitening is %s. On the test metric it is at least as good at most ranks for %d of %d task × cell pairs. ",
 		map[bool]string{true: "never worse than plain SVD (it is optimal there by construction)", false: "worse than plain SVD somewhere (see the table)"}[neverWorse],
 		better, pairs)
+	p("For accuracies, `of them beyond 2 SE` counts the ranks at which whitening keeps more by over twice the standard error of the ")
+	p("difference (each fraction kept's error from its test images, treated as independent, which overstates it); the rest are ")
+	p("within the noise of the test set.\n\n")
 }
 
 // spearman is the rank correlation of x and y (ties get their mean rank).
@@ -414,112 +445,6 @@ func claim2(p pf, in Inputs) {
 	p("(the ρ = 0.99 RNN under plain SVD at middle ranks), no model linearised along it can follow.\n\n")
 }
 
-func claim3(p pf, in Inputs) {
-	p("## Claim 3: a noiseless memorization experiment exposes the loss of short-term memory\n\n")
-	p("Networks are driven by noiseless AR(1) input u_t; ridge readouts of u_{t−k} from the state give R²(k) and the memory ")
-	p("capacity MC = Σ_k max(R²(k), 0). `fixed`: the readout fitted on the uncompressed network's states, applied to the ")
-	p("compressed network (a deployed model); `refit`: refitted on the compressed network's own states (the memory its ")
-	p("dynamics still hold); `task`: a trained recall model's own readout.\n\n")
-	if len(in.MemoryPaths) > 0 {
-		p("Sources: ")
-		for i, m := range in.MemoryPaths {
-			if i > 0 {
-				p(", ")
-			}
-			p("[%s](%s)", m, m)
-		}
-		p(" (`make results` runs `lowrank memory` for each).\n\n")
-	}
-	nets := map[string]bool{}
-	var order []string
-	for _, r := range in.Memory {
-		key := r.Source + "|" + r.Net
-		if !r.Linear() && !nets[key] {
-			nets[key] = true
-			order = append(order, key)
-		}
-	}
-	for _, key := range order {
-		src, net, _ := strings.Cut(key, "|")
-		p("**%s** (%s)\n\n| ρ | rank | weights | MC fixed | MC refit | MC task |\n|---|---|---|---|---|---|\n", net, src)
-		for _, r := range in.Memory {
-			if r.Source == src && r.Net == net {
-				task := "–"
-				if r.Result.Task != nil {
-					task = fmt.Sprintf("%.2f", r.Result.MCTask)
-				}
-				p("| %g | %s | %d | %.2f | %.2f | %s |\n", r.Rho, r.Rank, r.Params, r.Result.MCFixed, r.Result.MCRefit, task)
-			}
-		}
-		p("\n")
-	}
-	var lin []MemoryRow
-	for _, r := range in.Memory {
-		if r.Linear() {
-			lin = append(lin, r)
-		}
-	}
-	if len(lin) > 0 {
-		p("Linear networks, where theory gives MC ≤ r + 1 after a rank-r truncation (delays k ≥ 0; measured over k ≥ 1):\n\n")
-		p("| network | rank | MC measured | MC theory | within r + 1 |\n|---|---|---|---|---|\n")
-		ok := true
-		for _, r := range lin {
-			within := "–"
-			if r.Rank != rnn.Full {
-				bound := float64(r.Rank + 1)
-				within = map[bool]string{true: "yes", false: "no"}[r.Result.MCRefit <= bound+1e-9]
-				if r.Result.MCRefit > bound+1e-9 {
-					ok = false
-				}
-			}
-			p("| %s | %s | %.2f | %.2f | %s |\n", r.Net, r.Rank, r.Result.MCRefit, r.MCTheory, within)
-		}
-		p("\nThe bound %s.\n\n", map[bool]string{true: "holds at every rank", false: "is violated somewhere (see the table)"}[ok])
-	}
-	// What the tables say, counted.
-	type nk struct {
-		key string
-		rho float64
-	}
-	full, low := map[nk]MemoryRow{}, map[nk]MemoryRow{}
-	fixedLE, compressed := 0, 0
-	for _, r := range in.Memory {
-		if r.Linear() {
-			continue
-		}
-		k := nk{r.Source + "|" + r.Net, r.Rho}
-		if r.Rank == rnn.Full {
-			full[k] = r
-			continue
-		}
-		compressed++
-		if r.Result.MCFixed <= r.Result.MCRefit+0.05 {
-			fixedLE++
-		}
-		if cur, ok := low[k]; !ok || r.Params < cur.Params {
-			low[k] = r
-		}
-	}
-	fell, pairs := 0, 0
-	for k, f := range full {
-		if l, ok := low[k]; ok {
-			pairs++
-			if l.Result.MCRefit < f.Result.MCRefit {
-				fell++
-			}
-		}
-	}
-	if pairs > 0 {
-		verdict := "Agrees"
-		if 2*fell <= pairs || 2*fixedLE <= compressed {
-			verdict = "Partly agrees"
-		}
-		p("**%s.** At the smallest rank, the refit memory capacity is below the uncompressed network's in %d of %d ", verdict, fell, pairs)
-		p("(network, ρ) pairs, and the fixed readout keeps no more memory than a refitted one (within 0.05) in %d of %d ", fixedLE, compressed)
-		p("compressed rows: a deployed model without fine-tuning loses memory first through its readout.\n\n")
-	}
-}
-
 func claim4(p pf, in Inputs) {
 	p("## Claim 4: the damage depends on the temporal coherence of data and task\n\n")
 	p("Damage against rank, one curve per coherence level (recall by the AR(1) coefficient ρ of its input; MNIST rows in ")
@@ -549,13 +474,9 @@ func claim4(p pf, in Inputs) {
 		vals := []string{"–", "–", "–"}
 		for _, r := range in.Sweep {
 			if (key{string(r.Cell), string(r.Method), r.Coherence.Family, r.Coherence.Level}) == k {
-				switch r.Rank {
-				case 8:
-					vals[0] = fmt.Sprintf("%.3f", r.Kept())
-				case 16:
-					vals[1] = fmt.Sprintf("%.3f", r.Kept())
-				case 32:
-					vals[2] = fmt.Sprintf("%.3f", r.Kept())
+				i := map[rnn.Rank]int{8: 1, 16: 2, 32: 3}[r.Rank] - 1
+				if base := rowsOf(in.Sweep, r.Model, ""); i >= 0 && len(base) > 0 {
+					vals[i] = formatKept(r, base[0])
 				}
 			}
 		}

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 
 	"github.com/lowrank-rnn/lowrank/rnn"
@@ -12,20 +11,20 @@ import (
 // MemoryRow is one network, input coherence and rank of the memorization
 // experiment (lowrank memory -csv): a network of the sweep (rnn.MemoryRow,
 // whose Result holds the fixed, refitted and, for a trained recall model,
-// task readouts' curves R²(k) and capacities), or a rank of the linear
+// task readouts' capacities over the test runs), or a rank of the linear
 // network check, whose refitted readout is the measurement (Result.Refit)
-// and Theory the theory's curve. A curve a network does not have is nil.
+// and Theory the theory's curve and capacity. A curve a network does not
+// have is nil.
 type MemoryRow struct {
 	Source string // the file it was read from (not a column)
 	Net    string // the network's name
 	rnn.MemoryRow
-	Theory   []float64 // linear network: m(k), k = 1..K
-	MCTheory float64
+	Theory rnn.Capacity // linear network: m(k), k = 1..K, and its sum; exact, no CI or λ
 }
 
 // Linear reports whether the row is the linear network check: the rows
 // with the theory's curve.
-func (r MemoryRow) Linear() bool { return r.Theory != nil }
+func (r MemoryRow) Linear() bool { return r.Theory.Curve != nil }
 
 // NetworkMemoryRows returns the rows of a memorization sweep of the
 // network named net (rnn.MemorySweep).
@@ -46,28 +45,32 @@ func LinearMemoryRows(net string, rows []rnn.LinearRow) []MemoryRow {
 		if r.Curve == nil {
 			continue
 		}
-		out = append(out, MemoryRow{Net: net, Theory: r.TheoryCurve, MCTheory: r.Theory,
-			MemoryRow: rnn.MemoryRow{Rank: r.Rank, Params: r.Params, Result: rnn.MemoryResult{Refit: r.Curve, MCRefit: r.MC}}})
+		measured := rnn.Capacity{Curve: r.Curve, MC: r.MC, CI: r.CI, Lambda: r.Lambda}
+		out = append(out, MemoryRow{Net: net, Theory: rnn.Capacity{Curve: r.TheoryCurve, MC: r.Theory},
+			MemoryRow: rnn.MemoryRow{Rank: r.Rank, Params: r.Params, Result: rnn.MemoryResult{Refit: measured, Runs: r.Runs}}})
 	}
 	return out
 }
 
 // A memory CSV file is the long form: one line per row and delay
-// k = 1..K, K = len(Result.Refit), every curve's R²(k) and every capacity
-// on each line. A curve a row does not have is written as empty cells;
-// the task curve, of one value per output of the model, may end before K.
+// k = 1..K, K = len(Result.Refit.Curve), every curve's R²(k) and every
+// capacity, with its confidence interval and ridge penalty, on each line.
+// A curve a row does not have is written as empty cells; the task curve,
+// of one value per output of the model, may end before K.
 
-// curve is one of the four memory curves of a row.
+// curve is one of the four memory curves of a row: its columns (ci and
+// lambda "" where the curve has none: the theory is exact, a model's own
+// readout has no penalty).
 type curve struct {
-	r2, mc string // column names
-	get    func(*MemoryRow) (r2 *[]float64, mc *float64)
+	r2, mc, ci, lambda string
+	get                func(*MemoryRow) *rnn.Capacity
 }
 
 var curves = []curve{
-	{"r2_fixed", "mc_fixed", func(r *MemoryRow) (*[]float64, *float64) { return &r.Result.Fixed, &r.Result.MCFixed }},
-	{"r2_refit", "mc_refit", func(r *MemoryRow) (*[]float64, *float64) { return &r.Result.Refit, &r.Result.MCRefit }},
-	{"r2_task", "mc_task", func(r *MemoryRow) (*[]float64, *float64) { return &r.Result.Task, &r.Result.MCTask }},
-	{"r2_theory", "mc_theory", func(r *MemoryRow) (*[]float64, *float64) { return &r.Theory, &r.MCTheory }},
+	{"r2_fixed", "mc_fixed", "ci95_fixed", "lambda_fixed", func(r *MemoryRow) *rnn.Capacity { return &r.Result.Fixed }},
+	{"r2_refit", "mc_refit", "ci95_refit", "lambda_refit", func(r *MemoryRow) *rnn.Capacity { return &r.Result.Refit }},
+	{"r2_task", "mc_task", "ci95_task", "", func(r *MemoryRow) *rnn.Capacity { return &r.Result.Task }},
+	{"r2_theory", "mc_theory", "", "", func(r *MemoryRow) *rnn.Capacity { return &r.Theory }},
 }
 
 // memoryLine is one line of a memory CSV file.
@@ -76,9 +79,20 @@ type memoryLine struct {
 	rho    float64
 	rank   rnn.Rank
 	params int
+	runs   int
 	k      int
-	r2, mc [4]string // per curve: the value, or "" where it has none
+	// Per curve and part (r2, mc, ci, lambda): the value, or "" where it
+	// has none.
+	v [4][4]string
 }
+
+// The parts of a curve on a line, in curve's column order.
+const (
+	partR2 = iota
+	partMC
+	partCI
+	partLambda
+)
 
 func formatF(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
 
@@ -91,29 +105,25 @@ var memoryColumns = func() []column[memoryLine] {
 		{"rank", func(l *memoryLine) string { return l.rank.String() }, set(parseRank, func(l *memoryLine) *rnn.Rank { return &l.rank })},
 		{"recurrent_params", func(l *memoryLine) string { return strconv.Itoa(l.params) },
 			set(parseInt, func(l *memoryLine) *int { return &l.params })},
+		{"runs", func(l *memoryLine) string { return strconv.Itoa(l.runs) }, set(parseInt, func(l *memoryLine) *int { return &l.runs })},
 		{"k", func(l *memoryLine) string { return strconv.Itoa(l.k) }, set(parseInt, func(l *memoryLine) *int { return &l.k })},
 	}
-	value := func(field func(*memoryLine) *string) func(*memoryLine, string) error {
-		return func(l *memoryLine, s string) error {
-			if s != "" {
-				if _, err := parseFloat(s); err != nil {
-					return err
-				}
-			}
-			*field(l) = s
-			return nil
-		}
-	}
-	for _, part := range []struct {
-		name  func(curve) string
-		field func(*memoryLine, int) *string
-	}{
-		{func(c curve) string { return c.r2 }, func(l *memoryLine, i int) *string { return &l.r2[i] }},
-		{func(c curve) string { return c.mc }, func(l *memoryLine, i int) *string { return &l.mc[i] }},
-	} {
+	for part := partR2; part <= partLambda; part++ {
 		for i, c := range curves {
-			field := func(l *memoryLine) *string { return part.field(l, i) }
-			cols = append(cols, column[memoryLine]{part.name(c), func(l *memoryLine) string { return *field(l) }, value(field)})
+			name := [4]string{c.r2, c.mc, c.ci, c.lambda}[part]
+			if name == "" {
+				continue
+			}
+			cols = append(cols, column[memoryLine]{name, func(l *memoryLine) string { return l.v[i][part] },
+				func(l *memoryLine, s string) error {
+					if s != "" {
+						if _, err := parseFloat(s); err != nil {
+							return err
+						}
+					}
+					l.v[i][part] = s
+					return nil
+				}})
 		}
 	}
 	return cols
@@ -124,16 +134,22 @@ func WriteMemoryCSV(w io.Writer, rows []MemoryRow) error {
 	var lines []memoryLine
 	for i := range rows {
 		r := &rows[i]
-		for k := range r.Result.Refit {
-			l := memoryLine{net: r.Net, rho: r.Rho, rank: r.Rank, params: r.Params, k: k + 1}
+		for k := range r.Result.Refit.Curve {
+			l := memoryLine{net: r.Net, rho: r.Rho, rank: r.Rank, params: r.Params, runs: r.Result.Runs, k: k + 1}
 			for j, c := range curves {
-				r2, mc := c.get(r)
-				if *r2 == nil {
+				cp := c.get(r)
+				if cp.Curve == nil {
 					continue
 				}
-				l.mc[j] = formatF(*mc)
-				if k < len(*r2) {
-					l.r2[j] = formatF((*r2)[k])
+				if k < len(cp.Curve) {
+					l.v[j][partR2] = formatF(cp.Curve[k])
+				}
+				l.v[j][partMC] = formatF(cp.MC)
+				if c.ci != "" {
+					l.v[j][partCI] = formatF(cp.CI)
+				}
+				if c.lambda != "" {
+					l.v[j][partLambda] = strconv.FormatFloat(cp.Lambda, 'g', -1, 64)
 				}
 			}
 			lines = append(lines, l)
@@ -145,8 +161,9 @@ func WriteMemoryCSV(w io.Writer, rows []MemoryRow) error {
 // ReadMemoryCSV reads what WriteMemoryCSV wrote, one row per network, ρ
 // and rank. Besides a field that does not parse it rejects lines that do
 // not make rows: delays that do not count 1, 2, … within a row, a row
-// without the refitted readout, a capacity that changes within a row or
-// comes without its curve, and a curve with a gap.
+// without the refitted readout, a capacity, interval or penalty that
+// changes within a row, comes without its curve, or is missing beside it,
+// and a curve with a gap.
 func ReadMemoryCSV(r io.Reader) ([]MemoryRow, error) {
 	lines, err := readCSV(r, memoryColumns)
 	if err != nil {
@@ -171,40 +188,67 @@ func ReadMemoryCSV(r io.Reader) ([]MemoryRow, error) {
 // memoryRowOf assembles one row from its lines, k = 1..K.
 func memoryRowOf(lines []memoryLine) (MemoryRow, error) {
 	first := lines[0]
-	row := MemoryRow{Net: first.net, MemoryRow: rnn.MemoryRow{Rho: first.rho, Rank: first.rank, Params: first.params}}
+	row := MemoryRow{Net: first.net, MemoryRow: rnn.MemoryRow{Rho: first.rho, Rank: first.rank, Params: first.params,
+		Result: rnn.MemoryResult{Runs: first.runs}}}
 	for k, l := range lines {
-		if l.k != k+1 || l.net != first.net || l.rho != first.rho || l.rank != first.rank || l.params != first.params {
-			return row, fmt.Errorf("line of delay %d of %s ρ = %g rank %s: want delay %d of the same network, ρ and rank",
+		if l.k != k+1 || l.net != first.net || l.rho != first.rho || l.rank != first.rank || l.params != first.params || l.runs != first.runs {
+			return row, fmt.Errorf("line of delay %d of %s ρ = %g rank %s: want delay %d of the same network, ρ, rank and runs",
 				l.k, l.net, l.rho, l.rank, k+1)
 		}
 	}
 	for j, c := range curves {
-		r2, mc := c.get(&row)
-		if first.mc[j] == "" {
-			if slices.ContainsFunc(lines, func(l memoryLine) bool { return l.r2[j] != "" || l.mc[j] != "" }) {
-				return row, fmt.Errorf("%s or %s without %s on the first line", c.r2, c.mc, c.mc)
-			}
-			continue
-		}
-		*mc, _ = parseFloat(first.mc[j])
-		*r2 = []float64{}
-		for _, l := range lines {
-			switch {
-			case l.mc[j] != first.mc[j]:
-				return row, fmt.Errorf("%s changes from %s to %s within a row", c.mc, first.mc[j], l.mc[j])
-			case l.r2[j] == "":
-			case len(*r2) < l.k-1:
-				return row, fmt.Errorf("%s has a gap before delay %d", c.r2, l.k)
-			default:
-				v, _ := parseFloat(l.r2[j])
-				*r2 = append(*r2, v)
-			}
+		if err := curveOf(lines, j, c, c.get(&row)); err != nil {
+			return row, err
 		}
 	}
-	if row.Result.Refit == nil || len(row.Result.Refit) != len(lines) {
+	if row.Result.Refit.Curve == nil || len(row.Result.Refit.Curve) != len(lines) {
 		return row, fmt.Errorf("r2_refit does not cover the %d delays", len(lines))
 	}
 	return row, nil
+}
+
+// curveOf reads curve j of c from a row's lines into cp.
+func curveOf(lines []memoryLine, j int, c curve, cp *rnn.Capacity) error {
+	first := lines[0].v[j]
+	if first[partMC] == "" {
+		for _, l := range lines {
+			for part, name := range [4]string{c.r2, c.mc, c.ci, c.lambda} {
+				if l.v[j][part] != "" {
+					return fmt.Errorf("%s without %s on the first line", name, c.mc)
+				}
+			}
+		}
+		return nil
+	}
+	for part, name := range [4]string{c.r2, c.mc, c.ci, c.lambda} {
+		if part != partR2 && name != "" && first[part] == "" {
+			return fmt.Errorf("%s without %s", c.mc, name)
+		}
+	}
+	cp.MC, _ = parseFloat(first[partMC])
+	if c.ci != "" {
+		cp.CI, _ = parseFloat(first[partCI])
+	}
+	if c.lambda != "" {
+		cp.Lambda, _ = parseFloat(first[partLambda])
+	}
+	cp.Curve = []float64{}
+	for _, l := range lines {
+		for part, name := range [4]string{c.r2, c.mc, c.ci, c.lambda} {
+			if part != partR2 && l.v[j][part] != first[part] {
+				return fmt.Errorf("%s changes from %s to %s within a row", name, first[part], l.v[j][part])
+			}
+		}
+		switch {
+		case l.v[j][partR2] == "":
+		case len(cp.Curve) < l.k-1:
+			return fmt.Errorf("%s has a gap before delay %d", c.r2, l.k)
+		default:
+			v, _ := parseFloat(l.v[j][partR2])
+			cp.Curve = append(cp.Curve, v)
+		}
+	}
+	return nil
 }
 
 // ReadMemoryFile reads a memory CSV file; each row's Source is path.

@@ -92,9 +92,11 @@ func TestReadSweepCSVRejects(t *testing.T) {
 // than K) and the linear check's, of values the CSV's six decimals hold.
 func memoryRows() []MemoryRow {
 	res := func(f float64, task bool) rnn.MemoryResult {
-		r := rnn.MemoryResult{Fixed: []float64{f, f / 2, f / 4}, Refit: []float64{0.5, 0.25, 0.125}, MCFixed: 1.75 * f, MCRefit: 0.875}
+		r := rnn.MemoryResult{Runs: 8,
+			Fixed: rnn.Capacity{Curve: []float64{f, f / 2, f / 4}, MC: 1.75 * f, CI: 0.125, Lambda: 1e-10},
+			Refit: rnn.Capacity{Curve: []float64{0.5, 0.25, 0.125}, MC: 0.875, CI: 0.0625, Lambda: 1e-12}}
 		if task {
-			r.Task, r.MCTask = []float64{0.0625, 0.03125}, 0.09375
+			r.Task = rnn.Capacity{Curve: []float64{0.0625, 0.03125}, MC: 0.09375, CI: 0.5}
 		}
 		return r
 	}
@@ -103,12 +105,14 @@ func memoryRows() []MemoryRow {
 		{Rho: 0.5, Rank: rnn.Full, Params: 128, Result: res(0.25, true)},
 	})
 	lin := LinearMemoryRows("linear-8-random", []rnn.LinearRow{
-		{Rank: rnn.Full, Params: 64, Bound: 8, Radius: 0.9, Curve: []float64{1, 0.5, 0.25}, MC: 1.75,
+		{Rank: rnn.Full, Params: 64, Bound: 8, Radius: 0.9, Curve: []float64{1, 0.5, 0.25}, MC: 1.75, CI: 0.25, Lambda: 1e-30, Runs: 8,
 			TheoryCurve: []float64{1, 0.5, 0.125}, Theory: 1.625},
 		{Rank: 2, Params: 32, Bound: 3, Radius: 1.2}, // unstable: no row
 	})
 	return append(net, lin...)
 }
+
+const memoryLine2 = "recall-rho0-mgru-8,0.5,2,48,8,1,0.500000,0.500000,0.062500,,0.875000,0.875000,0.093750,,0.125000,0.062500,0.500000,1e-10,1e-12\n"
 
 func TestMemoryCSVRoundTrip(t *testing.T) {
 	rows := memoryRows()
@@ -119,10 +123,11 @@ func TestMemoryCSVRoundTrip(t *testing.T) {
 	if err := WriteMemoryCSV(&buf, rows); err != nil {
 		t.Fatal(err)
 	}
-	want := "net,rho,rank,recurrent_params,k,r2_fixed,r2_refit,r2_task,r2_theory,mc_fixed,mc_refit,mc_task,mc_theory\n" +
-		"recall-rho0-mgru-8,0.5,2,48,1,0.500000,0.500000,0.062500,,0.875000,0.875000,0.093750,\n"
-	if !strings.HasPrefix(buf.String(), want) || !strings.Contains(buf.String(), "\nrecall-rho0-mgru-8,0.5,2,48,3,0.125000,0.125000,,,") ||
-		!strings.HasSuffix(buf.String(), "\nlinear-8-random,0,full,64,3,,0.250000,,0.125000,,1.750000,,1.625000\n") {
+	want := "net,rho,rank,recurrent_params,runs,k,r2_fixed,r2_refit,r2_task,r2_theory,mc_fixed,mc_refit,mc_task,mc_theory," +
+		"ci95_fixed,ci95_refit,ci95_task,lambda_fixed,lambda_refit\n" + memoryLine2
+	if !strings.HasPrefix(buf.String(), want) ||
+		!strings.Contains(buf.String(), "\nrecall-rho0-mgru-8,0.5,2,48,8,3,0.125000,0.125000,,,0.875000,0.875000,0.093750,,") ||
+		!strings.HasSuffix(buf.String(), "\nlinear-8-random,0,full,64,8,3,,0.250000,,0.125000,,1.750000,,1.625000,,0.250000,,,1e-30\n") {
 		t.Errorf("memory CSV:\n%s", buf.String())
 	}
 	got, err := ReadMemoryCSV(&buf)
@@ -140,16 +145,22 @@ func TestReadMemoryCSVRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := buf.String()
-	line2 := "recall-rho0-mgru-8,0.5,2,48,1,0.500000,0.500000,0.062500,,0.875000,0.875000,0.093750,\n"
+	line3 := "recall-rho0-mgru-8,0.5,2,48,8,2,0.250000,0.250000,0.031250,,0.875000,0.875000,0.093750,,0.125000,0.062500,0.500000,1e-10,1e-12\n"
+	if !strings.Contains(good, line3) {
+		t.Fatalf("no line %q in\n%s", line3, good)
+	}
 	for _, c := range []struct{ name, text, want string }{
 		{"bad number", strings.Replace(good, "0.062500", "0.06x", 1), `line 2, column r2_task: "0.06x" is not a number`},
 		{"bad rank", strings.Replace(good, ",2,48,", ",two,48,", 1), "line 2, column rank"},
-		{"bad k", strings.Replace(good, line2, strings.Replace(line2, ",48,1,", ",48,2,", 1), 1), "want delay 1"},
-		{"changing capacity", strings.Replace(good, ",48,2,0.250000,0.250000,0.031250,,0.875000,", ",48,2,0.250000,0.250000,0.031250,,0.9,", 1),
-			"mc_fixed changes"},
+		{"bad k", strings.Replace(good, memoryLine2, strings.Replace(memoryLine2, ",48,8,1,", ",48,8,2,", 1), 1), "want delay 1"},
+		{"changing runs", strings.Replace(good, line3, strings.Replace(line3, ",48,8,2,", ",48,7,2,", 1), 1), "same network, ρ, rank and runs"},
+		{"changing capacity", strings.Replace(good, line3, strings.Replace(line3, ",,0.875000,", ",,0.9,", 1), 1), "mc_fixed changes"},
+		{"changing interval", strings.Replace(good, line3, strings.Replace(line3, ",0.125000,0.062500,", ",0.2,0.062500,", 1), 1), "ci95_fixed changes"},
+		{"changing λ", strings.Replace(good, line3, strings.Replace(line3, ",1e-10,", ",1e-9,", 1), 1), "lambda_fixed changes"},
 		{"gap", strings.Replace(good, "0.500000,0.500000,0.062500,", "0.500000,0.500000,,", 1), "r2_task has a gap"},
-		{"curve without capacity", strings.Replace(good, ",0.875000,0.875000,0.093750,\n", ",,0.875000,0.093750,\n", 1),
-			"r2_fixed or mc_fixed without mc_fixed"},
+		{"curve without capacity", strings.Replace(good, ",0.875000,0.875000,0.093750,,", ",,0.875000,0.093750,,", 1),
+			"r2_fixed without mc_fixed"},
+		{"capacity without interval", strings.ReplaceAll(good, ",0.125000,0.062500,0.500000,", ",,0.062500,0.500000,"), "mc_fixed without ci95_fixed"},
 		{"no refit", strings.ReplaceAll(good, ",0.875000,0.093750,", ",,0.093750,"), "r2_refit"},
 	} {
 		if _, err := ReadMemoryCSV(strings.NewReader(c.text)); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -170,7 +181,7 @@ func TestReadCommittedMemoryFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) == 0 || rows[0].Source != f || len(rows[0].Result.Refit) == 0 {
+		if len(rows) == 0 || rows[0].Source != f || len(rows[0].Result.Refit.Curve) == 0 {
 			t.Errorf("%s: %d rows, first %+v", f, len(rows), rows[0])
 		}
 		var buf bytes.Buffer

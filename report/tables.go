@@ -60,11 +60,12 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 }
 
 // WriteMemoryTable writes a memorization sweep: per ρ and rank the
-// recurrent weights and the fixed and refitted capacities, and with task
-// the model's own readout's (outputs of them), then what the columns mean
-// and the capacity of the input alone.
+// recurrent weights, the fixed and refitted capacities with their 95%
+// confidence intervals and the refitted readout's ridge penalty, and with
+// task the model's own readout's (outputs of them), then what the columns
+// mean and the capacity of the input alone.
 func WriteMemoryTable(w io.Writer, rows []rnn.MemoryRow, K int, task bool, outputs int) error {
-	head := []string{"rho", "rank", "rec-params", "MC-fixed", "MC-refit"}
+	head := []string{"rho", "rank", "rec-params", "MC-fixed", "MC-refit", "λ-refit"}
 	if task {
 		head = append(head, "task-MC", "task-R²(1)", "task-R²(K)")
 	}
@@ -73,9 +74,9 @@ func WriteMemoryTable(w io.Writer, rows []rnn.MemoryRow, K int, task bool, outpu
 	for _, r := range rows {
 		res := r.Result
 		row := []string{strconv.FormatFloat(r.Rho, 'g', -1, 64), r.Rank.String(), strconv.Itoa(r.Params),
-			fmt.Sprintf("%.2f", res.MCFixed), fmt.Sprintf("%.2f", res.MCRefit)}
+			mcCell(res.Fixed), mcCell(res.Refit), formatLambda(res.Refit.Lambda)}
 		if task {
-			row = append(row, fmt.Sprintf("%.2f", res.MCTask), fmt.Sprintf("%.3f", res.Task[0]), fmt.Sprintf("%.3f", res.Task[len(res.Task)-1]))
+			row = append(row, mcCell(res.Task), fmt.Sprintf("%.3f", res.Task.Curve[0]), fmt.Sprintf("%.3f", res.Task.Curve[len(res.Task.Curve)-1]))
 		}
 		cells = append(cells, row)
 		if !slices.Contains(rhos, r.Rho) {
@@ -85,7 +86,11 @@ func WriteMemoryTable(w io.Writer, rows []rnn.MemoryRow, K int, task bool, outpu
 	if err := table(w, cells); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nMC: capacity Σ_k max(R²(k), 0), k = 1..%d. fixed: readout fitted on the uncompressed network; refit: on the compressed one.\n", K)
+	fmt.Fprintf(w, "\nMC: capacity Σ_k max(R²(k), 0), k = 1..%d, mean ± 95%% interval over the test runs. fixed: readout fitted on the uncompressed network; refit: on the compressed one", K)
+	if len(rows) > 0 {
+		fmt.Fprintf(w, " (%d test runs; the fixed readout's λ at ρ = %g: %s)", rows[0].Result.Runs, rows[0].Rho, formatLambda(rows[0].Result.Fixed.Lambda))
+	}
+	fmt.Fprint(w, ".\n")
 	if task {
 		fmt.Fprintf(w, "task: the model's own readout, output j scored as u_{t−1−j} (%d outputs).\n", outputs)
 	}
@@ -97,12 +102,19 @@ func WriteMemoryTable(w io.Writer, rows []rnn.MemoryRow, K int, task bool, outpu
 	return err
 }
 
+// mcCell is a capacity and its 95% interval as one table cell, 26.21±0.05.
+func mcCell(c rnn.Capacity) string { return fmt.Sprintf("%.2f±%.2f", c.MC, c.CI) }
+
 // DescribeMemorySweep says in a line how a memorization sweep measures
 // (its Memory has the defaults filled in: MemoryConfig.Resolve).
 func DescribeMemorySweep(sc rnn.MemorySweepConfig) string {
 	c := sc.Memory
-	s := fmt.Sprintf("K = %d delays; %d steps per run (washout %d), training and test runs independent; ridge λ = %g × mean state variance; %s truncation",
-		c.K, c.Steps, c.Washout, c.Lambda, sc.Method)
+	lambda := "chosen per readout on the validation run"
+	if c.Lambda > 0 {
+		lambda = fmt.Sprintf("%g", c.Lambda)
+	}
+	s := fmt.Sprintf("K = %d delays; %d steps per run (washout %d): a training run, a validation run and %d test runs, independent; "+
+		"ridge λ (× mean state variance) %s; %s truncation", c.K, c.Steps, c.Washout, c.Runs, lambda, sc.Method)
 	if sc.Joint {
 		s += " (joint: the gates' recurrent matrices share V)"
 	}
@@ -110,25 +122,27 @@ func DescribeMemorySweep(sc rnn.MemorySweepConfig) string {
 }
 
 // WriteLinearTable writes the linear network check: per rank the capacity
-// measured and from theory against the bound, then what they mean.
+// measured (with its 95% interval and ridge penalty) and from theory
+// against the bound, then what they mean.
 func WriteLinearTable(w io.Writer, rows []rnn.LinearRow) error {
-	cells := [][]string{{"rank", "MC-measured", "MC-theory", "bound", "MC ≤ bound"}}
+	cells := [][]string{{"rank", "MC-measured", "λ", "MC-theory", "bound", "MC ≤ bound"}}
 	for _, r := range rows {
 		if r.Curve == nil {
-			cells = append(cells, []string{r.Rank.String(), "-", "-", strconv.Itoa(r.Bound), fmt.Sprintf("unstable (spectral radius %.3f)", r.Radius)})
+			cells = append(cells, []string{r.Rank.String(), "-", "-", "-", strconv.Itoa(r.Bound), fmt.Sprintf("unstable (spectral radius %.3f)", r.Radius)})
 			continue
 		}
 		ok := "yes"
-		if r.MC > float64(r.Bound)+0.05 {
+		if r.MC-r.CI > float64(r.Bound)+1e-9 {
 			ok = "NO"
 		}
-		cells = append(cells, []string{r.Rank.String(), fmt.Sprintf("%.2f", r.MC), fmt.Sprintf("%.2f", r.Theory), strconv.Itoa(r.Bound), ok})
+		cells = append(cells, []string{r.Rank.String(), mcCell(rnn.Capacity{MC: r.MC, CI: r.CI}), formatLambda(r.Lambda),
+			fmt.Sprintf("%.2f", r.Theory), strconv.Itoa(r.Bound), ok})
 	}
 	if err := table(w, cells); err != nil {
 		return err
 	}
 	_, err := fmt.Fprint(w, "\ntheory: Σ_{k=1..K} vᵀA^{kᵀ}P⁺A^k v with P = A P Aᵀ + v vᵀ. bound: r + 1 (n at full rank) on Σ_{k≥0};\n"+
-		"the delays k ≥ 1 measured here hold that total less m(0) = vᵀP⁺v.\n")
+		"the delays k ≥ 1 measured here hold that total less m(0) = vᵀP⁺v. A row is over the bound when its whole interval is.\n")
 	return err
 }
 

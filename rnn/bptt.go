@@ -3,6 +3,7 @@ package rnn
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -40,6 +41,24 @@ func (nt *net[T]) b(g int) []T { return nt.p[3*g+2] }
 func (nt *net[T]) r() []T      { return nt.p[nt.readoutIndex()] }
 func (nt *net[T]) c() []T      { return nt.p[nt.readoutIndex()+1] }
 
+// isBias reports whether nt.p[i] is a bias (b per gate, c), which weight
+// decay leaves alone.
+func (nt *net[T]) isBias(i int) bool {
+	g := nt.Cell.gates()
+	return i == 3*g+1 || i < 3*g && i%3 == 2
+}
+
+// copyInto copies nt's parameters into dst, allocating it if it is nil.
+func (nt *net[T]) copyInto(dst [][]T) [][]T {
+	if dst == nil {
+		dst = nt.zeroLike()
+	}
+	for i, p := range nt.p {
+		copy(dst[i], p)
+	}
+	return dst
+}
+
 // netOf copies the parameters of m into precision T.
 func netOf[T Float](m *Model) *net[T] {
 	nt := &net[T]{Config: m.Config}
@@ -76,6 +95,15 @@ type pass[T Float] struct {
 	dfh   []T           // B×n
 	do    []T           // like o
 	g     *gatedPass[T] // a GRU or LSTM (see bptt_gated.go); h is then its top layer's states
+
+	// Dropout of the states the readout sees (training only): with
+	// outputDropout > 0 each forward pass draws keep from rng (0 for a
+	// dropped unit, 1/(1−p) for a kept one), laid out like the readout's
+	// rows of h; hk holds the scaled states and dk the readout's gradient
+	// before the mask.
+	outputDropout T
+	rng           *rand.Rand
+	keep, hk, dk  []T
 }
 
 func (ps *pass[T]) resize(cfg Config, t, bs int) {
@@ -106,6 +134,35 @@ func (ps *pass[T]) resizeReadout(cfg Config, t, bs int) {
 	if len(ps.o) != rows*cfg.Out {
 		ps.o = make([]T, rows*cfg.Out)
 		ps.do = make([]T, rows*cfg.Out)
+	}
+	if n := cfg.Hidden; ps.outputDropout > 0 && len(ps.keep) != rows*n {
+		ps.keep, ps.hk, ps.dk = make([]T, rows*n), make([]T, rows*n), make([]T, bs*n)
+	}
+}
+
+// readoutStates returns the states the readout sees, rows × n: every
+// step's, or the last step's for ClassifyLast; with dropout, the masked
+// copy.
+func (nt *net[T]) readoutStates(ps *pass[T], tt, bn int) []T {
+	hs := ps.h[bn:]
+	if nt.Objective == ClassifyLast {
+		hs = ps.h[tt*bn:]
+	}
+	if ps.keep == nil {
+		return hs
+	}
+	return ps.hk
+}
+
+// dropReadout draws the readout's dropout mask and masks its states.
+func (ps *pass[T]) dropReadout(hs []T) {
+	scale := 1 / (1 - ps.outputDropout)
+	for i, v := range hs {
+		if T(ps.rng.Float32()) < ps.outputDropout {
+			ps.keep[i], ps.hk[i] = 0, 0
+		} else {
+			ps.keep[i], ps.hk[i] = scale, v*scale
+		}
 	}
 }
 
@@ -169,11 +226,14 @@ func (nt *net[T]) readout(ps *pass[T], bt *Batch[T]) T {
 		return 0 // a GRU or LSTM without a readout scores nothing
 	}
 	bn := bs * n
+	rows := tt * bs
 	if nt.Objective == ClassifyLast {
-		gemm(false, true, bs, out, n, 1, ps.h[tt*bn:], n, nt.r(), n, 0, ps.o, out)
-	} else {
-		gemm(false, true, tt*bs, out, n, 1, ps.h[bn:], n, nt.r(), n, 0, ps.o, out)
+		rows = bs
 	}
+	if ps.keep != nil {
+		ps.dropReadout(ps.h[len(ps.h)-rows*n:])
+	}
+	gemm(false, true, rows, out, n, 1, nt.readoutStates(ps, tt, bn), n, nt.r(), n, 0, ps.o, out)
 	addBias(ps.o, nt.c())
 	clear(ps.do)
 	var loss float64
@@ -232,12 +292,11 @@ func (nt *net[T]) backward(ps *pass[T], bt *Batch[T], grad [][]T) {
 	G := nt.Cell.gates()
 	gr, gc := grad[3*G], grad[3*G+1]
 	// Readout: dR = dOᵀ·H, dc = Σ dO.
-	hs := ps.h[bn:]
 	rows := tt * bs
 	if nt.Objective == ClassifyLast {
-		hs, rows = ps.h[tt*bn:], bs
+		rows = bs
 	}
-	gemm(true, false, out, n, rows, 1, ps.do, out, hs, n, 1, gr, n)
+	gemm(true, false, out, n, rows, 1, ps.do, out, nt.readoutStates(ps, tt, bn), n, 1, gr, n)
 	sumRows(gc, ps.do, out)
 
 	clear(ps.dh)
@@ -245,9 +304,9 @@ func (nt *net[T]) backward(ps *pass[T], bt *Batch[T], grad [][]T) {
 		// ∂L/∂h_t from the readout at step t.
 		switch {
 		case nt.Objective != ClassifyLast:
-			gemm(false, false, bs, n, out, 1, ps.do[t*bs*out:], out, nt.r(), n, 1, ps.dh, n)
+			nt.addReadoutGrad(ps, ps.do[t*bs*out:], t*bn)
 		case t == tt-1:
-			gemm(false, false, bs, n, out, 1, ps.do, out, nt.r(), n, 1, ps.dh, n)
+			nt.addReadoutGrad(ps, ps.do, 0)
 		}
 		hp, h := ps.h[t*bn:(t+1)*bn], ps.h[(t+1)*bn:(t+2)*bn]
 		if nt.Cell == RNN {
@@ -287,6 +346,20 @@ func (nt *net[T]) backward(ps *pass[T], bt *Batch[T], grad [][]T) {
 	} else {
 		gemm(true, false, n, n, tt*bs, 1, ps.da[0], n, ps.h[:tt*bn], n, 1, grad[1], n)
 		gemm(true, false, n, n, tt*bs, 1, ps.da[1], n, ps.fh, n, 1, grad[4], n)
+	}
+}
+
+// addReadoutGrad adds ∂L/∂h = dO·R of one step's readout outputs do (B
+// rows) to ps.dh, through the dropout mask's rows from off.
+func (nt *net[T]) addReadoutGrad(ps *pass[T], do []T, off int) {
+	n, bs, out := nt.Hidden, len(ps.dh)/nt.Hidden, nt.Out
+	if ps.keep == nil {
+		gemm(false, false, bs, n, out, 1, do, out, nt.r(), n, 1, ps.dh, n)
+		return
+	}
+	gemm(false, false, bs, n, out, 1, do, out, nt.r(), n, 0, ps.dk, n)
+	for i, g := range ps.dk {
+		ps.dh[i] += g * ps.keep[off+i]
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/lowrank-rnn/lowrank/rnn/task"
@@ -37,49 +38,65 @@ func randBatch(cfg Config, rng *rand.Rand, t, b int) *Batch[float64] {
 // and all objectives against central finite differences in float64. With
 // step 1e-5 the truncation error is O(1e-10) relative and the rounding error
 // O(1e-16/1e-5) = 1e-11, so a relative error above 1e-6 is a wrong gradient.
+//
+// With dropout of the readout's states, each forward pass below draws the
+// same mask (the generator is reseeded), so the loss is a smooth function
+// of the parameters and the gradient is the masked one.
 func TestGradients(t *testing.T) {
 	for _, cell := range []Cell{RNN, MGRU} {
 		for _, obj := range []Objective{Regression, ClassifyLast, ClassifyEach} {
-			t.Run(fmt.Sprintf("%s/%s", cell, obj), func(t *testing.T) {
-				cfg := Config{Cell: cell, In: 3, Hidden: 5, Out: 4, Objective: obj, Burn: 1}
-				m, err := New(cfg, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rng := rand.New(rand.NewPCG(2, 3))
-				// Non-zero biases and a larger recurrence exercise every term.
-				for _, p := range m.Params() {
-					for i := range p.Data {
-						p.Data[i] += float32(0.3 * rng.NormFloat64())
-					}
-				}
-				nt := netOf[float64](m)
-				bt := randBatch(cfg, rng, 6, 3)
-				if err := nt.checkBatch(bt); err != nil {
-					t.Fatal(err)
-				}
-				var ps pass[float64]
-				nt.forward(&ps, bt)
-				grad := nt.zeroLike()
-				nt.backward(&ps, bt, grad)
-				const h = 1e-5
-				names := m.Params()
-				for pi, p := range nt.p {
-					for i := range p {
-						old := p[i]
-						p[i] = old + h
-						lp := nt.forward(&ps, bt)
-						p[i] = old - h
-						lm := nt.forward(&ps, bt)
-						p[i] = old
-						fd := (lp - lm) / (2 * h)
-						an := grad[pi][i]
-						if d := math.Abs(fd - an); d > 1e-6*math.Max(1e-3, math.Abs(fd)+math.Abs(an)) {
-							t.Errorf("∂L/∂%s[%d] = %.10g by BPTT, %.10g by finite differences", names[pi].Name, i, an, fd)
-						}
-					}
-				}
-			})
+			for _, drop := range []float64{0, 0.4} {
+				t.Run(fmt.Sprintf("%s/%s/dropout=%g", cell, obj, drop), func(t *testing.T) {
+					checkGradients(t, Config{Cell: cell, In: 3, Hidden: 5, Out: 4, Objective: obj, Burn: 1}, drop)
+				})
+			}
+		}
+	}
+}
+
+func checkGradients(t *testing.T, cfg Config, drop float64) {
+	m, err := New(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	// Non-zero biases and a larger recurrence exercise every term.
+	for _, p := range m.Params() {
+		for i := range p.Data {
+			p.Data[i] += float32(0.3 * rng.NormFloat64())
+		}
+	}
+	nt := netOf[float64](m)
+	bt := randBatch(cfg, rng, 6, 3)
+	if err := nt.checkBatch(bt); err != nil {
+		t.Fatal(err)
+	}
+	ps := pass[float64]{outputDropout: drop}
+	forward := func() float64 {
+		ps.rng = rand.New(rand.NewPCG(5, 6))
+		return nt.forward(&ps, bt)
+	}
+	forward()
+	if drop > 0 && !slices.Contains(ps.keep, 0) {
+		t.Fatalf("dropout %g dropped no state of %d", drop, len(ps.keep))
+	}
+	grad := nt.zeroLike()
+	nt.backward(&ps, bt, grad)
+	const h = 1e-5
+	names := m.Params()
+	for pi, p := range nt.p {
+		for i := range p {
+			old := p[i]
+			p[i] = old + h
+			lp := forward()
+			p[i] = old - h
+			lm := forward()
+			p[i] = old
+			fd := (lp - lm) / (2 * h)
+			an := grad[pi][i]
+			if d := math.Abs(fd - an); d > 1e-6*math.Max(1e-3, math.Abs(fd)+math.Abs(an)) {
+				t.Errorf("∂L/∂%s[%d] = %.10g by BPTT, %.10g by finite differences", names[pi].Name, i, an, fd)
+			}
 		}
 	}
 }

@@ -56,12 +56,14 @@
 // inspect.go what a file holds (lowrank inspect); rank.go
 // the ranks every command takes ("4,8,full"); perturb.go the perturbation
 // model; sweep.go the rank sweep (Damage, Testbed); memory.go the
-// memorization experiment and memorysweep.go its sweep over coherence and
-// rank; calibrator.go the input moments accumulated online, plan.go (with
-// planbasis.go, planprobe.go, plancheck.go, planalloc.go) the planner,
-// planbed.go planning a testbed's model, steptime.go the step-time model
-// its time budgets are priced by; tasks.go the bridge to package task;
-// file.go, compressfile.go and
+// memorization experiment, readout.go its estimator (ridge readouts by
+// SVD, their penalty chosen on a validation run, capacities with
+// confidence intervals over test runs) and memorysweep.go its sweep over
+// coherence and rank; calibrator.go the input moments accumulated online,
+// plan.go (with planbasis.go, planprobe.go, plancheck.go, planalloc.go)
+// the planner, planbed.go planning a testbed's model, steptime.go the
+// step-time model its time budgets are priced by; tasks.go the bridge to
+// package task; file.go, compressfile.go and
 // safetensors/ the model files; limits.go the bounds (Bounds) that every
 // number read from a file or a flag is checked against.
 //

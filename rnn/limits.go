@@ -38,8 +38,10 @@ import (
 //     that formula and peaks at 335 MB of RSS. MNIST and the text corpora
 //     have a fixed working set: the data (55 MB of MNIST pixels, under
 //     1 MB of text).
-//   - The memorization experiment keeps 16·Steps·K bytes of delay targets,
-//     at most 1 GiB (MemoryConfig.Resolve).
+//   - The memorization experiment keeps 8·Steps·K bytes of delay targets,
+//     at most 256 MiB (MemoryConfig.Resolve), for each of the training and
+//     validation runs and for each network being measured (GOMAXPROCS at
+//     a time).
 //
 // Between garbage collections the process may hold up to twice its live
 // data (GOGC=100).
@@ -52,15 +54,17 @@ var Bounds = struct {
 	// Compression and evaluation.
 	Rank, Eval IntRange
 	// Training.
-	Epochs, PerEpoch, Batch IntRange
+	Epochs, PerEpoch, Batch, Patience IntRange
 	// Memorization experiment and sweeps.
-	Steps, Washout, Samples IntRange
+	Steps, Washout, Runs, Samples IntRange
 	// Benchmarks and the regression gate (lowrank sweep -n, bench, regress).
 	N, Count, GateCount, MinSamples IntRange
 	Alpha, MinEffect                FloatRange
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
+	// Regularisation of training (lowrank train).
+	InputDropout, OutputDropout, WeightDecay, Valid FloatRange
 	// Planning: the largest damage, and a budget in bytes (at most the
 	// dense weights of the largest model), in percent of the dense bytes,
 	// or in seconds a step.
@@ -89,9 +93,11 @@ var Bounds = struct {
 	Epochs:   IntRange{"epochs", 1, 10000, "training epochs"},
 	PerEpoch: IntRange{"per-epoch", 1, 10000000, "training sequences per epoch"},
 	Batch:    IntRange{"batch", 1, 4096, "sequences per minibatch"},
+	Patience: IntRange{"patience", 0, 10000, "epochs without a better validation score before training stops (0: never)"},
 
 	Steps:   IntRange{"steps", 1, 1 << 22, "steps per memorization run"},
 	Washout: IntRange{"washout", 0, 1 << 22, "leading steps of a memorization run not used"},
+	Runs:    IntRange{"test-runs", 2, 1000, "independent test runs of a memorization experiment"},
 	Samples: IntRange{"samples", 1, 1000, "timed samples per product"},
 
 	N:          IntRange{"n", 1, 8192, "size of a bare product's n×n matrix (at 8192 it and its packed copy take 512 MiB)"},
@@ -103,12 +109,17 @@ var Bounds = struct {
 
 	Energy: FloatRange{"energy", 0, 1, true, false, "fraction of the singular values' energy Σσ² kept"},
 	Rho:    FloatRange{"rho", 0, 1, false, true, "AR(1) coefficient ρ of the recall input"},
-	Lambda: FloatRange{"lambda", 0, 1e6, true, false, "ridge penalty λ relative to the mean state variance"},
+	Lambda: FloatRange{"lambda", 0, 1e6, false, false, "ridge penalty λ relative to the mean state variance (0: chosen by validation)"},
 	Radius: FloatRange{"radius", 0, 1, true, true, "spectral radius of an untrained network"},
 	LR:     FloatRange{"lr", 0, 1, true, false, "Adam step size"},
 	Decay:  FloatRange{"decay", 0, 1, true, false, "step-size factor per epoch"},
 	Clip:   FloatRange{"clip", 0, 1e6, true, false, "gradient-norm clipping threshold"},
 	Weight: FloatRange{"weight", -1e6, 1e6, false, false, "a model weight"},
+
+	InputDropout:  FloatRange{"input-dropout", 0, 1, false, true, "probability of dropping an input feature"},
+	OutputDropout: FloatRange{"output-dropout", 0, 1, false, true, "probability of dropping a state unit the readout sees"},
+	WeightDecay:   FloatRange{"weight-decay", 0, 1, false, false, "decoupled weight decay per unit step size"},
+	Valid:         FloatRange{"valid", 0, 0.5, true, false, "fraction of a text task's training part held out for validation"},
 
 	MaxError:      FloatRange{"max-error", 0, 1, true, false, "largest predicted damage: a relative error or loss, 0.05 for 5%"},
 	BudgetPercent: FloatRange{"budget", 0, 100, true, false, "percent of the dense recurrent weights' bytes"},

@@ -18,10 +18,12 @@ import (
 // driven, with no noise, by a long stationary AR(1) input u_t (coefficient
 // ρ, unit variance; ρ = 0 is white noise). A linear readout of u_{t−k}
 // from the state h_t (the state after input u_t), k = 1..K, is fitted by
-// ridge regression in float64 on the states of a training run and scored
-// by R²(k) on an independent test run (other inputs); the first Washout
-// steps of each run are not used. R²(k) is the memory curve and
-// MC = Σ_k max(R²(k), 0) the memory capacity (Jaeger).
+// ridge regression in float64 on the states of a training run, its
+// penalty chosen on a validation run, and scored by R²(k) on Runs
+// independent test runs; every run has its own input, and the first
+// Washout steps of each are not used. R²(k) is the memory curve and
+// MC = Σ_k max(R²(k), 0) the memory capacity (Jaeger), given as the mean
+// over the test runs with a 95% confidence interval (Capacity).
 //
 // For a compressed network two readouts are scored: the fixed readout,
 // fitted on the states of the uncompressed network and applied to the
@@ -33,30 +35,28 @@ import (
 // MemoryConfig configures the memorization experiment. Zero fields take
 // the defaults in their comments.
 type MemoryConfig struct {
-	Rho     float64 // AR(1) coefficient of the input, in [0, 1); 0: white noise
-	K       int     // largest delay (default 64)
-	Steps   int     // steps per run, training and test run each (default 10000)
-	Washout int     // leading steps of each run not used (default max(K, task outputs, min(500, Steps/4)))
+	Rho float64 // AR(1) coefficient of the input, in [0, 1); 0: white noise
+	K   int     // largest delay (default 64)
+	// Steps is the length of each run: the training run, the validation
+	// run and every test run (default 10000).
+	Steps   int
+	Washout int // leading steps of each run not used (default max(K, task outputs, min(500, Steps/4)))
 	// Lambda is the ridge penalty relative to the mean variance of the
 	// states: the readout minimises (1/T)Σ‖u − Wᵀh − b‖² + λ‖W‖² with
-	// λ = Lambda · tr(Cov h)/n (default DefaultMemoryLambda). It keeps
-	// ill-conditioned state covariances solvable; naive least squares is
-	// noisy.
+	// λ = Lambda · tr(Cov h)/n. Zero (the default) chooses it for each
+	// readout on the validation run, from every second decade between
+	// 1e-2 and 1e-36: the penalty whose readout scores the largest
+	// capacity there. Noiseless networks keep far delays in state
+	// directions with tiny shares of the variance, which any fixed λ above
+	// those shares discards.
 	Lambda float64
-	Seed   uint64 // seed of the inputs; the two runs draw from independent streams
+	Runs   int    // independent test runs (default 8, at least 2)
+	Seed   uint64 // seed of the inputs; every run draws from its own stream
 	// Task also scores the model's own readout as recall outputs: output j
 	// predicts u_{t−1−j} (the layout of task.Recall). That is the task
 	// metric, condition "fixed readout" with the trained readout.
 	Task bool
 }
-
-// DefaultMemoryLambda is the default relative ridge penalty: small enough
-// that state directions with a 1e-8 share of the variance still count
-// (noiseless networks store far delays there: larger values lower the
-// capacity of truncated networks most, 1e-6 by about 5%, 1e-4 by about 20%
-// at rank n/4), large enough that the state covariance of a rank-r network
-// (rank r + 1) stays well conditioned in float64.
-const DefaultMemoryLambda = 1e-8
 
 // Resolve returns c with its defaults filled in, or an error saying what
 // is invalid. taskOut is the number of the model's own outputs scored
@@ -68,8 +68,8 @@ func (c MemoryConfig) Resolve(taskOut int) (MemoryConfig, error) {
 	if c.Steps == 0 {
 		c.Steps = 10000
 	}
-	if c.Lambda == 0 {
-		c.Lambda = DefaultMemoryLambda
+	if c.Runs == 0 {
+		c.Runs = 8
 	}
 	if c.Washout == 0 {
 		c.Washout = max(c.K, taskOut, min(500, c.Steps/4))
@@ -79,54 +79,66 @@ func (c MemoryConfig) Resolve(taskOut int) (MemoryConfig, error) {
 		return c, fmt.Errorf("rnn: memory: input coefficient ρ = %v outside [0, 1)", c.Rho)
 	case c.K < 1:
 		return c, fmt.Errorf("rnn: memory: largest delay K = %d, want ≥ 1", c.K)
-	case !(c.Lambda > 0) || math.IsInf(c.Lambda, 0):
-		return c, fmt.Errorf("rnn: memory: ridge λ = %v, want a positive number", c.Lambda)
+	case c.Lambda != 0 && Bounds.Lambda.Check(c.Lambda) != nil:
+		return c, fmt.Errorf("rnn: memory: ridge %v; or 0 to choose λ by validation", Bounds.Lambda.Check(c.Lambda))
+	case Bounds.Runs.Check(c.Runs) != nil:
+		return c, fmt.Errorf("rnn: memory: %v", Bounds.Runs.Check(c.Runs))
 	case c.Washout < c.K || c.Washout < taskOut:
 		return c, fmt.Errorf("rnn: memory: washout %d is shorter than the largest delay (K = %d, task outputs %d)", c.Washout, c.K, taskOut)
 	case c.Steps-c.Washout < 2*c.K || c.Steps-c.Washout < 10:
 		return c, fmt.Errorf("rnn: memory: %d steps leave %d after the washout of %d; want at least 2K = %d", c.Steps, c.Steps-c.Washout, c.Washout, 2*c.K)
-	case c.Steps > 1<<22 || c.Steps*c.K > 1<<26:
-		return c, fmt.Errorf("rnn: memory: %d steps × K = %d delays is too large (the delay targets alone would take %d MiB)", c.Steps, c.K, c.Steps*c.K*16>>20)
+	case c.Steps > 1<<22 || c.Steps*c.K > 1<<25:
+		return c, fmt.Errorf("rnn: memory: %d steps × K = %d delays is too large (the delay targets of the training, validation and a test run would take %d MiB)",
+			c.Steps, c.K, c.Steps*c.K*24>>20)
 	}
 	return c, nil
 }
 
-// inputs returns the training and test inputs: independent AR(1) streams
-// determined by the seed.
-func (c MemoryConfig) inputs() (train, test []float64) {
-	train = task.AR1(rand.New(rand.NewPCG(c.Seed, 0x747261696e)), c.Rho, c.Steps) // "train"
-	test = task.AR1(rand.New(rand.NewPCG(c.Seed, 0x74657374)), c.Rho, c.Steps)    // "test"
-	return train, test
+// Streams of the runs' inputs: "train", "valid", and "test" for test run
+// 0, the others above it.
+const (
+	trainStream = 0x747261696e
+	validStream = 0x76616c6964
+	testStream  = 0x74657374
+)
+
+// input returns the input of one run: an AR(1) stream determined by the
+// seed and the stream.
+func (c MemoryConfig) input(stream uint64) []float64 {
+	return task.AR1(rand.New(rand.NewPCG(c.Seed, stream)), c.Rho, c.Steps)
 }
 
+// testInput returns the input of test run r.
+func (c MemoryConfig) testInput(r int) []float64 { return c.input(testStream + uint64(r)<<40) }
+
 // MemoryResult is the outcome of the memorization experiment for one
-// network. Curves hold R²(k) for k = 1..K (index k−1) on the test run.
+// network, over Runs test runs.
 type MemoryResult struct {
-	Fixed, Refit     []float64 // fixed (reference network's) and refitted readout
-	MCFixed, MCRefit float64   // Σ_k max(R²(k), 0)
-	// Task is R²(j+1) of the model's own output j, j = 0..Out−1, and
-	// MCTask its capacity (MemoryConfig.Task only).
-	Task   []float64
-	MCTask float64
+	Fixed, Refit Capacity // the fixed (reference network's) and refitted readouts
+	// Task is the model's own readout (MemoryConfig.Task only, else zero):
+	// R²(j+1) of output j, j = 0..Out−1.
+	Task Capacity
+	Runs int
 }
 
 // MemoryProbe runs the memorization experiment against a reference
-// network: it holds the inputs, the delay targets and the fixed readout
-// fitted on the reference network's states, so that many compressed
-// versions of it are measured at the cost of their own runs only.
+// network: it holds the inputs and delay targets of the training and
+// validation runs and the fixed readout fitted on the reference network's
+// states, so that many compressed versions of it are measured at the cost
+// of their own runs only. Measure may be called concurrently.
 type MemoryProbe struct {
-	cfg            MemoryConfig
-	ref            *Model
-	trainU, testU  []float64
-	trainY, testY  *mat.Dense // u_{t−k}, rows t ≥ Washout
-	taskY          *mat.Dense // test run targets of the model's outputs (Task)
-	fixed          *task.Ridge
-	refTrainStates *mat.Dense // rows t ≥ Washout
+	cfg                MemoryConfig
+	ref                *Model
+	trainU, validU     []float64
+	trainY, validY     *mat.Dense // u_{t−k}, rows t ≥ Washout
+	fixed              *task.Ridge
+	fixedLambda        float64
+	refTrain, refValid *mat.Dense // rows t ≥ Washout
 }
 
-// NewMemoryProbe runs ref (In = 1) on the training input and fits the
-// fixed readout. The probe keeps ref's states: do not change ref's
-// recurrent or input weights while using it.
+// NewMemoryProbe runs ref (In = 1) on the training and validation inputs
+// and fits the fixed readout. The probe keeps ref's states: do not change
+// ref's recurrent or input weights while using it.
 func NewMemoryProbe(ref *Model, cfg MemoryConfig) (*MemoryProbe, error) {
 	if err := ref.Config.validate(); err != nil {
 		return nil, err
@@ -145,16 +157,12 @@ func NewMemoryProbe(ref *Model, cfg MemoryConfig) (*MemoryProbe, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &MemoryProbe{cfg: cfg, ref: ref}
-	p.trainU, p.testU = cfg.inputs()
+	p := &MemoryProbe{cfg: cfg, ref: ref, trainU: cfg.input(trainStream), validU: cfg.input(validStream)}
 	p.trainY = task.DelayTargets(p.trainU, cfg.K, cfg.Washout)
-	p.testY = task.DelayTargets(p.testU, cfg.K, cfg.Washout)
-	if cfg.Task {
-		p.taskY = task.DelayTargets(p.testU, ref.Out, cfg.Washout)
-	}
-	h, _ := driveStates(ref, p.trainU, false)
-	p.refTrainStates = afterWashout(h, cfg.Washout)
-	if p.fixed, err = fitReadout(p.refTrainStates, p.trainY, cfg.Lambda); err != nil {
+	p.validY = task.DelayTargets(p.validU, cfg.K, cfg.Washout)
+	p.refTrain, p.refValid = p.states(ref, p.trainU), p.states(ref, p.validU)
+	p.fixed, p.fixedLambda, err = fitReadout(p.refTrain, p.trainY, p.refValid, p.validY, cfg.Lambda)
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -163,9 +171,16 @@ func NewMemoryProbe(ref *Model, cfg MemoryConfig) (*MemoryProbe, error) {
 // Config returns the configuration with its defaults filled in.
 func (p *MemoryProbe) Config() MemoryConfig { return p.cfg }
 
+// states returns m's states on input u, after the washout.
+func (p *MemoryProbe) states(m *Model, u []float64) *mat.Dense {
+	h, _ := driveStates(m, u, false)
+	return afterWashout(h, p.cfg.Washout)
+}
+
 // Measure runs m, a compressed version of the reference network (or the
-// reference itself), on the training and test inputs and scores both
-// readouts.
+// reference itself), on the training, validation and test inputs, fits
+// its own readout, and scores both readouts (and the model's own) on
+// every test run.
 func (p *MemoryProbe) Measure(m *Model) (MemoryResult, error) {
 	if m.Cell != p.ref.Cell || m.In != p.ref.In || m.Hidden != p.ref.Hidden {
 		return MemoryResult{}, fmt.Errorf("rnn: memory: network %s/in=%d/n=%d does not match the reference %s/in=%d/n=%d",
@@ -174,31 +189,36 @@ func (p *MemoryProbe) Measure(m *Model) (MemoryResult, error) {
 	if p.cfg.Task && (m.Objective != Regression || m.Out != p.ref.Out) {
 		return MemoryResult{}, fmt.Errorf("rnn: memory: the network's readout (%s, %d outputs) does not match the reference's (%d outputs)", m.Objective, m.Out, p.ref.Out)
 	}
-	w := p.cfg.Washout
-	train := p.refTrainStates
+	train, valid := p.refTrain, p.refValid
 	if m != p.ref {
-		h, _ := driveStates(m, p.trainU, false)
-		train = afterWashout(h, w)
+		train, valid = p.states(m, p.trainU), p.states(m, p.validU)
 	}
-	h, out := driveStates(m, p.testU, p.cfg.Task)
-	test := afterWashout(h, w)
-	var res MemoryResult
-	res.Fixed = task.R2Columns(p.fixed.Predict(test), p.testY)
-	refit, err := fitReadout(train, p.trainY, p.cfg.Lambda)
+	refit, lambda, err := fitReadout(train, p.trainY, valid, p.validY, p.cfg.Lambda)
 	if err != nil {
 		return MemoryResult{}, err
 	}
-	res.Refit = task.R2Columns(refit.Predict(test), p.testY)
-	res.MCFixed, res.MCRefit = task.MemoryCapacity(res.Fixed), task.MemoryCapacity(res.Refit)
+	w, runs := p.cfg.Washout, p.cfg.Runs
+	fixed, refitted, own := make([][]float64, runs), make([][]float64, runs), make([][]float64, runs)
+	for r := range runs {
+		u := p.cfg.testInput(r)
+		h, out := driveStates(m, u, p.cfg.Task)
+		test, y := afterWashout(h, w), task.DelayTargets(u, p.cfg.K, w)
+		fixed[r] = task.R2Columns(p.fixed.Predict(test), y)
+		refitted[r] = task.R2Columns(refit.Predict(test), y)
+		if p.cfg.Task {
+			own[r] = task.R2Columns(afterWashout(out, w), task.DelayTargets(u, m.Out, w))
+		}
+	}
+	res := MemoryResult{Fixed: capacityOf(fixed, p.fixedLambda), Refit: capacityOf(refitted, lambda), Runs: runs}
 	if p.cfg.Task {
-		res.Task = task.R2Columns(afterWashout(out, w), p.taskY)
-		res.MCTask = task.MemoryCapacity(res.Task)
+		res.Task = capacityOf(own, 0)
 	}
 	return res, nil
 }
 
 // Calibrate returns the moments of m's recurrent inputs on the training
-// input (for the Whitened compression method): the test run stays unseen.
+// input (for the Whitened compression method): the validation and test
+// runs stay unseen.
 func (p *MemoryProbe) Calibrate(m *Model) (*Calibration, error) {
 	u := p.trainU
 	b := &task.Batch{Kind: task.Kind(m.Objective), T: len(u), B: 1, In: 1, Out: m.Out, Burn: min(m.Burn, len(u)-1),
@@ -233,12 +253,6 @@ func MemoryCurve(m, ref *Model, cfg MemoryConfig) (MemoryResult, error) {
 func afterWashout(h *mat.Dense, w int) *mat.Dense {
 	r, c := h.Dims()
 	return h.Slice(w, r, 0, c).(*mat.Dense)
-}
-
-// fitReadout fits a ridge readout of the columns of y from the states,
-// with λ relative to the states' mean variance.
-func fitReadout(states, y *mat.Dense, rel float64) (*task.Ridge, error) {
-	return task.FitRidge(states, y, rel*meanVariance(states))
 }
 
 // meanVariance is tr(Cov)/d of the rows of h, or 1 when the states do not
@@ -436,29 +450,12 @@ func TruncatedSVD(a mat.Matrix, r int) (*mat.Dense, error) {
 
 // LinearMemory runs the memorization experiment on the linear network
 // x_t = A x_{t−1} + v u_t (x_{−1} = 0), in float64: the refitted readout of
-// MemoryConfig's experiment, R²(k) for k = 1..K and the capacity. With
-// white input (Rho = 0) it estimates LinearMemoryTheory. A must be stable:
-// note that truncating a stable non-normal A can make it unstable.
-func LinearMemory(a *mat.Dense, v []float64, cfg MemoryConfig) (mc float64, curve []float64, err error) {
-	n, c := a.Dims()
-	if n != c || len(v) != n || n < 1 {
-		return 0, nil, fmt.Errorf("rnn: linear memory: A is %d×%d and v has %d elements", n, c, len(v))
-	}
-	if cfg, err = cfg.Resolve(0); err != nil {
-		return 0, nil, err
-	}
-	if r := SpectralRadius(a); !(r < 1) {
-		return 0, nil, fmt.Errorf("rnn: linear memory: A is not stable (spectral radius %.4g)", r)
-	}
-	trainU, testU := cfg.inputs()
-	train := afterWashout(driveLinear(a, v, trainU), cfg.Washout)
-	test := afterWashout(driveLinear(a, v, testU), cfg.Washout)
-	rd, err := fitReadout(train, task.DelayTargets(trainU, cfg.K, cfg.Washout), cfg.Lambda)
-	if err != nil {
-		return 0, nil, err
-	}
-	curve = task.R2Columns(rd.Predict(test), task.DelayTargets(testU, cfg.K, cfg.Washout))
-	return task.MemoryCapacity(curve), curve, nil
+// MemoryConfig's experiment, its capacity over the test runs. With white
+// input (Rho = 0) it estimates LinearMemoryTheory. A must be stable: note
+// that truncating a stable non-normal A can make it unstable.
+func LinearMemory(a *mat.Dense, v []float64, cfg MemoryConfig) (Capacity, error) {
+	_, c, err := linearEstimate(a, v, cfg, EstimatorSVD, false)
+	return c, err
 }
 
 // driveLinear returns the states of x_t = A x_{t−1} + v u_t, row t = x_t.

@@ -78,7 +78,7 @@ func TestLinearMemoryTheoryScalar(t *testing.T) {
 	if _, _, err := LinearMemoryTheory(mat.NewDense(1, 1, []float64{1.01}), []float64{1}, 5); err == nil {
 		t.Error("an unstable A gave no error")
 	}
-	if _, _, err := LinearMemory(mat.NewDense(1, 1, []float64{1.01}), []float64{1}, MemoryConfig{K: 2, Steps: 100}); err == nil || !strings.Contains(err.Error(), "not stable") {
+	if _, err := LinearMemory(mat.NewDense(1, 1, []float64{1.01}), []float64{1}, MemoryConfig{K: 2, Steps: 100}); err == nil || !strings.Contains(err.Error(), "not stable") {
 		t.Errorf("LinearMemory of an unstable A: error %v", err)
 	}
 }
@@ -111,15 +111,15 @@ func TestLinearMemory(t *testing.T) {
 	if d := mat.Det(a); math.Abs(m0-(1-d*d)) > 1e-9 {
 		t.Errorf("m(0) = %v, want 1 − det(A)² = %v", m0, 1-d*d)
 	}
-	mc, curve, err := LinearMemory(a, v, cfg)
+	c, err := LinearMemory(a, v, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(curve) != K {
-		t.Fatalf("curve has %d delays, want %d", len(curve), K)
+	if len(c.Curve) != K {
+		t.Fatalf("curve has %d delays, want %d", len(c.Curve), K)
 	}
-	if want := memSum(th); math.Abs(mc-want) > 0.05*want || mc > n {
-		t.Errorf("MC = %.4f, theory %.4f (want within 5%%, and ≤ N = %d)", mc, want, n)
+	if want := memSum(th); math.Abs(c.MC-want) > 0.01*want || c.MC > n {
+		t.Errorf("MC = %.4f ± %.4f, theory %.4f (want within 1%%, and ≤ N = %d)", c.MC, c.CI, want, n)
 	}
 	for _, r := range []int{1, 3, 6} {
 		ar, err := TruncatedSVD(a, r)
@@ -138,15 +138,15 @@ func TestLinearMemory(t *testing.T) {
 		if total := memSum(th) + m0; total > float64(r+1)+1e-6 {
 			t.Errorf("rank %d: theory Σ_{k≥0} m(k) = %v > r + 1", r, total)
 		}
-		mc, _, err := LinearMemory(ar, v, cfg)
+		c, err := LinearMemory(ar, v, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mc > float64(r+1)+0.05 {
-			t.Errorf("rank %d: MC = %.4f > r + 1", r, mc)
+		if c.MC > float64(r+1)+0.05 {
+			t.Errorf("rank %d: MC = %.4f > r + 1", r, c.MC)
 		}
-		if want := memSum(th); math.Abs(mc-want) > 0.05*want {
-			t.Errorf("rank %d: MC = %.4f, theory %.4f", r, mc, want)
+		if want := memSum(th); math.Abs(c.MC-want) > 0.01*want {
+			t.Errorf("rank %d: MC = %.4f ± %.4f, theory %.4f", r, c.MC, c.CI, want)
 		}
 	}
 }
@@ -166,12 +166,12 @@ func TestLinearMemoryOrthogonal(t *testing.T) {
 	if want := 1 - math.Pow(0.95, 2*n); math.Abs(m0-want) > 1e-6 {
 		t.Errorf("m(0) = %v, want 1 − ρ^{2N} = %v", m0, want)
 	}
-	mc, _, err := LinearMemory(a, v, MemoryConfig{K: 300, Steps: 20000, Washout: 500, Seed: 2})
+	c, err := LinearMemory(a, v, MemoryConfig{K: 300, Steps: 20000, Washout: 500, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mc < n-1-0.05 || mc > n || math.Abs(mc+m0-n) > 0.05*n {
-		t.Errorf("MC = %.4f (+ m(0) = %.4f): want close to N = %d", mc, m0, n)
+	if c.MC < n-1-0.05 || c.MC > n || math.Abs(c.MC+m0-n) > 0.01*n {
+		t.Errorf("MC = %.4f (+ m(0) = %.4f): want close to N = %d", c.MC, m0, n)
 	}
 }
 
@@ -245,10 +245,10 @@ func TestReservoirMemoryUnderCompression(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if orig.MCFixed != orig.MCRefit {
-				t.Errorf("uncompressed: fixed MC %v ≠ refitted %v", orig.MCFixed, orig.MCRefit)
+			if orig.Fixed.MC != orig.Refit.MC {
+				t.Errorf("uncompressed: fixed MC %v ≠ refitted %v", orig.Fixed.MC, orig.Refit.MC)
 			}
-			avg[len(ranks)] += orig.MCRefit
+			avg[len(ranks)] += orig.Refit.MC
 			for i, r := range append(ranks, n) {
 				c, err := Compress(m, CompressSpec{Ranks: [2]int{r}})
 				if err != nil {
@@ -258,19 +258,19 @@ func TestReservoirMemoryUnderCompression(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.MCFixed > res.MCRefit+0.25 {
-					t.Errorf("orth=%v ρ=%v rank %d: fixed MC %.3f > refitted %.3f", orth, rho, r, res.MCFixed, res.MCRefit)
+				if res.Fixed.MC > res.Refit.MC+0.25 {
+					t.Errorf("orth=%v ρ=%v rank %d: fixed MC %.3f > refitted %.3f", orth, rho, r, res.Fixed.MC, res.Refit.MC)
 				}
 				if r == n {
-					if math.Abs(res.MCFixed-orig.MCFixed) > 1e-6 || math.Abs(res.MCRefit-orig.MCRefit) > 1e-6 {
-						t.Errorf("orth=%v ρ=%v full rank: MC %.8f/%.8f, original %.8f", orth, rho, res.MCFixed, res.MCRefit, orig.MCRefit)
+					if math.Abs(res.Fixed.MC-orig.Fixed.MC) > 1e-6 || math.Abs(res.Refit.MC-orig.Refit.MC) > 1e-6 {
+						t.Errorf("orth=%v ρ=%v full rank: MC %.8f/%.8f, original %.8f", orth, rho, res.Fixed.MC, res.Refit.MC, orig.Refit.MC)
 					}
 					continue
 				}
-				if i == 0 && res.MCRefit > orig.MCRefit-1 {
-					t.Errorf("orth=%v ρ=%v: rank 2 keeps refitted MC %.3f of %.3f", orth, rho, res.MCRefit, orig.MCRefit)
+				if i == 0 && res.Refit.MC > orig.Refit.MC-1 {
+					t.Errorf("orth=%v ρ=%v: rank 2 keeps refitted MC %.3f of %.3f", orth, rho, res.Refit.MC, orig.Refit.MC)
 				}
-				avg[i] += res.MCRefit
+				avg[i] += res.Refit.MC
 			}
 		}
 	}
@@ -308,16 +308,16 @@ func TestMemoryTaskReadout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Task) != K {
-		t.Fatalf("task curve has %d delays, want %d", len(res.Task), K)
+	if len(res.Task.Curve) != K {
+		t.Fatalf("task curve has %d delays, want %d", len(res.Task.Curve), K)
 	}
-	for k := range res.Task {
-		if math.Abs(res.Task[k]-res.Fixed[k]) > 1e-4 {
-			t.Errorf("R²(%d): own readout %.6f, fixed readout %.6f", k+1, res.Task[k], res.Fixed[k])
+	for k := range res.Task.Curve {
+		if math.Abs(res.Task.Curve[k]-res.Fixed.Curve[k]) > 1e-4 {
+			t.Errorf("R²(%d): own readout %.6f, fixed readout %.6f", k+1, res.Task.Curve[k], res.Fixed.Curve[k])
 		}
 	}
-	if math.Abs(res.MCTask-res.MCFixed) > 1e-3 {
-		t.Errorf("task MC %.5f, fixed MC %.5f", res.MCTask, res.MCFixed)
+	if math.Abs(res.Task.MC-res.Fixed.MC) > 1e-3 {
+		t.Errorf("task MC %.5f, fixed MC %.5f", res.Task.MC, res.Fixed.MC)
 	}
 	// Whitened compression calibrated on the probe's training run: full
 	// rank is the original.
@@ -333,8 +333,8 @@ func TestMemoryTaskReadout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(rc.MCRefit-res.MCRefit) > 1e-4 || math.Abs(rc.MCTask-res.MCTask) > 1e-4 {
-		t.Errorf("whitened full rank: MC %.6f task %.6f, original %.6f task %.6f", rc.MCRefit, rc.MCTask, res.MCRefit, res.MCTask)
+	if math.Abs(rc.Refit.MC-res.Refit.MC) > 1e-4 || math.Abs(rc.Task.MC-res.Task.MC) > 1e-4 {
+		t.Errorf("whitened full rank: MC %.6f task %.6f, original %.6f task %.6f", rc.Refit.MC, rc.Task.MC, res.Refit.MC, res.Task.MC)
 	}
 }
 

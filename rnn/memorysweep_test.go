@@ -32,14 +32,14 @@ func TestMemorySweep(t *testing.T) {
 		if r.Params != want {
 			t.Errorf("ρ = %g rank %s: %d recurrent weights, want %d", rho, rank, r.Params, want)
 		}
-		if len(r.Result.Refit) != 6 || (rank == Full && r.Result.MCFixed != r.Result.MCRefit) {
+		if len(r.Result.Refit.Curve) != 6 || r.Result.Runs != 8 || (rank == Full && r.Result.Fixed.MC != r.Result.Refit.MC) {
 			t.Errorf("ρ = %g rank %s: %+v", rho, rank, r.Result)
 		}
 	}
 	// Each row is the probe's measurement of that network.
 	single, err := MemoryCurve(ref, ref, MemoryConfig{Rho: 0.9, K: 6, Steps: 1500, Seed: 1})
-	if err != nil || single.MCRefit != rows[4].Result.MCRefit {
-		t.Errorf("ρ = 0.9, full: MemoryCurve gives %v (%v), the sweep %v", single.MCRefit, err, rows[4].Result.MCRefit)
+	if err != nil || single.Refit.MC != rows[4].Result.Refit.MC {
+		t.Errorf("ρ = 0.9, full: MemoryCurve gives %v (%v), the sweep %v", single.Refit.MC, err, rows[4].Result.Refit.MC)
 	}
 	if _, err := MemorySweep(ref, MemorySweepConfig{Rhos: []float64{0.5, 1}, Ranks: Ranks{Full}}); err == nil {
 		t.Error("ρ = 1 accepted")

@@ -299,10 +299,11 @@ func TestLinearMemoryRidge(t *testing.T) {
 		}
 		line := fmt.Sprintf("%4d  %6.2f ", r, th.MC())
 		for _, l := range lambdas {
-			mc, _, err := LinearMemory(ar, v, MemoryConfig{K: 64, Steps: 10000, Lambda: l, Seed: 1})
+			c, err := LinearMemory(ar, v, MemoryConfig{K: 64, Steps: 10000, Lambda: l, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
+			mc := c.MC
 			line += fmt.Sprintf("  %6.2f", mc)
 			if mc > th.MC()+0.02 {
 				t.Errorf("rank %d, λ = %g: measured MC %.4f above the exact %.4f", r, l, mc, th.MC())

@@ -390,7 +390,7 @@ func TestGatedMemory(t *testing.T) {
 		}
 		cfg := MemoryConfig{K: 8, Steps: 3000, Seed: 2}
 		rc, _ := cfg.Resolve(0)
-		u, _ := rc.inputs()
+		u := rc.input(trainStream)
 		states, _ := driveStates(m, u[:50], false)
 		s := m.NewStream()
 		for step, v := range u[:50] {
@@ -417,9 +417,9 @@ func TestGatedMemory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !(dense.MCRefit > 0.5) || !(low.MCRefit < dense.MCRefit) {
-			t.Errorf("%s: memory capacity dense %.3f, rank 2 %.3f: want a positive capacity that truncation lowers", cell, dense.MCRefit, low.MCRefit)
+		if !(dense.Refit.MC > 0.5) || !(low.Refit.MC < dense.Refit.MC) {
+			t.Errorf("%s: memory capacity dense %.3f, rank 2 %.3f: want a positive capacity that truncation lowers", cell, dense.Refit.MC, low.Refit.MC)
 		}
-		t.Logf("%s: MC dense %.3f, rank 2 (joint) %.3f", cell, dense.MCRefit, low.MCRefit)
+		t.Logf("%s: MC dense %.3f, rank 2 (joint) %.3f", cell, dense.Refit.MC, low.Refit.MC)
 	}
 }

@@ -184,6 +184,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "-n", "8", "-times", filepath.Join(t.TempDir(), "missing", "t.txt")}, "does not exist: create it first"},
 		{[]string{"sweep", "-time", "0s"}, `-time 0s: want a positive duration`},
 		{[]string{"sweep", "-bogus"}, `flag provided but not defined: -bogus`},
+		{[]string{"train", "-o", "x", "-output-dropout", "1"}, "dropout = 1 is out of range"},
+		{[]string{"train", "-o", "x", "-weight-decay", "-1"}, "weight-decay = -1 is out of range"},
+		{[]string{"train", "-o", "x", "-valid", "0.1"}, "-valid carves a validation split from a text task"},
+		{[]string{"train", "-task", "pi", "-o", "x", "-patience", "2"}, "-patience stops on the validation score: set -valid too"},
 	} {
 		status, _, errOut := runCmd(tc.args...)
 		if status != 2 || !strings.Contains(errOut, tc.want) {

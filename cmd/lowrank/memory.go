@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 // memoryFlags are lowrank memory's flags.
 type memoryFlags struct {
 	cell, net, model, method, csv string
+	ridgeCSV, figures             string
 	hidden                        int
 	radius                        float64
 	seed                          uint64
@@ -28,20 +30,14 @@ type memoryFlags struct {
 
 func runMemory(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("memory", "memory [flags]",
-		"Memory runs the noiseless memorization experiment: a network with one\n"+
-			"input is driven by a long AR(1) input u_t (coefficient ρ, unit variance,\n"+
-			"no noise), and a ridge readout (float64) of u_{t−k}, k = 1..K, from the\n"+
-			"state h_t is fitted on a training run and scored by R²(k) on an\n"+
-			"independent test run. MC = Σ_k max(R²(k), 0) is the memory capacity.\n"+
-			"For each ρ and rank the recurrent matrices are truncated (no fine-tuning)\n"+
-			"and two readouts are scored: fixed, fitted on the uncompressed network's\n"+
-			"states (what a deployed model does), and refit, fitted on the compressed\n"+
-			"network's own states (the memory its dynamics still hold). With -model\n"+
-			"(a trained model with one input, e.g. a recall model) the model's own\n"+
-			"readout is scored too (the task metric); without it an untrained\n"+
-			"network is used (-cell, -hidden, -net, -radius, -seed). A linear network\n"+
-			"x_t = A x_{t−1} + v u_t (A from -net and -radius, white input) checks\n"+
-			"the theory: MC ≤ r + 1 after a rank-r truncation of A.", stderr)
+		"Memory runs the noiseless memorization experiment: a network with one input\n"+
+			"is driven by noiseless AR(1) input u_t (coefficient ρ); ridge readouts of\n"+
+			"u_{t−k}, k = 1..K, from the state are fitted on a training run, their\n"+
+			"penalty chosen on a validation run, and scored by R²(k) on independent\n"+
+			"test runs: the memory capacity MC = Σ_k max(R²(k), 0) is their mean ± 95%.\n"+
+			"Per ρ and rank (truncated, no fine-tuning) it scores the fixed readout\n"+
+			"(fitted on the uncompressed network), the refitted one and, with -model,\n"+
+			"the model's own; a linear network checks the theory (MC ≤ r + 1).", stderr)
 	var mf memoryFlags
 	fs.StringVar(&mf.cell, "cell", "rnn", "untrained network: `cell` rnn or mgru")
 	rnn.Bounds.Hidden.Var(fs, &mf.hidden, 128, "untrained network: state size n")
@@ -54,19 +50,22 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 	mf.ranks, _ = rnn.ParseRanks("2,4,8,16,32,64,full")
 	fs.Var(&mf.ranks, "ranks", "comma-separated `ranks`; full is the uncompressed network; ranks ≥ n are skipped (default 2,4,8,16,32,64,full)")
 	rnn.Bounds.K.Var(fs, &mf.cfg.K, 64, "largest delay K")
-	rnn.Bounds.Steps.Var(fs, &mf.cfg.Steps, 10000, "steps per run (a training run and a test run per network and ρ)")
+	rnn.Bounds.Steps.Var(fs, &mf.cfg.Steps, 10000, "steps per run (a training, a validation and each test run per network and ρ)")
 	rnn.Bounds.Washout.Var(fs, &mf.cfg.Washout, 0, "leading `steps` of each run not used (default max(K, min(500, steps/4)))")
-	rnn.Bounds.Lambda.Var(fs, &mf.cfg.Lambda, rnn.DefaultMemoryLambda, "ridge penalty relative to the mean state variance")
+	rnn.Bounds.Lambda.Var(fs, &mf.cfg.Lambda, 0, "ridge penalty relative to the mean state variance (0: chosen per readout on the validation run)")
+	rnn.Bounds.Runs.Var(fs, &mf.cfg.Runs, 8, "independent test runs each MC is averaged over")
 	fs.Uint64Var(&mf.cfg.Seed, "data-seed", 1, "seed of the inputs")
 	fs.StringVar(&mf.method, "method", "svd", "truncation `method`: svd or whitened (calibrated on the training run)")
 	fs.BoolVar(&mf.joint, "joint", false, "MGRU: truncate [U_f; U_h] as one matrix (shared right factor); GRU, LSTM: the stacked gates")
 	fs.BoolVar(&mf.linear, "linear", true, "also run the linear network check")
 	fs.StringVar(&mf.csv, "csv", "", "also write the memory curves as CSV to `file` (one row per network, ρ, rank and delay k)")
+	fs.StringVar(&mf.ridgeCSV, "ridge-csv", "", "linear check: also write MC against λ for float64 and float32 states and regressions as CSV to `file`")
+	fs.StringVar(&mf.figures, "figures", "", "with -ridge-csv: draw MC against λ into `folder` (ridge-<net>.svg and .png)")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"memory", stderr}
-	if err := cmp.Or(mf.check(), atomicfile.CheckOutputs([]string{mf.csv}, mf.model),
+	if err := cmp.Or(mf.check(), atomicfile.CheckOutputs([]string{mf.csv, mf.ridgeCSV}, mf.model),
 		unused(fs, mf.model != "", "describes an untrained network: -model gives the network", "cell", "hidden"),
 		unused(fs, mf.model != "" && !mf.linear, "describes the untrained and linear networks: with -model and -linear=false there are none", "net", "radius", "seed")); err != nil {
 		return f.usage("%v", err)
@@ -93,6 +92,8 @@ func (mf *memoryFlags) check() error {
 		return fmt.Errorf("-method %q: want svd or whitened", mf.method)
 	case mf.net != "random" && mf.net != "orthogonal":
 		return fmt.Errorf("-net %q: want random or orthogonal", mf.net)
+	case (mf.ridgeCSV != "" || mf.figures != "") && (!mf.linear || mf.ridgeCSV == ""):
+		return errors.New("-ridge-csv measures the linear check's estimator and -figures draws it: both need the linear check, -figures needs -ridge-csv")
 	}
 	return nil
 }
@@ -129,12 +130,8 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 	for _, r := range skipped {
 		f.logf("note: skipping rank %s ≥ n = %d", r, n)
 	}
-	hasTask := ref.Objective == rnn.Regression && mf.model != ""
-	mf.cfg.Task = hasTask
-	taskOut := 0
-	if hasTask {
-		taskOut = ref.Out
-	}
+	mf.cfg.Task = ref.Objective == rnn.Regression && mf.model != ""
+	taskOut := map[bool]int{true: ref.Out}[mf.cfg.Task]
 	cfg, err := mf.cfg.Resolve(taskOut)
 	err = cmp.Or(err, rnn.CheckMemory(cfg.Steps, n)) // before any state is allocated
 	switch {
@@ -152,20 +149,16 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 	if err != nil {
 		return f.fail(err)
 	}
-	if err := report.WriteMemoryTable(stdout, rows, cfg.K, hasTask, ref.Out); err != nil {
+	if err := report.WriteMemoryTable(stdout, rows, cfg.K, cfg.Task, ref.Out); err != nil {
 		return f.fail(err)
 	}
 	out := report.NetworkMemoryRows(name, rows)
 	if mf.linear {
-		fmt.Fprintf(stdout, "\nLinear network x_t = A x_{t−1} + v u_t, n = %d, A %s of spectral radius %g, white input:\n\n", n, mf.net, mf.radius)
-		lin, err := rnn.LinearMemorySweep(n, mf.radius, mf.net == "orthogonal", mf.seed, ranks, cfg)
+		lin, err := mf.linearCheck(n, ranks, cfg, stdout)
 		if err != nil {
-			return f.fail(fmt.Errorf("linear network: %v", err))
-		}
-		if err := report.WriteLinearTable(stdout, lin); err != nil {
 			return f.fail(err)
 		}
-		out = append(out, report.LinearMemoryRows(fmt.Sprintf("linear-%d-%s", n, mf.net), lin)...)
+		out = append(out, lin...)
 	}
 	fmt.Fprintf(stdout, "(%.1f s)\n", time.Since(start).Seconds())
 	if mf.csv != "" {
@@ -174,4 +167,25 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 		}
 	}
 	return exitOK
+}
+
+// linearCheck runs and prints the linear network check and its estimator paths.
+func (mf *memoryFlags) linearCheck(n int, ranks rnn.Ranks, cfg rnn.MemoryConfig, stdout io.Writer) ([]report.MemoryRow, error) {
+	fmt.Fprintf(stdout, "\nLinear network x_t = A x_{t−1} + v u_t, n = %d, A %s of spectral radius %g, white input:\n\n", n, mf.net, mf.radius)
+	lin, err := rnn.LinearMemorySweep(n, mf.radius, mf.net == "orthogonal", mf.seed, ranks, cfg)
+	if err == nil {
+		err = report.WriteLinearTable(stdout, lin)
+	}
+	name := fmt.Sprintf("linear-%d-%s", n, mf.net)
+	rows := report.LinearMemoryRows(name, lin)
+	if err == nil && mf.ridgeCSV != "" {
+		var pts []rnn.RidgePoint
+		if pts, err = rnn.LinearRidgePaths(n, mf.radius, mf.net == "orthogonal", mf.seed, ranks, cfg); err == nil {
+			err = report.WriteRidge(mf.ridgeCSV, mf.figures, report.RidgeRows(name, pts), rows)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("linear network: %v", err)
+	}
+	return rows, nil
 }

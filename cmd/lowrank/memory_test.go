@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
@@ -29,8 +30,10 @@ func tableAfter(out, first string) [][]string {
 }
 
 func TestMemory(t *testing.T) {
-	csvPath := filepath.Join(t.TempDir(), "memory.csv")
-	status, out, errOut := runCmd("memory", "-hidden", "16", "-K", "8", "-ranks", "2,full,32", "-rho", "0,0.9", "-steps", "2000", "-csv", csvPath)
+	dir := t.TempDir()
+	csvPath, ridgePath := filepath.Join(dir, "memory.csv"), filepath.Join(dir, "ridge.csv")
+	status, out, errOut := runCmd("memory", "-hidden", "16", "-K", "8", "-ranks", "2,full,32", "-rho", "0,0.9", "-steps", "2000", "-test-runs", "3",
+		"-csv", csvPath, "-ridge-csv", ridgePath, "-figures", dir)
 	if status != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", status, errOut)
 	}
@@ -38,13 +41,13 @@ func TestMemory(t *testing.T) {
 		t.Errorf("no note about skipping rank 32; stderr:\n%s", errOut)
 	}
 	table := tableAfter(out, "rho")
-	if len(table) != 5 || strings.Join(table[0], " ") != "rho rank rec-params MC-fixed MC-refit" {
-		t.Fatalf("want a header rho rank rec-params MC-fixed MC-refit and 4 rows, got %q in:\n%s", table, out)
+	if len(table) != 5 || strings.Join(table[0], " ") != "rho rank rec-params MC-fixed MC-refit λ-refit" {
+		t.Fatalf("want a header rho rank rec-params MC-fixed MC-refit λ-refit and 4 rows, got %q in:\n%s", table, out)
 	}
 	for i, want := range [][3]string{{"0", "2", "64"}, {"0", "full", "256"}, {"0.9", "2", "64"}, {"0.9", "full", "256"}} {
 		row := table[i+1]
-		if len(row) != 5 || [3]string(row[:3]) != want {
-			t.Errorf("row %d is %q, want %q and two capacities", i+1, row, want)
+		if len(row) != 6 || [3]string(row[:3]) != want || !strings.Contains(row[3], "±") {
+			t.Errorf("row %d is %q, want %q, two capacities ± their intervals and a λ", i+1, row, want)
 			continue
 		}
 		if want[1] == "full" && row[3] != row[4] {
@@ -52,7 +55,7 @@ func TestMemory(t *testing.T) {
 		}
 	}
 	lin := tableAfter(out, "rank")
-	if len(lin) != 3 || lin[0][1] != "MC-measured" || lin[1][0] != "2" || lin[1][3] != "3" || lin[1][len(lin[1])-1] != "yes" {
+	if len(lin) != 3 || lin[0][1] != "MC-measured" || lin[1][0] != "2" || lin[1][4] != "3" || lin[1][len(lin[1])-1] != "yes" {
 		t.Errorf("linear network check: got %q in:\n%s", lin, out)
 	}
 
@@ -66,8 +69,18 @@ func TestMemory(t *testing.T) {
 		t.Fatalf("reading the CSV: %v", err)
 	}
 	// 2 ρ × 2 ranks × 8 delays for the network, 2 ranks × 8 for the linear one.
-	if len(recs) != 1+32+16 || recs[0][0] != "net" || recs[0][5] != "r2_fixed" || recs[1][0] != "rnn-16-random" || recs[33][0] != "linear-16-random" {
+	if len(recs) != 1+32+16 || recs[0][0] != "net" || recs[0][6] != "r2_fixed" || recs[1][0] != "rnn-16-random" || recs[1][4] != "3" ||
+		recs[33][0] != "linear-16-random" {
 		t.Errorf("CSV has %d records (%q, %q …); want 49", len(recs), recs[0], recs[1])
+	}
+	// The estimator paths: each of the four estimators at ranks 2 and full,
+	// and their figure.
+	rows, err := report.ReadRidgeFile(ridgePath)
+	if err != nil || len(rows) < 8 {
+		t.Fatalf("ridge CSV: %d points, %v", len(rows), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ridge-linear-16-random.png")); err != nil {
+		t.Errorf("no ridge figure: %v", err)
 	}
 }
 
@@ -86,7 +99,7 @@ func TestMemoryModel(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", status, errOut)
 	}
 	table := tableAfter(out, "rho")
-	if len(table) != 3 || len(table[0]) != 8 || table[0][5] != "task-MC" || table[2][1] != "full" || table[2][2] != "128" {
+	if len(table) != 3 || len(table[0]) != 9 || table[0][6] != "task-MC" || table[2][1] != "full" || table[2][2] != "128" {
 		t.Errorf("want the task columns and rows for ranks 2 and full; got %q in:\n%s", table, out)
 	}
 	if !strings.Contains(out, "recall(rho=0.9,K=4)") || strings.Contains(out, "Linear network") {
@@ -138,9 +151,13 @@ func TestMemoryUsageErrors(t *testing.T) {
 		{[]string{"-washout", "4", "-K", "8"}, "washout 4 is shorter"},
 		{[]string{"-steps", "100"}, "steps leave"},
 		{[]string{"-lambda", "-1"}, "lambda = -1 is out of range"},
+		{[]string{"-test-runs", "1"}, "test-runs = 1 is out of range"},
+		{[]string{"-figures", "x"}, "-figures needs -ridge-csv"},
+		{[]string{"-ridge-csv", "x", "-linear=false"}, "both need the linear check"},
 		{[]string{"-steps", "1000000000"}, "steps = 1000000000 is out of range"},
 		{[]string{"-hidden", "4096"}, "10000 steps on 4096 units need 1250 MiB of states, more than the 1024 MiB bound: run at most 8192 steps"},
 		{[]string{"-csv", filepath.Join(t.TempDir(), "no", "m.csv")}, "does not exist: create it first"},
+		{[]string{"-ridge-csv", filepath.Join(t.TempDir(), "no", "r.csv")}, "does not exist: create it first"},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},
 	} {

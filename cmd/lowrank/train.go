@@ -6,37 +6,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"maps"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/progress"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("train", "train [flags] -o FILE",
-		"Train trains an RNN, MGRU, GRU or LSTM (PyTorch's cells, one layer)\n"+
-			"with a linear readout on a task by BPTT with Adam, evaluates it on\n"+
-			"the task's held-out set, and saves it as a safetensors model file.\n"+
-			"Training is deterministic for a given -seed.\n"+
-			"A progress bar is shown on stderr when it is a terminal.", stderr)
+		"Train trains an RNN, MGRU, GRU or LSTM (PyTorch's cells, one layer) with a\n"+
+			"linear readout on a task by BPTT with Adam, evaluates it on the task's\n"+
+			"held-out set, and saves it as a safetensors model file, deterministically\n"+
+			"for a -seed (a progress bar shows on a terminal).", stderr)
 	name, p := taskFlags(fs)
 	cell := fs.String("cell", "mgru", "`cell`: rnn, mgru, gru or lstm")
-	var hidden, perEpoch int
+	var hidden int
 	rnn.Bounds.Hidden.Var(fs, &hidden, 128, "state size n")
-	tc := rnn.TrainConfig{}
-	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs")
-	rnn.Bounds.PerEpoch.Var(fs, &perEpoch, 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
-	rnn.Bounds.Batch.Var(fs, &tc.BatchSize, 64, "sequences per minibatch")
-	rnn.Bounds.LR.Var(fs, &tc.LR, 2e-3, "Adam step size")
-	rnn.Bounds.Decay.Var(fs, &tc.Decay, 1, "step-size factor applied after each epoch")
-	rnn.Bounds.Clip.Var(fs, &tc.Clip, 1, "gradient-norm clipping threshold")
-	fs.Uint64Var(&tc.Seed, "seed", 1, "seed of the initial weights and the training order")
+	tc, perEpoch, valid := trainFlags(fs)
 	out := fs.String("o", "", "write the trained model to `file` (safetensors)")
 	if status, done := parseFlags(fs, args); done {
 		return status
@@ -50,14 +40,18 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		m, err = rnn.New(rnn.ConfigFor(ds.Spec(), rnn.Cell(*cell), hidden), tc.Seed)
 	}
+	data := ds
+	if err == nil && *valid > 0 {
+		data, tc.Validate, err = rnn.TextValidation(ds, *valid)
+	}
 	if err != nil {
 		return f.usage("%v", err)
 	}
 	spec := ds.Spec()
 	desc := fmt.Sprintf("%s %s-%d", spec.Name, m.Cell, m.Hidden)
-	tc.Progress = progress(stderr, desc)
+	tc.Progress = progress.Bar(stderr, desc)
 	start := time.Now()
-	loss, err := rnn.Train(m, rnn.TaskData(ds, perEpoch, tc.Seed), tc)
+	sum, err := rnn.Train(m, rnn.TaskData(data, *perEpoch, tc.Seed), *tc)
 	elapsed := time.Since(start)
 	tc.Progress(rnn.Progress{}) // ends the bar
 	if err != nil {
@@ -65,14 +59,34 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	meter, err := rnn.EvaluateTask(m, ds, 256)
 	if err == nil {
-		err = m.Save(*out, rnn.TrainingMeta(spec, *p, tc, perEpoch, meter))
+		meta := rnn.TrainingMeta(spec, *p, *tc, *perEpoch, meter)
+		maps.Copy(meta, rnn.RegularisationMeta(*tc, *valid, sum))
+		err = m.Save(*out, meta)
 	}
 	if err != nil {
 		return f.fail(err)
 	}
-	fmt.Fprintf(stdout, "%s: %d epochs in %v (%.1f s per epoch), final training loss %.4f\n%s\nsaved %s (%d parameters)\n",
-		desc, tc.Epochs, elapsed.Round(time.Second), elapsed.Seconds()/float64(tc.Epochs), loss, meter, *out, m.NumParams())
+	fmt.Fprintf(stdout, "%s: %d epochs in %v (%.1f s per epoch), final training loss %.4f%s\n%s\nsaved %s (%d parameters)\n", desc, sum.Epochs,
+		elapsed.Round(time.Second), elapsed.Seconds()/float64(sum.Epochs), sum.Loss, sum.ValidationNote(), meter, *out, m.NumParams())
 	return exitOK
+}
+
+// trainFlags adds the training settings' flags.
+func trainFlags(fs *flag.FlagSet) (tc *rnn.TrainConfig, perEpoch *int, valid *float64) {
+	tc, perEpoch, valid = &rnn.TrainConfig{}, new(int), new(float64)
+	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs (at most, with -patience)")
+	rnn.Bounds.PerEpoch.Var(fs, perEpoch, 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
+	rnn.Bounds.Batch.Var(fs, &tc.BatchSize, 64, "sequences per minibatch")
+	rnn.Bounds.LR.Var(fs, &tc.LR, 2e-3, "Adam step size")
+	rnn.Bounds.Decay.Var(fs, &tc.Decay, 1, "step-size factor applied after each epoch")
+	rnn.Bounds.Clip.Var(fs, &tc.Clip, 1, "gradient-norm clipping threshold")
+	fs.Uint64Var(&tc.Seed, "seed", 1, "seed of the initial weights, the training order and the dropout masks")
+	rnn.Bounds.InputDropout.Var(fs, &tc.InputDropout, 0, "probability of dropping each input feature of each step (training only)")
+	rnn.Bounds.OutputDropout.Var(fs, &tc.OutputDropout, 0, "probability of dropping each state unit the readout sees, per step (training only)")
+	rnn.Bounds.WeightDecay.Var(fs, &tc.WeightDecay, 0, "decoupled weight decay of the weight matrices (AdamW), per unit step size")
+	rnn.Bounds.Valid.Var(fs, valid, 0, "text tasks: hold out this `fraction` of the training part for validation, and keep the best epoch (default: none)")
+	rnn.Bounds.Patience.Var(fs, &tc.Patience, 0, "with -valid: stop after this many epochs without a better validation score (0: never)")
+	return tc, perEpoch, valid
 }
 
 // checkTrain checks what the flags ask of training before any data is made
@@ -82,9 +96,12 @@ func checkTrain(fs *flag.FlagSet, name string, p task.Params, hidden int, out st
 		return errors.New("-o FILE is required")
 	}
 	recall := name == "recall"
+	text := name == "opticks" || name == "pi"
 	err := cmp.Or(unused(fs, !recall, "is a setting of -task recall", "rho", "K", "T", "data-seed"),
 		unused(fs, recall, "names a folder of task data: -task recall makes its own", "data"),
 		unused(fs, strings.HasPrefix(name, "seqmnist"), "is for the sampled tasks: an MNIST epoch is its 60000 images", "per-epoch"),
+		unused(fs, !text, "carves a validation split from a text task's training part: use -task opticks or pi", "valid"),
+		unused(fs, !flagsSet(fs)["valid"], "stops on the validation score: set -valid too", "patience"),
 		atomicfile.CheckOutputs([]string{out})) // before hours of training
 	if err == nil && recall {
 		err = rnn.CheckRecall(p, hidden)
@@ -102,28 +119,4 @@ func taskFlags(fs *flag.FlagSet) (name *string, p *task.Params) {
 	fs.Uint64Var(&p.Seed, "data-seed", 1, "recall: seed of the held-out sequences")
 	fs.StringVar(&p.Dir, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	return name, p
-}
-
-// progress returns a Progress callback that draws a bar on w when w is a
-// terminal (logs and CI get the final metrics only). A call with Epoch 0
-// ends the bar.
-func progress(w io.Writer, desc string) func(rnn.Progress) {
-	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-		return func(rnn.Progress) {}
-	}
-	var bar *progressbar.ProgressBar
-	return func(p rnn.Progress) {
-		switch {
-		case p.Epoch == 0 && bar != nil:
-			_ = bar.Finish()
-			fmt.Fprintln(w)
-		case p.Epoch > 0 && bar == nil:
-			bar = progressbar.NewOptions64(int64(p.Epochs*p.Batches), progressbar.OptionSetWriter(w), progressbar.OptionShowCount(),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30))
-			fallthrough
-		case p.Epoch > 0:
-			bar.Describe(fmt.Sprintf("%s epoch %d/%d loss %.4f", desc, p.Epoch, p.Epochs, p.EpochMeanLoss))
-			_ = bar.Add(1)
-		}
-	}
 }

@@ -18,10 +18,28 @@ func mustText(t *testing.T, corpus string) *Corpus {
 	return c
 }
 
+// SplitBlocks holds out the middle block of every run of round(1/frac),
+// or the end.
+func TestSplitBlocks(t *testing.T) {
+	s := make([]int, 23)
+	for i := range s {
+		s[i] = i
+	}
+	rest, held := SplitBlocks(s, 0.25, 3) // blocks 0–2, 3–5, …, 21–22; every 4th from block 2
+	if !slices.Equal(held, []int{6, 7, 8, 18, 19, 20}) || len(rest) != 17 || rest[6] != 9 {
+		t.Errorf("blocks: rest %v, held %v", rest, held)
+	}
+	rest, held = SplitBlocks(s, 0.1, 0)
+	if !slices.Equal(held, []int{21, 22}) || len(rest) != 21 || cap(rest) != 21 {
+		t.Errorf("end: rest %v (cap %d), held %v", rest, cap(rest), held)
+	}
+}
+
 func TestTextOpticks(t *testing.T) {
 	c := mustText(t, "opticks")
-	if c.V() != 92 || len(c.Train) != 510335 || len(c.Test) != 56703 {
-		t.Fatalf("V %d, %d training and %d held-out characters; want 92, 510335, 56703", c.V(), len(c.Train), len(c.Test))
+	// Eleven of the 114 blocks of 5000 characters are held out.
+	if c.V() != 92 || len(c.Train) != 512038 || len(c.Test) != 55000 {
+		t.Fatalf("V %d, %d training and %d held-out characters; want 92, 512038, 55000", c.V(), len(c.Train), len(c.Test))
 	}
 	if c.Vocab[c.V()-1] != Unknown || !slices.IsSorted(c.Vocab[:c.V()-1]) {
 		t.Fatal("vocabulary not sorted with Unknown last")
