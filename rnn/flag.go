@@ -39,7 +39,11 @@ func withRange(usage, kind, bounds string) string {
 	if strings.Contains(usage, "`") {
 		return usage + " (" + bounds + ")"
 	}
-	return usage + " (an `" + kind + "`, " + bounds + ")"
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		article = "an"
+	}
+	return usage + " (" + article + " `" + kind + "`, " + bounds + ")"
 }
 
 type intFlag struct {
