@@ -3,9 +3,9 @@
 // arm64. Two kinds of routine live here:
 //
 //   - the leaf kernels of package kernels: Dot, Axpy, Gemv (row-major),
-//     GemvPanels (packed), GemmPanels4 (packed, four vectors), Tanh,
-//     Sigmoid and the fused recurrent step StepPanels, one per ISA, named
-//     <Op><ISA> (GemvPanelsAVX512);
+//     GemvPanels (packed), GemmPanels4 and GemmPanels2 (packed, four or
+//     two vectors), Tanh, Sigmoid and the fused recurrent step StepPanels,
+//     one per ISA, named <Op><ISA> (GemvPanelsAVX512);
 //   - the roofline probes of the benchmark suite (roofline_amd64.go):
 //     FMAPeak… and Read… run one resource of the core flat out, so that
 //     bench can say what fraction of the machine a kernel uses.
@@ -17,10 +17,10 @@
 // Files are named by operation, then ISA, then architecture:
 // gemv_avx512_amd64.s holds GemvAVX512 and GemvPanelsAVX512,
 // step_neon_arm64.s the fused NEON step, and stubs_<arch>.go declares them
-// all. A loop that several
-// routines run is written once, as assembler macros in a header:
-// panel_<isa>_<arch>.h is the packed panel product that the GemvPanels…
-// and StepPanels… routines expand with their own epilogues, and
+// all. A loop that several routines run is written once, as assembler
+// macros in a header: panel_<isa>_<arch>.h is the packed panel product, one
+// loop per panel geometry, that the GemvPanels… and StepPanels… routines
+// expand with their own epilogues, and
 // activation_<isa>_<arch>.h the tanh and sigmoid that the activation loops
 // and the steps apply. avx512_amd64.h and neon_arm64.h hold small helpers
 // (tail masks; the NEON instructions the Go assembler cannot spell).
@@ -30,8 +30,14 @@
 // reference loop in Go. Slices are only read up to the lengths the
 // routine's spec names, so a routine never touches memory outside them.
 //
-// The packed layout used by the …Panels… routines: row i of the matrix
-// lies in panel p = i/16, which starts at a[p*stride]; column j of a panel
-// is the 16 consecutive floats a[p*stride+16*j:][:16]. Only the first
-// len(y) rows are stored, so the last panel may be partly padding.
+// The packed layout used by the …Panels… routines is a run of panels of h
+// rows: row i lies in panel p = i/h, which starts at a[p*stride]; column j
+// of a panel is the h consecutive floats a[p*stride+h*j:][:h]. The AVX-512
+// routines take h from their geom argument (8, 16, 32, 64 or 128, with the
+// loop the geometry names: see kernels.Geometry); the AVX2 and NEON ones
+// stream blocks of 16 rows with columns cs floats apart, so that a panel
+// of h > 16 rows is h/16 blocks with cs = h, and cs = 8 is one panel of
+// at most 8 rows. Only panels of 8 or 16 rows may be partial: the rows
+// past len(y) are padding, read but never stored. A packed matrix is
+// several runs (kernels.Packed), one call each.
 package asm

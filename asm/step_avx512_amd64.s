@@ -162,15 +162,16 @@ stepkout:                \
                          \
 stepkdone:
 
-// func StepPanelsAVX512(y []float32, y2 []float32, a []float32, stride int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
+// func StepPanelsAVX512(y []float32, y2 []float32, a []float32, stride int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool, geom int)
 // Requires: AVX512F, AVX512DQ, AVX512VL
-TEXT ·StepPanelsAVX512(SB), NOSPLIT, $0-209
+TEXT ·StepPanelsAVX512(SB), NOSPLIT, $24-224
 	MOVQ y_len+8(FP), PNL_ROWS
 	MOVQ a_base+48(FP), PNL_A
 	MOVQ stride+72(FP), PNL_STRIDE
 	MOVQ x_base+80(FP), PNL_X
 	MOVQ x_len+88(FP), PNL_COLS
 	MOVQ mode+200(FP), S_MODE
+	MOVQ geom+216(FP), AX
 	PANELS_AVX512(STEP_EPI4, STEP_EPI1, STEP_EPIK)
 	VZEROUPPER
 	RET

@@ -13,13 +13,13 @@ func axpy(alpha float32, x, y []float32) { AxpyGeneric(alpha, x, y) }
 
 func gemv(y, a []float32, lda int, x []float32, add bool) { gemvGeneric(y, a, lda, x, add) }
 
-func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
-	gemvPanelsGeneric(y, a, stride, x, add)
+func gemvPanels(y, a []float32, stride int, x []float32, add bool, g geomCode) {
+	gemvPanelsGeneric(y, a, stride, x, add, g.height())
 }
 
-func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool, g geomCode) {
 	for b := 0; b < batch; b++ {
-		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add, g)
 	}
 }
 
@@ -27,7 +27,6 @@ func tanh(dst, src []float32) { TanhGeneric(dst, src) }
 
 func sigmoid(dst, src []float32) { SigmoidGeneric(dst, src) }
 
-func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
-	gemvPanels(y, a, stride, x, add)
-	stepTailGeneric(y, y2, h, f, xp, b, mode)
+func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
+	stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add, g)
 }

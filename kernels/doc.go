@@ -16,8 +16,11 @@
 // What lives here:
 //
 //   - the types: Matrix (a row-major view), LowRank, and their packed forms
-//     Packed and PackedLowRank (panels of PanelRows rows stored column by
-//     column, the layout the kernels stream);
+//     Packed and PackedLowRank (panels stored column by column, the layout
+//     the kernels stream), in a Geometry (panel height, streams,
+//     accumulators, prefetch) that Pack takes from a table measured per
+//     microarchitecture (GeometryFor; `lowrank tune` measures an entry)
+//     and PackWith takes from the caller;
 //   - the operations: Dot, Axpy, MatVec, LowRankMatVec, Packed.MatVec and
 //     MatVecBatch, Tanh, Sigmoid, RNNStep, MGRUStep, their batched forms and
 //     RNNSequence, MGRUSequence. They check shapes and panic with a clear

@@ -72,19 +72,35 @@ func lowRank(y []float32, w LowRank, x []float32, add bool) {
 // len(x) == p.Cols().
 func (p *Packed) MatVec(y, x []float32) {
 	p.checkVec("Packed.MatVec", y, x)
-	gemvPanels(y, p.data, p.panelStride, x, false)
+	p.product(y, x, 0, 0, false)
 }
 
 // MatVecAdd sets y += P·x.
 func (p *Packed) MatVecAdd(y, x []float32) {
 	p.checkVec("Packed.MatVecAdd", y, x)
-	gemvPanels(y, p.data, p.panelStride, x, true)
+	p.product(y, x, 0, 0, true)
 }
 
 func (p *Packed) checkVec(op string, y, x []float32) {
 	if len(y) != p.rows || len(x) != p.cols {
 		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
 			op, p.rows, p.cols, len(y), len(x), p.rows, p.cols))
+	}
+}
+
+// product sets y = P[row0:row0+len(y), col0:col0+len(x)]·x, or adds it to
+// y when add: one call of the packed leaf per run of panels. row0 must
+// start a panel and row0+len(y) end one (or the matrix), which multiples of
+// lowRankChunk do in every geometry.
+func (p *Packed) product(y, x []float32, row0, col0 int, add bool) {
+	for _, s := range p.segs {
+		lo, hi := max(row0, s.row0), min(row0+len(y), s.row0+s.rows)
+		if lo >= hi {
+			continue
+		}
+		h := s.height()
+		stride := h * p.cols
+		gemvPanels(y[lo-row0:hi-row0], p.data[s.off+(lo-s.row0)/h*stride+col0*h:], stride, x, add, s.code)
 	}
 }
 
@@ -116,14 +132,13 @@ func (p *PackedLowRank) apply(y, x []float32, add bool) {
 	if r == 0 && !add {
 		clear(y)
 	}
-	// lowRankChunk is a multiple of PanelRows, so each chunk of V's rows is
-	// a run of whole panels and each chunk of U's columns starts at a panel
-	// column boundary.
+	// lowRankChunk is a multiple of every panel height, so each chunk of
+	// V's rows is a run of whole panels.
 	for c0 := 0; c0 < r; c0 += lowRankChunk {
 		c1 := min(c0+lowRankChunk, r)
 		t := buf[:c1-c0]
-		gemvPanels(t, p.V.data[(c0/PanelRows)*p.V.panelStride:], p.V.panelStride, x, false)
-		gemvPanels(y, p.U.data[c0*PanelRows:], p.U.panelStride, t, add || c0 > 0)
+		p.V.product(t, x, c0, 0, false)
+		p.U.product(y, t, 0, c0, add || c0 > 0)
 	}
 }
 
@@ -141,18 +156,31 @@ func checkLens(op string, y []float32, a Matrix, x []float32) {
 }
 
 // MatVecBatch sets row b of Y to P·(row b of X) for every row of X: Y is
-// B×Rows and X is B×Cols. Targets that have a batched kernel (avx2, avx512)
-// read each weight once for four vectors, so a batch costs less than B
-// products.
+// B×Rows and X is B×Cols. Targets that have batched kernels (avx2, avx512)
+// read each weight once for four vectors (and once for a remaining two),
+// so a batch costs less than B products.
 func (p *Packed) MatVecBatch(y, x Matrix) {
 	p.checkBatch("Packed.MatVecBatch", y, x)
-	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, false)
+	p.batch(y.Data, y.Stride, x.Data, x.Stride, p.cols, x.Rows, 0, false)
 }
 
 // MatVecBatchAdd adds P·(row b of X) to row b of Y for every row of X.
 func (p *Packed) MatVecBatchAdd(y, x Matrix) {
 	p.checkBatch("Packed.MatVecBatchAdd", y, x)
-	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, true)
+	p.batch(y.Data, y.Stride, x.Data, x.Stride, p.cols, x.Rows, 0, true)
+}
+
+// batch sets row b of y (stride ldy) to P[:, col0:col0+cols]·(row b of x)
+// (stride ldx) for b < nb, or adds it when add: one call of the batched
+// leaf per run of panels.
+func (p *Packed) batch(y []float32, ldy int, x []float32, ldx, cols, nb, col0 int, add bool) {
+	if nb == 0 {
+		return
+	}
+	for _, s := range p.segs {
+		h := s.height()
+		gemmPanels(y[s.row0:], ldy, s.rows, p.data[s.off+col0*h:], h*p.cols, x, ldx, cols, nb, add, s.code)
+	}
 }
 
 func (p *Packed) checkBatch(op string, y, x Matrix) {

@@ -21,20 +21,20 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 	noOverlap("RNNStep", "hNew", hNew, "h", h)
 	switch u := u.(type) {
 	case *Packed:
-		stepPanels(hNew, nil, u.data, u.panelStride, h, nil, nil, xp, b, stepRNN, false)
+		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	case *PackedLowRank:
 		if u.Rank() > lowRankChunk {
 			u.apply(hNew, h, false)
-			stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
+			epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
 			return
 		}
 		var buf [lowRankChunk]float32
 		t := buf[:u.Rank()]
-		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
-		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, nil, nil, xp, b, stepRNN, false)
+		u.V.product(t, h, 0, 0, false)
+		u.U.step(hNew, nil, t, nil, nil, xp, b, stepRNN)
 	default:
 		u.MatVec(hNew, h)
-		stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
+		epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
 	}
 }
 
@@ -62,36 +62,61 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	var buf [lowRankChunk]float32
 	switch u := uf.(type) {
 	case *Packed:
-		stepPanels(f, fh, u.data, u.panelStride, h, h, nil, xpf, bf, stepGate, false)
+		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	case *PackedLowRank:
 		if u.Rank() > lowRankChunk {
 			u.apply(f, h, false)
-			stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
+			epilogue(f, fh, h, nil, xpf, bf, stepGate)
 			break
 		}
 		t := buf[:u.Rank()]
-		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
-		stepPanels(f, fh, u.U.data, u.U.panelStride, t, h, nil, xpf, bf, stepGate, false)
+		u.V.product(t, h, 0, 0, false)
+		u.U.step(f, fh, t, h, nil, xpf, bf, stepGate)
 	default:
 		u.MatVec(f, h)
-		stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
+		epilogue(f, fh, h, nil, xpf, bf, stepGate)
 	}
 	switch u := uh.(type) {
 	case *Packed:
-		stepPanels(hNew, nil, u.data, u.panelStride, fh, h, f, xph, bh, stepOut, false)
+		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	case *PackedLowRank:
 		if u.Rank() > lowRankChunk {
 			u.apply(hNew, fh, false)
-			stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
+			epilogue(hNew, nil, h, f, xph, bh, stepOut)
 			return
 		}
 		t := buf[:u.Rank()]
-		gemvPanels(t, u.V.data, u.V.panelStride, fh, false)
-		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, h, f, xph, bh, stepOut, false)
+		u.V.product(t, fh, 0, 0, false)
+		u.U.step(hNew, nil, t, h, f, xph, bh, stepOut)
 	default:
 		u.MatVec(hNew, fh)
-		stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
+		epilogue(hNew, nil, h, f, xph, bh, stepOut)
 	}
+}
+
+// step is the fused step leaf over the runs of panels of p: for each row
+// i, with s = (P·x)[i], the epilogue of mode (see stepPanelsGeneric) writes
+// y[i] (and y2[i]). Vectors a mode does not use may be nil.
+func (p *Packed) step(y, y2, x, h, f, xp, b []float32, mode int) {
+	for _, s := range p.segs {
+		lo, hi := s.row0, s.row0+s.rows
+		hgt := s.height()
+		stepPanels(y[lo:hi], part(y2, lo, hi), p.data[s.off:], hgt*p.cols, x,
+			part(h, lo, hi), part(f, lo, hi), xp[lo:hi], b[lo:hi], mode, false, s.code)
+	}
+}
+
+// epilogue applies the epilogue of mode to a product already in y.
+func epilogue(y, y2, h, f, xp, b []float32, mode int) {
+	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true, heightCode(16))
+}
+
+// part returns v[lo:hi], or nil for a nil v.
+func part(v []float32, lo, hi int) []float32 {
+	if v == nil {
+		return nil
+	}
+	return v[lo:hi]
 }
 
 // RNNStepGeneric is the reference for RNNStep: the product in the order of
@@ -115,19 +140,28 @@ func MGRUStepGeneric(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work 
 func matVecGeneric(a Operator, y, x []float32) {
 	switch a := a.(type) {
 	case *Packed:
-		gemvPanelsGeneric(y, a.data, a.panelStride, x, false)
+		a.productGeneric(y, x)
 	case *PackedLowRank:
 		t := make([]float32, a.Rank())
-		gemvPanelsGeneric(t, a.V.data, a.V.panelStride, x, false)
-		gemvPanelsGeneric(y, a.U.data, a.U.panelStride, t, false)
+		a.V.productGeneric(t, x)
+		a.U.productGeneric(y, t)
 	default:
 		a.MatVec(y, x)
 	}
 }
 
-// The fused leaf: stepPanels(y, y2, a, stride, x, h, f, xp, b, mode, add)
-// computes, for each row i of y, with s = (P·x)[i] for the packed P in a
-// (see gemvPanelsGeneric; no columns when x is empty):
+// productGeneric sets y = P·x with the pure-Go leaf.
+func (p *Packed) productGeneric(y, x []float32) {
+	for _, s := range p.segs {
+		h := s.height()
+		gemvPanelsGeneric(y[s.row0:s.row0+s.rows], p.data[s.off:], h*p.cols, x, false, h)
+	}
+}
+
+// The fused leaf: stepPanels(y, y2, a, stride, x, h, f, xp, b, mode, add,
+// g) computes, for each row i of y, with s = (P·x)[i] for the packed P in
+// a, panels of g.height() rows (see gemvPanelsGeneric; no columns when x is
+// empty):
 //
 //	if add { s += y[i] }
 //	s = (s + xp[i]) + b[i]
@@ -144,8 +178,8 @@ const (
 )
 
 // stepPanelsGeneric is the pure-Go fused leaf.
-func stepPanelsGeneric(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
-	gemvPanelsGeneric(y, a, stride, x, add)
+func stepPanelsGeneric(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
+	gemvPanelsGeneric(y, a, stride, x, add, g.height())
 	stepTailGeneric(y, y2, h, f, xp, b, mode)
 }
 
@@ -223,7 +257,7 @@ func RNNStepBatch(hNew, h, xp Matrix, b []float32, u Operator) {
 	noOverlap("RNNStepBatch", "hNew", extent(hNew), "h", extent(h))
 	batchProduct(hNew, u, h)
 	for r := 0; r < h.Rows; r++ {
-		stepPanels(hNew.Row(r), nil, nil, 0, nil, nil, nil, xp.Row(r), b, stepRNN, true)
+		epilogue(hNew.Row(r), nil, nil, nil, xp.Row(r), b, stepRNN)
 	}
 }
 
@@ -243,30 +277,31 @@ func MGRUStepBatch(hNew, h, xpf, xph Matrix, bf, bh []float32, uf, uh Operator, 
 	fh := Matrix{Rows: h.Rows, Cols: n, Stride: n, Data: work[bn : 2*bn]}
 	batchProduct(f, uf, h)
 	for r := 0; r < h.Rows; r++ {
-		stepPanels(f.Row(r), fh.Row(r), nil, 0, nil, h.Row(r), nil, xpf.Row(r), bf, stepGate, true)
+		epilogue(f.Row(r), fh.Row(r), h.Row(r), nil, xpf.Row(r), bf, stepGate)
 	}
 	batchProduct(hNew, uh, fh)
 	for r := 0; r < h.Rows; r++ {
-		stepPanels(hNew.Row(r), nil, nil, 0, nil, h.Row(r), f.Row(r), xph.Row(r), bh, stepOut, true)
+		epilogue(hNew.Row(r), nil, h.Row(r), f.Row(r), xph.Row(r), bh, stepOut)
 	}
 }
 
-// batchProduct sets row b of y to U·(row b of x).
+// batchProduct sets row b of y to U·(row b of x). A low-rank U reads each
+// factor once per group of four rows: t = V·x for the group, kept on the
+// stack, then U·t.
 func batchProduct(y Matrix, u Operator, x Matrix) {
 	switch u := u.(type) {
 	case *Packed:
-		gemmPanels(y.Data, y.Stride, u.rows, u.data, u.panelStride, x.Data, x.Stride, u.cols, x.Rows, false)
+		u.batch(y.Data, y.Stride, x.Data, x.Stride, u.cols, x.Rows, 0, false)
 		return
 	case *PackedLowRank:
-		// t = V·x for four rows at a time, kept on the stack.
 		const group = 4
 		r := u.Rank()
 		if r > 0 && r <= lowRankChunk {
 			var buf [group * lowRankChunk]float32
 			for b0 := 0; b0 < x.Rows; b0 += group {
 				cnt := min(group, x.Rows-b0)
-				gemmPanels(buf[:], r, r, u.V.data, u.V.panelStride, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, false)
-				gemmPanels(y.Data[b0*y.Stride:], y.Stride, u.U.rows, u.U.data, u.U.panelStride, buf[:], r, r, cnt, false)
+				u.V.batch(buf[:], r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
+				u.U.batch(y.Data[b0*y.Stride:], y.Stride, buf[:], r, r, cnt, 0, false)
 			}
 			return
 		}

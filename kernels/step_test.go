@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -61,19 +62,23 @@ func mul64(a, b Matrix) Matrix {
 	return c
 }
 
-func newStepCase(seed uint64, n, r int) *stepCase {
+// newStepCase returns a random layer of n units with rank-r low-rank
+// weights, the dense matrices and U packed in geometry g and V in the next
+// geometry of testGeometries (so that U and V differ).
+func newStepCase(seed uint64, n, r int, g Geometry) *stepCase {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	// Entries of size ~1/√n keep the recurrence stable and the activations
 	// out of saturation, where errors would hide.
 	s := 1.5 / math.Sqrt(float64(n))
 	c := &stepCase{n: n, r: r}
 	c.ufM, c.uhM = randMatrix(rng, n, n, s), randMatrix(rng, n, n, s)
-	c.uf, c.uh = Pack(c.ufM), Pack(c.uhM)
+	c.uf, c.uh = PackWith(c.ufM, g), PackWith(c.uhM, g)
 	v := randMatrix(rng, r, n, s)
 	af, ah := randMatrix(rng, n, r, 1.5/math.Sqrt(float64(max(r, 1)))), randMatrix(rng, n, r, 1.5/math.Sqrt(float64(max(r, 1))))
-	pv := Pack(v)
-	c.lrf = &PackedLowRank{U: Pack(af), V: pv}
-	c.lrh = &PackedLowRank{U: Pack(ah), V: pv}
+	gv := testGeometries[(slices.Index(testGeometries, g)+1)%len(testGeometries)]
+	pv := PackWith(v, gv)
+	c.lrf = &PackedLowRank{U: PackWith(af, g), V: pv}
+	c.lrh = &PackedLowRank{U: PackWith(ah, g), V: pv}
 	c.h = randVec(rng, n, 1)
 	c.xpf, c.xph = randVec(rng, n, 1), randVec(rng, n, 1)
 	c.bf, c.bh = randVec(rng, n, 0.5), randVec(rng, n, 0.5)
@@ -102,9 +107,10 @@ func absDot(a Matrix, i int, x []float32) float64 {
 
 func TestRNNStep(t *testing.T) {
 	forEachTarget(t, func(t *testing.T) {
-		for _, n := range []int{1, 2, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256} {
-			for _, r := range []int{1, 5, 16, 17} {
-				c := newStepCase(uint64(n*100+r), n, r)
+		for k, n := range []int{1, 2, 8, 9, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256, 300} {
+			for _, r := range []int{1, 5, 8, 16, 17} {
+				g := testGeometries[(k+r)%len(testGeometries)]
+				c := newStepCase(uint64(n*100+r), n, r, g)
 				for _, w := range []struct {
 					name  string
 					u     Operator
@@ -119,8 +125,8 @@ func TestRNNStep(t *testing.T) {
 						ap := absDot(w.abs, i, c.h)
 						bound := stepBound(w.terms, ap, ap+math.Abs(float64(c.xpf[i]))+math.Abs(float64(c.bf[i])))
 						if d := math.Abs(float64(got[i] - want[i])); !(d <= bound) {
-							t.Fatalf("%s n=%d r=%d: h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
-								w.name, n, r, i, got[i], want[i], d, bound)
+							t.Fatalf("%s n=%d r=%d (%v): h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
+								w.name, n, r, g, i, got[i], want[i], d, bound)
 						}
 					}
 				}
@@ -131,9 +137,10 @@ func TestRNNStep(t *testing.T) {
 
 func TestMGRUStep(t *testing.T) {
 	forEachTarget(t, func(t *testing.T) {
-		for _, n := range []int{1, 2, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256} {
-			for _, r := range []int{1, 16, 17} {
-				c := newStepCase(uint64(n*100+r+50), n, r)
+		for k, n := range []int{1, 2, 8, 9, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256, 300} {
+			for _, r := range []int{1, 8, 16, 17} {
+				g := testGeometries[(k+2*r)%len(testGeometries)]
+				c := newStepCase(uint64(n*100+r+50), n, r, g)
 				for _, w := range []struct {
 					name       string
 					uf, uh     Operator
@@ -163,8 +170,8 @@ func TestMGRUStep(t *testing.T) {
 						bound := stepBound(w.terms, ap, ap+math.Abs(float64(c.xph[i]))+math.Abs(float64(c.bh[i]))) +
 							gateMax*(2+ap) + 4*u32
 						if d := math.Abs(float64(got[i] - want[i])); !(d <= bound) {
-							t.Fatalf("%s n=%d r=%d: h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
-								w.name, n, r, i, got[i], want[i], d, bound)
+							t.Fatalf("%s n=%d r=%d (%v): h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
+								w.name, n, r, g, i, got[i], want[i], d, bound)
 						}
 					}
 				}
@@ -251,7 +258,7 @@ func TestRollout(t *testing.T) {
 }
 
 func TestStepNaNPropagates(t *testing.T) {
-	c := newStepCase(3, 40, 8)
+	c := newStepCase(3, 40, 8, DefaultGeometry)
 	forEachTarget(t, func(t *testing.T) {
 		for _, u := range []Operator{c.uf, c.lrf} {
 			h := append([]float32(nil), c.h...)
@@ -273,7 +280,7 @@ func TestStepNaNPropagates(t *testing.T) {
 }
 
 func TestStepPanics(t *testing.T) {
-	c := newStepCase(4, 8, 2)
+	c := newStepCase(4, 8, 2, DefaultGeometry)
 	h := make([]float32, 8)
 	mustPanic(t, "short xp", func() { RNNStep(make([]float32, 8), h, make([]float32, 7), c.bf, c.uf) }, "len(xp) = 7")
 	mustPanic(t, "wrong U", func() { RNNStep(make([]float32, 4), h[:4], c.xpf[:4], c.bf[:4], c.uf) }, "8×8", "len(h) = 4")
@@ -285,7 +292,7 @@ func TestStepPanics(t *testing.T) {
 }
 
 func TestStepAllocs(t *testing.T) {
-	c := newStepCase(5, 256, 32)
+	c := newStepCase(5, 256, 32, Geometry{Rows: 64, Streams: 1, Accs: 8})
 	got := make([]float32, c.n)
 	work := make([]float32, 2*c.n)
 	forEachTarget(t, func(t *testing.T) {
@@ -305,9 +312,10 @@ func TestStepAllocs(t *testing.T) {
 
 func TestStepBatch(t *testing.T) {
 	forEachTarget(t, func(t *testing.T) {
-		for _, n := range []int{5, 16, 33, 64, 100} {
-			for _, B := range []int{1, 2, 3, 4, 5, 8, 9} {
-				c := newStepCase(uint64(n*10+B), n, 7)
+		for k, n := range []int{5, 16, 33, 64, 100, 130} {
+			for _, B := range []int{1, 2, 3, 4, 5, 6, 8, 9} {
+				g := testGeometries[(k+B)%len(testGeometries)]
+				c := newStepCase(uint64(n*10+B), n, 7, g)
 				rng := rand.New(rand.NewPCG(uint64(n), uint64(B)))
 				// Strides wider than n: rows are views into larger buffers.
 				h := randMatrixStride(rng, B, n, n+3, 1)
@@ -321,13 +329,13 @@ func TestStepBatch(t *testing.T) {
 					RNNStepBatch(got, h, xpf, c.bf, w.uf)
 					for r := 0; r < B; r++ {
 						RNNStepGeneric(want, h.Row(r), xpf.Row(r), c.bf, w.uf)
-						compareLoose(t, fmt.Sprintf("RNNStepBatch %s n=%d B=%d row %d", w.name, n, B, r), got.Row(r), want, 2e-5)
+						compareLoose(t, fmt.Sprintf("RNNStepBatch %s n=%d B=%d (%v) row %d", w.name, n, B, g, r), got.Row(r), want, 2e-5)
 					}
 					work := make([]float32, 2*B*n)
 					MGRUStepBatch(got, h, xpf, xph, c.bf, c.bh, w.uf, w.uh, work)
 					for r := 0; r < B; r++ {
 						MGRUStepGeneric(want, h.Row(r), xpf.Row(r), xph.Row(r), c.bf, c.bh, w.uf, w.uh, make([]float32, 2*n))
-						compareLoose(t, fmt.Sprintf("MGRUStepBatch %s n=%d B=%d row %d", w.name, n, B, r), got.Row(r), want, 2e-5)
+						compareLoose(t, fmt.Sprintf("MGRUStepBatch %s n=%d B=%d (%v) row %d", w.name, n, B, g, r), got.Row(r), want, 2e-5)
 					}
 				}
 			}
@@ -337,7 +345,7 @@ func TestStepBatch(t *testing.T) {
 
 func TestSequence(t *testing.T) {
 	const T, n = 50, 40
-	c := newStepCase(9, n, 6)
+	c := newStepCase(9, n, 6, Geometry{Rows: 32, Streams: 1, Accs: 16})
 	rng := rand.New(rand.NewPCG(1, 2))
 	xpf, xph := randMatrix(rng, T, n, 1), randMatrix(rng, T, n, 1)
 	h0 := randVec(rng, n, 1)
@@ -367,7 +375,7 @@ func TestSequence(t *testing.T) {
 
 func TestStepBatchAllocs(t *testing.T) {
 	const n, B = 64, 8
-	c := newStepCase(10, n, 16)
+	c := newStepCase(10, n, 16, DefaultGeometry)
 	rng := rand.New(rand.NewPCG(3, 4))
 	h, xp := randMatrix(rng, B, n, 1), randMatrix(rng, B, n, 1)
 	got := NewMatrix(B, n)
