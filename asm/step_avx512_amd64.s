@@ -9,7 +9,10 @@
 // panel_avx512_amd64.h (the one GemvPanelsAVX512 runs), then, while each
 // panel of sixteen rows is still in a register, the input projection, the
 // bias, the activation of the cell and the stores. No intermediate vector
-// goes to memory.
+// goes to memory. The activations are the fast forms of
+// activation_avx512_amd64.h (no division), within the error bound of
+// TanhAVX512 and SigmoidAVX512 but not their bits: the epilogue is about a
+// third of a low-rank step, so its cost is the step's overhead.
 
 // Register roles of StepPanelsAVX512, beside the PNL_… of the panel product.
 #define S_MODE R15 // 0: RNN, 1: MGRU gate, 2: MGRU output
@@ -44,18 +47,18 @@
 
 // RNN: y = tanh(acc).
 #define RNN(acc, off) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	MOVQ    y_base+0(FP), AX;                 \
+	TANHF_AVX512(acc, Z24, Z25, Z26); \
+	MOVQ    y_base+0(FP), AX;         \
 	VMOVUPS acc, off(AX)(PNL_ROFF*1)
 
 #define RNNK(acc) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	MOVQ    y_base+0(FP), AX;                 \
+	TANHF_AVX512(acc, Z24, Z25, Z26); \
+	MOVQ    y_base+0(FP), AX;         \
 	VMOVUPS acc, K1, (AX)(PNL_ROFF*1)
 
 // GATE: y = σ(acc), y2 = y ⊙ h.
 #define GATE(acc, off) \
-	SIGMOID_AVX512(acc, Z24, Z25);         \
+	SIGMOIDF_AVX512(acc, Z24, Z25);        \
 	MOVQ    y_base+0(FP), AX;              \
 	VMOVUPS acc, off(AX)(PNL_ROFF*1);      \
 	MOVQ    h_base+104(FP), AX;            \
@@ -64,7 +67,7 @@
 	VMOVUPS Z24, off(AX)(PNL_ROFF*1)
 
 #define GATEK(acc) \
-	SIGMOID_AVX512(acc, Z24, Z25);       \
+	SIGMOIDF_AVX512(acc, Z24, Z25);      \
 	MOVQ      y_base+0(FP), AX;          \
 	VMOVUPS   acc, K1, (AX)(PNL_ROFF*1); \
 	MOVQ      h_base+104(FP), AX;        \
@@ -75,7 +78,7 @@
 
 // OUT: y = h + f ⊙ (tanh(acc) − h).
 #define OUT(acc, off) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	TANHF_AVX512(acc, Z24, Z25, Z26);         \
 	MOVQ        h_base+104(FP), AX;           \
 	VMOVUPS     off(AX)(PNL_ROFF*1), Z24;     \
 	MOVQ        f_base+128(FP), AX;           \
@@ -86,7 +89,7 @@
 	VMOVUPS     acc, off(AX)(PNL_ROFF*1)
 
 #define OUTK(acc) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	TANHF_AVX512(acc, Z24, Z25, Z26);         \
 	MOVQ        h_base+104(FP), AX;           \
 	VMOVUPS.Z   (AX)(PNL_ROFF*1), K1, Z24;    \
 	MOVQ        f_base+128(FP), AX;           \

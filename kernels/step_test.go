@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 )
@@ -409,4 +410,82 @@ func compareLoose(t *testing.T, what string, got, want []float32, tol float64) {
 			t.Fatalf("%s: [%d] = %v, reference %v (|diff| %.3g > %g)", what, i, got[i], want[i], d, tol)
 		}
 	}
+}
+
+// TestStepActivations checks the activations of the fused steps, which on
+// some targets (avx512) are faster forms than Tanh and Sigmoid, against the
+// exact functions within the same bound, actBound: the leaf with no
+// columns computes tanh(xp + 0) (RNN) and σ(xp + 0) (the MGRU gate, with
+// y2 = σ·1), over the points of TestTanhSigmoidAccuracy. With
+// LOWRANK_EXHAUSTIVE=1 it checks every float32 as well (minutes).
+func TestStepActivations(t *testing.T) {
+	xs := actPoints()
+	if os.Getenv("LOWRANK_EXHAUSTIVE") != "" {
+		xs = nil // the exhaustive sweep below covers them
+	}
+	forEachTarget(t, func(t *testing.T) {
+		var maxTanh, maxSig float64
+		check := func(xs []float32) {
+			n := len(xs)
+			y, y2, zero, one := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range one {
+				one[i] = 1
+			}
+			stepPanels(y, nil, nil, 0, nil, nil, nil, xs, zero, stepRNN, false, heightCode(16))
+			for i, x := range xs {
+				e := checkAct(t, "tanh", x, y[i], math.Tanh, -1, 1)
+				maxTanh = max(maxTanh, e)
+			}
+			for i := range xs {
+				xs[i] = -xs[i]
+			}
+			neg := append([]float32(nil), y...)
+			stepPanels(neg, nil, nil, 0, nil, nil, nil, xs, zero, stepRNN, false, heightCode(16))
+			for i := range xs {
+				xs[i] = -xs[i]
+				if xs[i] != 0 && y[i] == y[i] && math.Float32bits(neg[i]) != math.Float32bits(-y[i]) {
+					t.Fatalf("fused tanh(%g) = %g but tanh(%g) = %g: not odd", -xs[i], neg[i], xs[i], y[i])
+				}
+			}
+			stepPanels(y, y2, nil, 0, nil, one, nil, xs, zero, stepGate, false, heightCode(16))
+			for i, x := range xs {
+				e := checkAct(t, "sigmoid", x, y[i], func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }, 0, 1)
+				maxSig = max(maxSig, e)
+				if math.Float32bits(y2[i]) != math.Float32bits(y[i]) {
+					t.Fatalf("fused gate(%g): y2 = %g, want y·1 = %g", x, y2[i], y[i])
+				}
+			}
+		}
+		if xs != nil {
+			check(slices.Clone(xs))
+		} else {
+			const chunk = 1 << 20
+			buf := make([]float32, chunk)
+			for hi := uint64(0); hi < 1<<32; hi += chunk {
+				for i := range buf {
+					buf[i] = math.Float32frombits(uint32(hi) + uint32(i))
+				}
+				check(buf)
+			}
+		}
+		t.Logf("fused tanh: max |error| %.3g; fused sigmoid: max |error| %.3g", maxTanh, maxSig)
+	})
+}
+
+// checkAct fails t unless got is within actBound of exact(x) and in [lo,
+// hi], or NaN exactly for a NaN x; it returns the error.
+func checkAct(t *testing.T, name string, x, got float32, exact func(float64) float64, lo, hi float32) float64 {
+	t.Helper()
+	if x != x || got != got {
+		if x == x || got == got {
+			t.Fatalf("fused %s(%g) = %g, want NaN exactly for NaN input", name, x, got)
+		}
+		return 0
+	}
+	e := math.Abs(float64(got) - exact(float64(x)))
+	if !(e <= actBound) || got < lo || got > hi {
+		t.Fatalf("fused %s(%g) = %g, exact %g: |error| %.3g, want ≤ %g within [%g, %g]",
+			name, x, got, exact(float64(x)), e, actBound, lo, hi)
+	}
+	return e
 }
