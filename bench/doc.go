@@ -20,7 +20,8 @@
 // (GOEXPERIMENT=simd). Steps and sequences run the kernels targets only.
 // Each benchmark reports ns/op, the weight bytes read per op as MB/s,
 // allocations, FLOP/s (two per multiply-add) and roof, the fraction of the
-// roofline for the cache level that holds the weights (see BenchRoofline);
+// roofline at the benchmark's own working set, weights plus vectors (the
+// read bandwidth measured at that size: see ReadAt and RoofAt);
 // sequences also ns/step.
 //
 // BenchmarkRatio times each candidate and a fixed reference back to back

@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"sync"
-	"unsafe"
-
-	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
 // ReadReference is the fixed reference of the paired-ratio benchmarks
@@ -35,21 +31,12 @@ type ReadReference struct {
 // NewReadReference returns a reference that streams a 64-byte-aligned
 // buffer of bytes bytes (rounded up to whole 64-byte lines).
 func NewReadReference(bytes int) *ReadReference {
-	n := (max(bytes, 64) + 63) / 64 * 16
-	buf := make([]float32, n+16)
-	off := 0
-	if mis := uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 64; mis != 0 {
-		off = int(64-mis) / 4
-	}
-	r := &ReadReference{Probe: "go", buf: buf[off : off+n : off+n], read: readGo}
+	r := &ReadReference{Probe: "go", buf: alignedBuffer((max(bytes, 64) + 63) / 64 * 64), read: readGo}
 	for i := range r.buf {
 		r.buf[i] = 1
 	}
-	for _, t := range []string{"avx512", "avx2"} {
-		if p, ok := probeFor(t); ok && slices.Contains(kernels.Available(), t) {
-			r.Probe, r.read = t, p.read
-			break
-		}
+	if t, p, ok := widestProbe(); ok {
+		r.Probe, r.read = t, p.read
 	}
 	return r
 }
@@ -121,16 +108,12 @@ func BenchRoofline() (Roofline, error) {
 		}
 	}
 	roofs.err = errNoProbes
-	for _, t := range []string{"avx512", "avx2"} {
-		if _, ok := probeFor(t); !ok || !slices.Contains(kernels.Available(), t) {
-			continue
-		}
+	if t, _, ok := widestProbe(); ok {
 		if r, ok := env[t]; ok {
 			roofs.r, roofs.err = r, nil
 		} else {
 			roofs.r, roofs.err = MeasureRoofline(t)
 		}
-		break
 	}
 	return roofs.r, roofs.err
 }
