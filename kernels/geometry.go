@@ -255,3 +255,25 @@ func (c geomCode) height() int { return int(c) & 0xff }
 // heightCode is the code of panels of h rows streamed one at a time with
 // eight accumulators: the tails of a layout (see Packed), and panels of 8.
 func heightCode(h int) geomCode { return geomCode(h | 1<<8 | 8<<12) }
+
+// GoString returns e as a Go composite literal, in the form of an entry of
+// the geometry table (`lowrank tune` prints it to be pasted there).
+func (e CPUGeometry) GoString() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{\n\tName: %q, Vendor: %q, Family: %d, Model: %d,\n\tSource: %q,\n\tRules: []GeometryRule{\n",
+		e.Name, e.Vendor, e.Family, e.Model, e.Source)
+	for _, r := range e.Rules {
+		role := map[Role]string{RoleDense: "RoleDense", RoleU: "RoleU", RoleV: "RoleV"}[r.Role]
+		g := r.Geometry
+		fmt.Fprintf(&b, "\t\t{%s, %d, Geometry{Rows: %d, Streams: %d, Accs: %d, Prefetch: %d}},\n",
+			role, r.MaxBytes, g.Rows, g.Streams, g.Accs, g.Prefetch)
+	}
+	b.WriteString("\t},\n}")
+	return b.String()
+}
+
+// ThisCPUID returns cpuid's vendor name, family and model of this CPU: the
+// key of its entry in the geometry table.
+func ThisCPUID() (vendor string, family, model int) {
+	return cpuVendor(), cpuid.CPU.Family, cpuid.CPU.Model
+}

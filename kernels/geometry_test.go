@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"go/parser"
 	"strings"
 	"testing"
 )
@@ -96,6 +97,23 @@ func TestGeometryTable(t *testing.T) {
 	} {
 		if err := (CPUGeometry{Name: "bad", Rules: bad}).Validate(); err == nil {
 			t.Errorf("rules %v: Validate accepted them", bad)
+		}
+	}
+}
+
+// TestGeometryGoString checks that a table entry prints as a Go literal
+// that parses, with every rule.
+func TestGeometryGoString(t *testing.T) {
+	e := CPUGeometry{Name: "X", Vendor: "AMD", Family: 26, Model: 2, Source: "a \"test\"",
+		Rules: []GeometryRule{{RoleDense, 1 << 16, DefaultGeometry}, {RoleU, 0, Geometry{128, 1, 16, 4096}}}}
+	s := e.GoString()
+	if _, err := parser.ParseExpr("CPUGeometry" + s); err != nil {
+		t.Fatalf("GoString does not parse: %v\n%s", err, s)
+	}
+	for _, want := range []string{`Name: "X"`, `Family: 26`, `"a \"test\""`, "{RoleDense, 65536, Geometry{Rows: 16, Streams: 4, Accs: 8, Prefetch: 0}}",
+		"{RoleU, 0, Geometry{Rows: 128, Streams: 1, Accs: 16, Prefetch: 4096}}"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("GoString lacks %s:\n%s", want, s)
 		}
 	}
 }
