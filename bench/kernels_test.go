@@ -64,7 +64,7 @@ func printConfig(w io.Writer) {
 	for _, p := range bench.Peers() {
 		peers[p.Name] = p
 	}
-	for _, name := range []string{"openblas", "simd"} {
+	for _, name := range []string{"openblas", "c", "simd"} {
 		switch p, ok := peers[name]; {
 		case !ok:
 			fmt.Fprintf(w, "peer-%s:\n", name)

@@ -46,7 +46,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.GateBenchtime, "gate-benchtime", "300ms", "-test.benchtime of each gate sample (make gate uses the same)")
 	out := fs.String("o", "", "results `file` (default results/<cpu-slug>/kernels.txt, or results/<cpu-slug>/gate.txt with -short)")
 	fs.BoolVar(&c.Short, "short", false, "run the gate benchmarks only ("+bench.GateBench+")")
-	fs.StringVar(&c.Peers, "peers", "auto", "peers to build: auto (openblas and simd where they build), none, or a comma-separated `list`")
+	fs.StringVar(&c.Peers, "peers", "auto", "peers to build: auto (openblas, c and simd where they build), none, or a comma-separated `list`")
 	pkg := fs.String("pkg", "./bench", "the benchmark package's `directory`")
 	from := fs.String("from", "", "run nothing: summarise this results `file`")
 	figures := fs.String("figures", "", "write the figures (SVG and PNG) into `dir`")
