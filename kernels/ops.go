@@ -37,6 +37,11 @@ func MatVecAdd(y []float32, a Matrix, x []float32) {
 // y = Σ_c U[:, c]·(V[c, :]·x), so no product allocates.
 const lowRankChunk = 512
 
+// smallRank bounds the ranks whose t lives in a smaller stack buffer: Go
+// zeroes a local array on every call, and zeroing 2 KiB costs as much as
+// a tenth of a rank-16 product.
+const smallRank = 64
+
 // LowRankMatVec sets y = U·(V·x), the product with W ≈ U·V.
 func LowRankMatVec(y []float32, w LowRank, x []float32) {
 	w.check("LowRankMatVec")
@@ -125,6 +130,12 @@ func (p *PackedLowRank) checkVec(op string, y, x []float32) {
 
 func (p *PackedLowRank) apply(y, x []float32, add bool) {
 	if len(y) == 0 {
+		return
+	}
+	if r := p.V.rows; r <= smallRank {
+		var buf [smallRank]float32
+		p.V.product(buf[:r], x, 0, 0, false)
+		p.U.product(y, buf[:r], 0, 0, add) // with r = 0: y = 0, or unchanged
 		return
 	}
 	var buf [lowRankChunk]float32

@@ -23,15 +23,7 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 	case *Packed:
 		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	case *PackedLowRank:
-		if u.Rank() > lowRankChunk {
-			u.apply(hNew, h, false)
-			epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
-			return
-		}
-		var buf [lowRankChunk]float32
-		t := buf[:u.Rank()]
-		u.V.product(t, h, 0, 0, false)
-		u.U.step(hNew, nil, t, nil, nil, xp, b, stepRNN)
+		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	default:
 		u.MatVec(hNew, h)
 		epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
@@ -59,19 +51,11 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	noOverlap("MGRUStep", "hNew", hNew, "work", work[:2*n])
 	noOverlap("MGRUStep", "h", h, "work", work[:2*n])
 
-	var buf [lowRankChunk]float32
 	switch u := uf.(type) {
 	case *Packed:
 		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	case *PackedLowRank:
-		if u.Rank() > lowRankChunk {
-			u.apply(f, h, false)
-			epilogue(f, fh, h, nil, xpf, bf, stepGate)
-			break
-		}
-		t := buf[:u.Rank()]
-		u.V.product(t, h, 0, 0, false)
-		u.U.step(f, fh, t, h, nil, xpf, bf, stepGate)
+		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	default:
 		u.MatVec(f, h)
 		epilogue(f, fh, h, nil, xpf, bf, stepGate)
@@ -80,17 +64,29 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	case *Packed:
 		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	case *PackedLowRank:
-		if u.Rank() > lowRankChunk {
-			u.apply(hNew, fh, false)
-			epilogue(hNew, nil, h, f, xph, bh, stepOut)
-			return
-		}
-		t := buf[:u.Rank()]
-		u.V.product(t, fh, 0, 0, false)
-		u.U.step(hNew, nil, t, h, f, xph, bh, stepOut)
+		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	default:
 		u.MatVec(hNew, fh)
 		epilogue(hNew, nil, h, f, xph, bh, stepOut)
+	}
+}
+
+// step is the fused step with low-rank weights: t = V·x on the stack, then
+// the step leaf with U·t; ranks above lowRankChunk apply the product in
+// chunks, then the epilogue.
+func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
+	switch r := u.Rank(); {
+	case r <= smallRank:
+		var buf [smallRank]float32
+		u.V.product(buf[:r], x, 0, 0, false)
+		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
+	case r <= lowRankChunk:
+		var buf [lowRankChunk]float32
+		u.V.product(buf[:r], x, 0, 0, false)
+		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
+	default:
+		u.apply(y, x, false)
+		epilogue(y, y2, h, f, xp, b, mode)
 	}
 }
 
@@ -294,20 +290,34 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 		u.batch(y.Data, y.Stride, x.Data, x.Stride, u.cols, x.Rows, 0, false)
 		return
 	case *PackedLowRank:
-		const group = 4
-		r := u.Rank()
-		if r > 0 && r <= lowRankChunk {
-			var buf [group * lowRankChunk]float32
-			for b0 := 0; b0 < x.Rows; b0 += group {
-				cnt := min(group, x.Rows-b0)
-				u.V.batch(buf[:], r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
-				u.U.batch(y.Data[b0*y.Stride:], y.Stride, buf[:], r, r, cnt, 0, false)
-			}
+		switch r := u.Rank(); {
+		case r > 0 && r <= smallRank:
+			var buf [batchGroup * smallRank]float32
+			u.batch(y, x, buf[:batchGroup*r])
+			return
+		case r > 0 && r <= lowRankChunk:
+			var buf [batchGroup * lowRankChunk]float32
+			u.batch(y, x, buf[:batchGroup*r])
 			return
 		}
 	}
 	for b := 0; b < x.Rows; b++ {
 		u.MatVec(y.Row(b), x.Row(b))
+	}
+}
+
+// batchGroup is the number of rows of a batch whose t = V·x a low-rank
+// batch product keeps at once: the widest batched leaf.
+const batchGroup = 4
+
+// batch sets row b of y to U·(V·(row b of x)), a group of rows at a time,
+// each factor read once per group, t (batchGroup·rank floats) in buf.
+func (u *PackedLowRank) batch(y Matrix, x Matrix, buf []float32) {
+	r := u.Rank()
+	for b0 := 0; b0 < x.Rows; b0 += batchGroup {
+		cnt := min(batchGroup, x.Rows-b0)
+		u.V.batch(buf, r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
+		u.U.batch(y.Data[b0*y.Stride:], y.Stride, buf, r, r, cnt, 0, false)
 	}
 }
 
