@@ -162,3 +162,20 @@ func StepPanelsAVX2(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32
 //
 //go:noescape
 func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, geom int)
+
+// Tiled products: tiles_avx2_amd64.s, tiles_avx512_amd64.s.
+
+// GemvTilesAVX2 is: for i := range y { p, r := i/16, i%16; s := Σ_j
+// a[p*stride+256*(j/16)+16*r+j%16] * x[j]; if add { y[i] += s } else {
+// y[i] = s } }, for len(y) a multiple of 16: panels of 16 rows in tiles of
+// 16 columns, each tile row by row, the last tile zero-padded (see
+// kernels.Geometry.Tiles). Requires AVX2, FMA3.
+//
+//go:noescape
+func GemvTilesAVX2(y, a []float32, stride int, x []float32, add bool)
+
+// GemvTilesAVX512 is GemvTilesAVX2 for AVX-512. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemvTilesAVX512(y, a []float32, stride int, x []float32, add bool)

@@ -72,3 +72,14 @@ func SigmoidNEON(dst, src []float32)
 //
 //go:noescape
 func StepPanelsNEON(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32, mode int, add bool)
+
+// Tiled products: tiles_neon_arm64.s.
+
+// GemvTilesNEON is: for i := range y { p, r := i/16, i%16; s := Σ_j
+// a[p*stride+256*(j/16)+16*r+j%16] * x[j]; if add { y[i] += s } else {
+// y[i] = s } }, for len(y) a multiple of 16: panels of 16 rows in tiles of
+// 16 columns, each tile row by row, the last tile zero-padded (see
+// kernels.Geometry.Tiles). Requires ASIMD.
+//
+//go:noescape
+func GemvTilesNEON(y, a []float32, stride int, x []float32, add bool)

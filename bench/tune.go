@@ -89,7 +89,7 @@ type TuneConfig struct {
 type TuneResult struct {
 	Shape TuneShape
 	// Candidates are the geometries, DefaultGeometry first; those with
-	// prefetch are measured only beyond L2.
+	// prefetch are measured only beyond L2, the tiles only for V.
 	Candidates []kernels.Geometry
 	// Median is each candidate's median time per product in ns (NaN if
 	// not measured); Ratio the median over the rounds of its time over the
@@ -129,10 +129,7 @@ func Tune(cfg TuneConfig) (kernels.CPUGeometry, []TuneResult, error) {
 			cands = append(cands, g)
 		}
 	}
-	near := slices.IndexFunc(cands, func(g kernels.Geometry) bool { return g.Prefetch > 0 })
-	if near < 0 {
-		near = len(cands)
-	}
+	cands = append(cands, kernels.TileGeometry)
 	l2 := cacheSizes()["L2"]
 	vendor, family, model := kernels.ThisCPUID()
 	e := kernels.CPUGeometry{
@@ -147,9 +144,10 @@ func Tune(cfg TuneConfig) (kernels.CPUGeometry, []TuneResult, error) {
 		if s.N <= 0 || (s.Role != kernels.RoleDense && (s.Rank <= 0 || s.Rank > s.N)) {
 			return e, results, fmt.Errorf("tune: shape %v: want n > 0 and, for a factor, 0 < rank ≤ n", s)
 		}
-		measured := len(cands)
-		if s.WeightBytes() <= l2 {
-			measured = near
+		// Prefetch only beyond L2; tiles for V only.
+		measured := make([]bool, len(cands))
+		for i, g := range cands {
+			measured[i] = (g.Prefetch == 0 || s.WeightBytes() > l2) && (!g.Tiles || s.Role == kernels.RoleV)
 		}
 		res := tuneShape(s, cands, measured, uBest[[2]int{s.N, s.Rank}], cfg)
 		if s.Role == kernels.RoleU {
@@ -170,10 +168,10 @@ func Tune(cfg TuneConfig) (kernels.CPUGeometry, []TuneResult, error) {
 	return e, results, nil
 }
 
-// tuneShape measures the first measured candidates on s (the others get
-// an infinite ratio); uGeom is the geometry of U for a V shape (the zero
-// Geometry: the default).
-func tuneShape(s TuneShape, cands []kernels.Geometry, measured int, uGeom kernels.Geometry, cfg TuneConfig) TuneResult {
+// tuneShape measures the candidates marked measured on s (the others get
+// an infinite ratio; the first, the default, is always measured); uGeom is
+// the geometry of U for a V shape (the zero Geometry: the default).
+func tuneShape(s TuneShape, cands []kernels.Geometry, measured []bool, uGeom kernels.Geometry, cfg TuneConfig) TuneResult {
 	if uGeom == (kernels.Geometry{}) {
 		uGeom = kernels.DefaultGeometry
 	}
@@ -186,30 +184,36 @@ func tuneShape(s TuneShape, cands []kernels.Geometry, measured int, uGeom kernel
 	} else {
 		u, v = randMatrix32(n, r, 4), randMatrix32(r, n, 5)
 	}
-	fs := make([]func(), measured)
-	for i, g := range cands[:measured] {
+	var fs []func()
+	var idx []int // the candidate of each f
+	for i, g := range cands {
+		if !measured[i] && i > 0 {
+			continue
+		}
+		idx = append(idx, i)
 		switch s.Role {
 		case kernels.RoleDense:
 			p := kernels.PackWith(a, g)
-			fs[i] = func() { p.MatVec(y, x) }
+			fs = append(fs, func() { p.MatVec(y, x) })
 		case kernels.RoleU:
 			p := kernels.PackLowRankWith(kernels.LowRank{U: u, V: v}, g, kernels.DefaultGeometry)
-			fs[i] = func() { p.MatVec(y, x) }
+			fs = append(fs, func() { p.MatVec(y, x) })
 		case kernels.RoleV:
 			p := kernels.PackLowRankWith(kernels.LowRank{U: u, V: v}, uGeom, g)
-			fs[i] = func() { p.MatVec(y, x) }
+			fs = append(fs, func() { p.MatVec(y, x) })
 		}
 	}
 	times := measureRounds(fs, cfg.Rounds, cfg.Block)
 	res := TuneResult{Shape: s, Candidates: cands, Median: make([]float64, len(cands)), Ratio: make([]float64, len(cands))}
-	for i := measured; i < len(cands); i++ {
+	for i := range cands {
 		res.Median[i], res.Ratio[i] = math.NaN(), math.Inf(1)
 	}
 	ratios := make([]float64, cfg.Rounds)
-	for i, ts := range times {
+	for k, ts := range times {
+		i := idx[k]
 		res.Median[i] = median(ts)
-		for k := range ratios {
-			ratios[k] = ts[k] / times[0][k]
+		for r := range ratios {
+			ratios[r] = ts[r] / times[0][r]
 		}
 		res.Ratio[i] = median(ratios)
 		if res.Ratio[i] < res.Ratio[res.Best] {

@@ -62,9 +62,14 @@ func TestTune(t *testing.T) {
 			t.Errorf("%v: best %v has ratio %g, time %g", r.Shape, r.Candidates[r.Best], r.Ratio[r.Best], r.Median[r.Best])
 		}
 		for i, g := range r.Candidates {
-			// These shapes fit L2: no prefetching candidate is measured.
-			if g.Prefetch > 0 && !math.IsInf(r.Ratio[i], 1) {
+			// These shapes fit L2: no prefetching candidate is measured;
+			// the tiles are measured for V only.
+			measured := !math.IsInf(r.Ratio[i], 1)
+			if g.Prefetch > 0 && measured {
 				t.Errorf("%v: prefetching %v measured within L2", r.Shape, g)
+			}
+			if g.Tiles && measured != (r.Shape.Role == kernels.RoleV) {
+				t.Errorf("%v: tiles measured %v", r.Shape, measured)
 			}
 		}
 	}

@@ -157,3 +157,15 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add, g)
 	}
 }
+
+// gemvTiles is the leaf of a run of tiled panels (see Geometry.Tiles).
+func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.GemvTilesAVX512(y, a, stride, x, add)
+	case targetAVX2:
+		asm.GemvTilesAVX2(y, a, stride, x, add)
+	default:
+		gemvTilesGeneric(y, a, stride, x, add)
+	}
+}

@@ -92,3 +92,12 @@ func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode i
 			part(h, i, i+ht), part(f, i, i+ht), xp[i:i+ht], b[i:i+ht], mode, add)
 	}
 }
+
+// gemvTiles is the leaf of a run of tiled panels (see Geometry.Tiles).
+func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
+	if active.Load() == targetNEON {
+		asm.GemvTilesNEON(y, a, stride, x, add)
+		return
+	}
+	gemvTilesGeneric(y, a, stride, x, add)
+}

@@ -30,3 +30,7 @@ func sigmoid(dst, src []float32) { SigmoidGeneric(dst, src) }
 func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
 	stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add, g)
 }
+
+func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
+	gemvTilesGeneric(y, a, stride, x, add)
+}

@@ -72,7 +72,7 @@ func FuzzKernels(f *testing.F) {
 			offA: int(place & 15), offB: int(place>>4) ^ 5,
 			offX: int(place>>2) & 15, offY: int(place >> 4),
 			gap: int(place % 7),
-			gA:  testGeometries[(int(place>>3)+int(rows))%ng], gB: testGeometries[(int(rank)+int(cols))%ng],
+			gA:  testGeometries[(int(place>>3)+int(rows))%ng], gB: vGeometries[(int(rank)+int(cols))%len(vGeometries)],
 		}
 		targets := availableTargets(t)
 		type key struct{ run, op string }

@@ -74,3 +74,22 @@ func gemvPanelsGeneric(y, a []float32, stride int, x []float32, add bool, h int)
 		}
 	}
 }
+
+// gemvTilesGeneric is the tiled leaf (see Geometry.Tiles): len(y) is a
+// multiple of 16; rows 16p…16p+15 lie in the panel at a[p*stride:], whose
+// tile t holds columns 16t…16t+15, row r of it at a[p*stride+256t+16r:]
+// [:16] (a last partial tile padded with zeros). It sets y[i] = Σ_j
+// W[i][j]·x[j] over j < len(x), in order, or adds it to y[i] when add.
+func gemvTilesGeneric(y, a []float32, stride int, x []float32, add bool) {
+	for i := range y {
+		var s float32
+		for j, xj := range x {
+			s += a[i/16*stride+j/16*256+i%16*16+j%16] * xj
+		}
+		if add {
+			y[i] += s
+		} else {
+			y[i] = s
+		}
+	}
+}

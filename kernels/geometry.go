@@ -37,7 +37,19 @@ type Geometry struct {
 	// prefetches the weights ahead of its loads; 0 for none (hardware
 	// prefetchers suffice while the weights stay in L2).
 	Prefetch int
+	// Tiles stores each panel of 16 rows in tiles of 16 columns, row by
+	// row, and the product sums one dot product per row, reduced once per
+	// panel: one load of x per 256 weights where the column layout
+	// broadcasts one x per 16. That pays for V of a low rank, 16 or 32
+	// rows by n columns, whose column product is bound by its broadcasts.
+	// Tiles needs Rows 16, Streams 1, Accs 16 (one accumulator per row)
+	// and no prefetch (see TileGeometry); only the V of PackLowRankWith
+	// takes it, never a matrix a fused step applies.
+	Tiles bool
 }
+
+// TileGeometry is the tiled geometry, for the V of a low-rank product.
+var TileGeometry = Geometry{Rows: 16, Streams: 1, Accs: 16, Tiles: true}
 
 // DefaultGeometry is the geometry of a CPU the table does not know: 16-row
 // panels read four at a time, the loop every target was first written
@@ -50,6 +62,12 @@ const maxPanelRows = 128
 // Validate returns nil if g is a geometry the kernels implement, else an
 // error that says what is wrong.
 func (g Geometry) Validate() error {
+	if g.Tiles {
+		if g != TileGeometry {
+			return fmt.Errorf("geometry %v: tiles need rows=16 streams=1 accs=16 prefetch=0", g)
+		}
+		return nil
+	}
 	switch {
 	case g.Rows != 16 && g.Rows != 32 && g.Rows != 64 && g.Rows != 128:
 		return fmt.Errorf("geometry %v: panel height %d, want 16, 32, 64 or 128 rows", g, g.Rows)
@@ -70,23 +88,32 @@ func (g Geometry) Validate() error {
 }
 
 // ColsPerStep returns the columns one step of the product's loop covers,
-// each accumulated in its own registers.
-func (g Geometry) ColsPerStep() int { return g.Accs / (g.Streams * g.Rows / 16) }
+// each accumulated in its own registers (a tile's 16 for Tiles).
+func (g Geometry) ColsPerStep() int {
+	if g.Tiles {
+		return 16
+	}
+	return g.Accs / (g.Streams * g.Rows / 16)
+}
 
-// String returns the geometry as "rows=64 streams=1 accs=8 prefetch=0".
+// String returns the geometry as "rows=64 streams=1 accs=8 prefetch=0", or
+// "tiles" for TileGeometry.
 func (g Geometry) String() string {
+	if g.Tiles {
+		return "tiles"
+	}
 	return fmt.Sprintf("rows=%d streams=%d accs=%d prefetch=%d", g.Rows, g.Streams, g.Accs, g.Prefetch)
 }
 
-// Geometries returns every geometry the kernels implement, without
+// Geometries returns every column geometry the kernels implement, without
 // prefetching, then with the given prefetch distances where a geometry
 // allows them: the candidates that `lowrank tune` measures and the tests
-// run.
+// run (with TileGeometry for V).
 func Geometries(prefetch ...int) []Geometry {
-	gs := []Geometry{{16, 4, 8, 0}, {16, 1, 8, 0}}
+	gs := []Geometry{{Rows: 16, Streams: 4, Accs: 8}, {Rows: 16, Streams: 1, Accs: 8}}
 	for _, rows := range []int{32, 64, 128} {
 		for _, accs := range []int{8, 16} {
-			gs = append(gs, Geometry{rows, 1, accs, 0})
+			gs = append(gs, Geometry{Rows: rows, Streams: 1, Accs: accs})
 		}
 	}
 	base := len(gs)
@@ -226,6 +253,8 @@ func (e CPUGeometry) Validate() error {
 			return fmt.Errorf("%s: rule %d: %v", e.Name, i, err)
 		}
 		switch {
+		case rule.Geometry.Tiles && rule.Role != RoleV:
+			return fmt.Errorf("%s: rule %d (%v): tiles are for V only", e.Name, i, rule.Role)
 		case open[rule.Role]:
 			return fmt.Errorf("%s: rule %d (%v): follows a rule without a limit", e.Name, i, rule.Role)
 		case rule.MaxBytes == 0:
@@ -241,16 +270,25 @@ func (e CPUGeometry) Validate() error {
 
 // geomCode is a geometry as the assembly routines take it (their geom
 // argument, see package asm): the panel height in bits 0–7, the streams in
-// bits 8–11, the accumulators in bits 12–19 and the prefetch distance in
-// bytes from bit 20.
+// bits 8–11, the accumulators in bits 12–17, Tiles in bit 18 and the
+// prefetch distance in bytes from bit 20.
 type geomCode int
 
+const tilesBit = 1 << 18
+
 func (g Geometry) code() geomCode {
-	return geomCode(g.Rows | g.Streams<<8 | g.Accs<<12 | g.Prefetch<<20)
+	c := geomCode(g.Rows | g.Streams<<8 | g.Accs<<12 | g.Prefetch<<20)
+	if g.Tiles {
+		c |= tilesBit
+	}
+	return c
 }
 
 // height returns the panel height of a code.
 func (c geomCode) height() int { return int(c) & 0xff }
+
+// tiles reports whether a code is of tiled panels.
+func (c geomCode) tiles() bool { return c&tilesBit != 0 }
 
 // heightCode is the code of panels of h rows streamed one at a time with
 // eight accumulators: the tails of a layout (see Packed), and panels of 8.
@@ -265,6 +303,10 @@ func (e CPUGeometry) GoString() string {
 	for _, r := range e.Rules {
 		role := map[Role]string{RoleDense: "RoleDense", RoleU: "RoleU", RoleV: "RoleV"}[r.Role]
 		g := r.Geometry
+		if g.Tiles {
+			fmt.Fprintf(&b, "\t\t{%s, %d, TileGeometry},\n", role, r.MaxBytes)
+			continue
+		}
 		fmt.Fprintf(&b, "\t\t{%s, %d, Geometry{Rows: %d, Streams: %d, Accs: %d, Prefetch: %d}},\n",
 			role, r.MaxBytes, g.Rows, g.Streams, g.Accs, g.Prefetch)
 	}

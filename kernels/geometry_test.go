@@ -74,7 +74,7 @@ func TestGeometryTable(t *testing.T) {
 		t.Errorf("no entry: geometry %v, want the default %v", g, DefaultGeometry)
 	}
 	// Rules apply by role and size, the first that fits.
-	small, big := Geometry{64, 1, 8, 0}, Geometry{128, 1, 16, 512}
+	small, big := Geometry{Rows: 64, Streams: 1, Accs: 8, Prefetch: 0}, Geometry{Rows: 128, Streams: 1, Accs: 16, Prefetch: 512}
 	e := CPUGeometry{Name: "test", Rules: []GeometryRule{
 		{RoleDense, 1 << 16, small}, {RoleDense, 0, big}, {RoleV, 0, small},
 	}}
@@ -105,7 +105,7 @@ func TestGeometryTable(t *testing.T) {
 // that parses, with every rule.
 func TestGeometryGoString(t *testing.T) {
 	e := CPUGeometry{Name: "X", Vendor: "AMD", Family: 26, Model: 2, Source: "a \"test\"",
-		Rules: []GeometryRule{{RoleDense, 1 << 16, DefaultGeometry}, {RoleU, 0, Geometry{128, 1, 16, 4096}}}}
+		Rules: []GeometryRule{{RoleDense, 1 << 16, DefaultGeometry}, {RoleU, 0, Geometry{Rows: 128, Streams: 1, Accs: 16, Prefetch: 4096}}}}
 	s := e.GoString()
 	if _, err := parser.ParseExpr("CPUGeometry" + s); err != nil {
 		t.Fatalf("GoString does not parse: %v\n%s", err, s)

@@ -232,7 +232,7 @@ func TestGuardPagesLowRank(t *testing.T) {
 				noFault(c, "LowRankMatVec "+where, func() { LowRankMatVec(y, w, x) })
 				noFault(c, "LowRankMatVecAdd "+where, func() { LowRankMatVecAdd(y, w, x) })
 				var p *PackedLowRank
-				gu, gv := testGeometries[(s.n+s.r)%len(testGeometries)], testGeometries[(s.m+2*s.r)%len(testGeometries)]
+				gu, gv := testGeometries[(s.n+s.r)%len(testGeometries)], vGeometries[(s.m+2*s.r)%len(vGeometries)]
 				where += fmt.Sprintf(", geometries %v / %v", gu, gv)
 				noFault(c, "PackLowRankWith "+where, func() { p = PackLowRankWith(w, gu, gv) })
 				if p == nil {
@@ -277,6 +277,38 @@ func TestGuardPagesPanels(t *testing.T) {
 							noFault(c, "gemvPanels "+where, func() { gemvPanels(y, a, stride, x, false, code) })
 							noFault(c, "gemvPanels add "+where, func() { gemvPanels(y, a, stride, x, true, code) })
 						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGuardPagesTiles calls the tiled leaf with its weights, x and y
+// against guard pages: a partial last tile of x must be read masked or
+// through a copy, never past len(x).
+func TestGuardPagesTiles(t *testing.T) {
+	g := newGuardPages(t, 3, 4*(3*256*5+5))
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		src := newRand(20)
+		for _, pl := range placements {
+			for _, ny := range []int{0, 16, 48} {
+				for _, nx := range guardCols {
+					tiles := (nx + 15) / 16
+					for _, gap := range []int{0, 5} {
+						stride := 256*tiles + gap
+						need := 0
+						if ny > 0 {
+							need = (ny/16-1)*stride + 256*tiles
+						}
+						a := g.place(t, pl.end, 0, need, src)
+						x := g.place(t, pl.end, 1, nx, src)
+						y := g.place(t, pl.end, 2, ny, src)
+						where := fmt.Sprintf("len(y)=%d len(x)=%d stride=%d, %s: %s %s %s",
+							ny, nx, stride, pl.name, span("a", a), span("x", x), span("y", y))
+						noFault(c, "gemvTiles "+where, func() { gemvTiles(y, a, stride, x, false) })
+						noFault(c, "gemvTiles add "+where, func() { gemvTiles(y, a, stride, x, true) })
 					}
 				}
 			}

@@ -463,11 +463,15 @@ type layout struct {
 // testGeometries are the geometries the tests pack in: every one the
 // kernels implement, and the prefetching ones with a distance inside small
 // matrices and one far past their end (a prefetch must never fault).
-var testGeometries = Geometries(64, 8192)
+// vGeometries adds the tiles, which only V takes.
+var (
+	testGeometries = Geometries(64, 8192)
+	vGeometries    = append(slices.Clone(testGeometries), TileGeometry)
+)
 
 func randLayout(rnd randSource) layout {
 	l := layout{offA: rnd.IntN(16), offB: rnd.IntN(16), offX: rnd.IntN(16), offY: rnd.IntN(16),
-		gA: testGeometries[rnd.IntN(len(testGeometries))], gB: testGeometries[rnd.IntN(len(testGeometries))]}
+		gA: testGeometries[rnd.IntN(len(testGeometries))], gB: vGeometries[rnd.IntN(len(vGeometries))]}
 	if rnd.IntN(2) == 0 {
 		l.gap = 1 + rnd.IntN(19)
 	}
@@ -1002,6 +1006,69 @@ func TestGemvPanelsLayout(t *testing.T) {
 	})
 }
 
+// TestGemvTilesLayout calls the tiled leaf directly, as TestGemvPanelsLayout
+// does the column one: panels of 16 rows, a panel stride larger than the
+// tiles, a partial last tile whose padding columns hold NaN sentinels in
+// the test (the leaf must not let them reach y; the packer zeroes them),
+// and everything outside the panels' tiles a sentinel.
+func TestGemvTilesLayout(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		src := newRand(18)
+		for _, ny := range []int{0, 16, 32, 48} {
+			for _, nx := range []int{0, 1, 3, 15, 16, 17, 31, 32, 33, 65, 100} {
+				for _, gap := range []int{0, 16, 37} {
+					tiles := (nx + 15) / 16
+					stride := 256*tiles + gap
+					n := 0
+					if ny > 0 {
+						n = (ny/16-1)*stride + 256*tiles
+					}
+					ga := newGuarded("a", n, src.IntN(16))
+					a := ga.vec()
+					w := NewMatrix(ny, nx)
+					for i := 0; i < ny; i++ {
+						for j := 0; j < 16*tiles; j++ {
+							k := i/16*stride + j/16*256 + i%16*16 + j%16
+							if j >= nx {
+								a[k] = 0 // the packer's padding
+								continue
+							}
+							v := src.next()
+							w.Set(i, j, v)
+							a[k] = v
+						}
+					}
+					ga.freeze()
+					x := newGuarded("x", nx, src.IntN(16)).fill(src)
+					x.freeze()
+					y0 := make([]float32, ny)
+					for i := range y0 {
+						y0[i] = src.next()
+					}
+					ref := matVecRef(w, x.vec())
+					for _, add := range []bool{false, true} {
+						what := fmt.Sprintf("gemvTiles add=%v len(y)=%d len(x)=%d stride=%d (256·tiles+%d)", add, ny, nx, stride, gap)
+						y := newGuarded("y", ny, src.IntN(16))
+						want := ref
+						if add {
+							copy(y.vec(), y0)
+							want = ref.addInto(y0)
+						}
+						y.freeze()
+						if c.call(what, func() { gemvTiles(y.vec(), a, stride, x.vec(), add) }) {
+							c.compare(what, y.vec(), want)
+						}
+						ga.check(c, what, false)
+						x.check(c, what, false)
+						y.check(c, what, true)
+					}
+				}
+			}
+		}
+	})
+}
+
 // ---------------------------------------------------------------------------
 // Special values
 
@@ -1504,6 +1571,41 @@ func TestPackUnpack(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPackTiles checks the tiled layout and its round trip.
+func TestPackTiles(t *testing.T) {
+	src := newRand(19)
+	for _, rows := range []int{0, 1, 8, 9, 15, 16, 17, 32, 40} {
+		for _, cols := range []int{0, 1, 15, 16, 17, 40} {
+			a, _ := newGuardedMatrix("a", rows, cols, cols+1, 1, src)
+			v := Matrix{Rows: 1, Cols: rows, Stride: rows, Data: make([]float32, rows)}
+			p := PackLowRankWith(LowRank{U: Matrix{Rows: 1, Cols: rows, Stride: rows, Data: v.Data}, V: a}, DefaultGeometry, TileGeometry).V
+			shape := fmt.Sprintf("%d×%d tiled", rows, cols)
+			full, tiles := rows/16*16, (cols+15)/16
+			for i := 0; i < full; i++ {
+				for j := 0; j < 16*tiles; j++ {
+					want := float32(0)
+					if j < cols {
+						want = a.At(i, j)
+					}
+					if got := p.data[i/16*tiles*256+j/16*256+i%16*16+j%16]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%s: row %d column %d = %v, want %v", shape, i, j, got, want)
+					}
+				}
+			}
+			u := p.Unpack()
+			for i := 0; i < rows; i++ {
+				if !slices.Equal(u.Row(i), a.Row(i)) {
+					t.Errorf("%s: Unpack row %d = %v, want %v", shape, i, u.Row(i), a.Row(i))
+				}
+			}
+		}
+	}
+	mustPanic(t, "PackWith(tiles)", func() { PackWith(NewMatrix(16, 16), TileGeometry) }, "tiles")
+	mustPanic(t, "PackLowRankWith(U tiles)", func() {
+		PackLowRankWith(LowRank{U: NewMatrix(16, 2), V: NewMatrix(2, 16)}, TileGeometry, DefaultGeometry)
+	}, "tiles")
 }
 
 // TestPackGeometry checks that Pack and PackLowRank take the geometries

@@ -115,6 +115,15 @@ type segment struct {
 // height returns the panel height of s.
 func (s segment) height() int { return s.code.height() }
 
+// stride returns the floats between the starts of s's panels in a matrix
+// of cols columns: h·cols, or whole tiles of 16×16 for a tiled run.
+func (s segment) stride(cols int) int {
+	if s.code.tiles() {
+		return (cols + 15) / 16 * 256
+	}
+	return s.height() * cols
+}
+
 // Pack returns a packed copy of a, in the geometry this CPU's entry of the
 // geometry table gives dense matrices of its size (see GeometryFor).
 func Pack(a Matrix) *Packed {
@@ -123,16 +132,23 @@ func Pack(a Matrix) *Packed {
 }
 
 // PackWith returns a packed copy of a in geometry g. It panics if g is not
-// a geometry the kernels implement (see Geometry.Validate).
+// a geometry the kernels implement (see Geometry.Validate), or is
+// TileGeometry, which is for the V of PackLowRankWith only.
 func PackWith(a Matrix, g Geometry) *Packed {
 	a.check("PackWith", "")
 	if err := g.Validate(); err != nil {
 		panic("kernels: PackWith: " + err.Error())
 	}
+	if g.Tiles {
+		panic("kernels: PackWith: geometry tiles is for the V of a low-rank product (PackLowRankWith), not a matrix a step applies")
+	}
 	return pack(a, g)
 }
 
 func pack(a Matrix, g Geometry) *Packed {
+	if g.Tiles {
+		return packTiles(a)
+	}
 	p := &Packed{rows: a.Rows, cols: a.Cols, geom: g}
 	// The rows: whole panels of g.Rows, then whole panels of 16, then
 	// the rest, in an 8-row panel if it fits one, else in a padded
@@ -174,6 +190,38 @@ func pack(a Matrix, g Geometry) *Packed {
 	return p
 }
 
+// packTiles packs a in TileGeometry: panels of 16 rows, each in tiles of 16
+// columns (the last zero-padded), a tile row by row; the rows left over in
+// an 8-row or a padded 16-row panel of the column layout.
+func packTiles(a Matrix) *Packed {
+	p := &Packed{rows: a.Rows, cols: a.Cols, geom: TileGeometry}
+	full := a.Rows / 16 * 16
+	tiles := (a.Cols + 15) / 16
+	rest := Matrix{Rows: a.Rows - full, Cols: a.Cols, Stride: a.Stride}
+	if rest.Rows > 0 {
+		rest.Data = a.Data[full*a.Stride:]
+	}
+	tail := pack(rest, DefaultGeometry)
+	if full > 0 {
+		p.segs = append(p.segs, segment{row0: 0, rows: full, off: 0, code: TileGeometry.code()})
+	}
+	off := full * tiles * 16
+	for _, s := range tail.segs {
+		s.row0 += full
+		s.off += off
+		p.segs = append(p.segs, s)
+	}
+	p.data = alignedFloats(off + len(tail.data))
+	for i := 0; i < full; i++ {
+		panel := p.data[(i/16)*tiles*256:]
+		for j, v := range a.Row(i) {
+			panel[(j/16)*256+(i%16)*16+j%16] = v
+		}
+	}
+	copy(p.data[off:], tail.data)
+	return p
+}
+
 // Rows returns the number of rows of the packed matrix.
 func (p *Packed) Rows() int { return p.rows }
 
@@ -187,12 +235,16 @@ func (p *Packed) Geometry() Geometry { return p.geom }
 func (p *Packed) Unpack() Matrix {
 	a := NewMatrix(p.rows, p.cols)
 	for _, s := range p.segs {
-		h, stride := s.height(), s.height()*p.cols
+		h, stride := s.height(), s.stride(p.cols)
 		for i := 0; i < s.rows; i++ {
 			panel := p.data[s.off+(i/h)*stride:]
 			row := a.Row(s.row0 + i)
 			for j := range row {
-				row[j] = panel[j*h+i%h]
+				if s.code.tiles() {
+					row[j] = panel[(j/16)*256+(i%16)*16+j%16]
+				} else {
+					row[j] = panel[j*h+i%h]
+				}
 			}
 		}
 	}
@@ -218,13 +270,17 @@ func PackLowRank(w LowRank) *PackedLowRank {
 }
 
 // PackLowRankWith returns a packed copy of w with U in geometry gu and V in
-// gv. It panics if either is not a geometry the kernels implement.
+// gv (which may be TileGeometry). It panics if either is not a geometry
+// the kernels implement, or gu is TileGeometry (a fused step applies U).
 func PackLowRankWith(w LowRank, gu, gv Geometry) *PackedLowRank {
 	w.check("PackLowRankWith")
 	for _, g := range []Geometry{gu, gv} {
 		if err := g.Validate(); err != nil {
 			panic("kernels: PackLowRankWith: " + err.Error())
 		}
+	}
+	if gu.Tiles {
+		panic("kernels: PackLowRankWith: geometry tiles is for V, not U, which a fused step applies")
 	}
 	return &PackedLowRank{U: pack(w.U, gu), V: pack(w.V, gv)}
 }

@@ -103,9 +103,13 @@ func (p *Packed) product(y, x []float32, row0, col0 int, add bool) {
 		if lo >= hi {
 			continue
 		}
-		h := s.height()
-		stride := h * p.cols
-		gemvPanels(y[lo-row0:hi-row0], p.data[s.off+(lo-s.row0)/h*stride+col0*h:], stride, x, add, s.code)
+		h, stride := s.height(), s.stride(p.cols)
+		a := p.data[s.off+(lo-s.row0)/h*stride:]
+		if s.code.tiles() { // V alone is tiled, and never by columns
+			gemvTiles(y[lo-row0:hi-row0], a, stride, x, add)
+			continue
+		}
+		gemvPanels(y[lo-row0:hi-row0], a[col0*h:], stride, x, add, s.code)
 	}
 }
 
@@ -189,8 +193,15 @@ func (p *Packed) batch(y []float32, ldy int, x []float32, ldx, cols, nb, col0 in
 		return
 	}
 	for _, s := range p.segs {
-		h := s.height()
-		gemmPanels(y[s.row0:], ldy, s.rows, p.data[s.off+col0*h:], h*p.cols, x, ldx, cols, nb, add, s.code)
+		h, stride := s.height(), s.stride(p.cols)
+		if s.code.tiles() {
+			// A tiled V is short: one product per vector.
+			for b := range nb {
+				gemvTiles(y[b*ldy+s.row0:b*ldy+s.row0+s.rows], p.data[s.off:], stride, x[b*ldx:b*ldx+cols], add)
+			}
+			continue
+		}
+		gemmPanels(y[s.row0:], ldy, s.rows, p.data[s.off+col0*h:], stride, x, ldx, cols, nb, add, s.code)
 	}
 }
 

@@ -96,8 +96,7 @@ func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 func (p *Packed) step(y, y2, x, h, f, xp, b []float32, mode int) {
 	for _, s := range p.segs {
 		lo, hi := s.row0, s.row0+s.rows
-		hgt := s.height()
-		stepPanels(y[lo:hi], part(y2, lo, hi), p.data[s.off:], hgt*p.cols, x,
+		stepPanels(y[lo:hi], part(y2, lo, hi), p.data[s.off:], s.stride(p.cols), x,
 			part(h, lo, hi), part(f, lo, hi), xp[lo:hi], b[lo:hi], mode, false, s.code)
 	}
 }
@@ -146,11 +145,14 @@ func matVecGeneric(a Operator, y, x []float32) {
 	}
 }
 
-// productGeneric sets y = P·x with the pure-Go leaf.
+// productGeneric sets y = P·x with the pure-Go leaves.
 func (p *Packed) productGeneric(y, x []float32) {
 	for _, s := range p.segs {
-		h := s.height()
-		gemvPanelsGeneric(y[s.row0:s.row0+s.rows], p.data[s.off:], h*p.cols, x, false, h)
+		if s.code.tiles() {
+			gemvTilesGeneric(y[s.row0:s.row0+s.rows], p.data[s.off:], s.stride(p.cols), x, false)
+			continue
+		}
+		gemvPanelsGeneric(y[s.row0:s.row0+s.rows], p.data[s.off:], s.stride(p.cols), x, false, s.height())
 	}
 }
 

@@ -28,9 +28,9 @@ func TestGuardPagesStep(t *testing.T) {
 		{heightCode(8), []int{1, 5, 8}},
 		{heightCode(16), []int{1, 15, 17, 33, 70}},
 		{DefaultGeometry.code(), []int{1, 17, 64, 70}},
-		{Geometry{32, 1, 8, 0}.code(), []int{32, 64}},
-		{Geometry{64, 1, 16, 0}.code(), []int{64, 128}},
-		{Geometry{128, 1, 8, 64}.code(), []int{128, 256}},
+		{Geometry{Rows: 32, Streams: 1, Accs: 8, Prefetch: 0}.code(), []int{32, 64}},
+		{Geometry{Rows: 64, Streams: 1, Accs: 16, Prefetch: 0}.code(), []int{64, 128}},
+		{Geometry{Rows: 128, Streams: 1, Accs: 8, Prefetch: 64}.code(), []int{128, 256}},
 	}
 	forEachTarget(t, func(t *testing.T) {
 		c := &checker{t: t}

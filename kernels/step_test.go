@@ -65,7 +65,7 @@ func mul64(a, b Matrix) Matrix {
 
 // newStepCase returns a random layer of n units with rank-r low-rank
 // weights, the dense matrices and U packed in geometry g and V in the next
-// geometry of testGeometries (so that U and V differ).
+// geometry of vGeometries (so that U and V differ, and V takes the tiles).
 func newStepCase(seed uint64, n, r int, g Geometry) *stepCase {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	// Entries of size ~1/√n keep the recurrence stable and the activations
@@ -76,10 +76,9 @@ func newStepCase(seed uint64, n, r int, g Geometry) *stepCase {
 	c.uf, c.uh = PackWith(c.ufM, g), PackWith(c.uhM, g)
 	v := randMatrix(rng, r, n, s)
 	af, ah := randMatrix(rng, n, r, 1.5/math.Sqrt(float64(max(r, 1)))), randMatrix(rng, n, r, 1.5/math.Sqrt(float64(max(r, 1))))
-	gv := testGeometries[(slices.Index(testGeometries, g)+1)%len(testGeometries)]
-	pv := PackWith(v, gv)
-	c.lrf = &PackedLowRank{U: PackWith(af, g), V: pv}
-	c.lrh = &PackedLowRank{U: PackWith(ah, g), V: pv}
+	gv := vGeometries[(slices.Index(vGeometries, g)+1)%len(vGeometries)]
+	c.lrf = PackLowRankWith(LowRank{U: af, V: v}, g, gv)
+	c.lrh = &PackedLowRank{U: PackWith(ah, g), V: c.lrf.V} // one V, shared
 	c.h = randVec(rng, n, 1)
 	c.xpf, c.xph = randVec(rng, n, 1), randVec(rng, n, 1)
 	c.bf, c.bh = randVec(rng, n, 0.5), randVec(rng, n, 0.5)
