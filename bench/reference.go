@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sync"
+	"time"
 )
 
 // ReadReference is the fixed reference of the paired-ratio benchmarks
@@ -37,6 +39,30 @@ func NewReadReference(bytes int) *ReadReference {
 	}
 	if t, p, ok := widestProbe(); ok {
 		r.Probe, r.read = t, p.read
+	}
+	return r
+}
+
+// NewReadProbe returns a reference like NewReadReference whose read loop is
+// the faster, at this size, of the probe's one-stream and four-stream
+// loops (see ReadAt): timed back to back with a kernel of that working
+// set, its time over the kernel's is the kernel's fraction of the read
+// bandwidth at its size, measured in pairs.
+func NewReadProbe(bytes int) *ReadReference {
+	r := NewReadReference(bytes)
+	_, p, ok := widestProbe()
+	if !ok {
+		return r
+	}
+	passes := max(1, (4<<20)/r.Bytes())
+	var sum float32
+	res := MeasureEach([]func(){
+		func() { sum += p.read(r.buf, passes) },
+		func() { sum += p.read4(r.buf, passes) },
+	}, 7, time.Millisecond)
+	sink = sum
+	if slices.Min(res[1].Samples) < slices.Min(res[0].Samples) {
+		r.Probe, r.read = r.Probe+" four-stream", p.read4
 	}
 	return r
 }
