@@ -4,8 +4,9 @@
 //
 //   - the leaf kernels of package kernels: Dot, Axpy, Gemv (row-major),
 //     GemvPanels (packed), GemmPanels4 and GemmPanels2 (packed, four or
-//     two vectors), Tanh, Sigmoid and the fused recurrent step StepPanels,
-//     one per ISA, named <Op><ISA> (GemvPanelsAVX512);
+//     two vectors), GemvTiles (packed in tiles, for the V of a low rank),
+//     Tanh, Sigmoid and the fused recurrent step StepPanels, one per ISA,
+//     named <Op><ISA> (GemvPanelsAVX512);
 //   - the roofline probes of the benchmark suite (roofline_amd64.go):
 //     FMAPeak… and Read… run one resource of the core flat out, so that
 //     bench can say what fraction of the machine a kernel uses.
@@ -39,5 +40,7 @@
 // of h > 16 rows is h/16 blocks with cs = h, and cs = 8 is one panel of
 // at most 8 rows. Only panels of 8 or 16 rows may be partial: the rows
 // past len(y) are padding, read but never stored. A packed matrix is
-// several runs (kernels.Packed), one call each.
+// several runs (kernels.Packed), one call each. The tiled layout of the
+// GemvTiles… routines keeps panels of 16 rows in tiles of 16 columns, a
+// tile row by row (tiles_<isa>_<arch>.s).
 package asm

@@ -30,7 +30,12 @@
 // is what the regression gate (Compare, lowrank regress) compares.
 // impl=best is whatever target the kernels pick by themselves, so that a
 // run with LOWRANK_TARGET=avx2 against an avx512 baseline is a slowdown the
-// gate must catch.
+// gate must catch. BenchmarkBars measures the kernels' targets the same
+// way: a product against the read probe at its working set, against the C
+// peer, a fused step against its product, B streams against one.
+//
+// Tune (lowrank tune) measures the panel geometries of package kernels on
+// this CPU and returns its entry of their table.
 //
 // The environment selects what runs: LOWRANK_IMPLS=avx512,gonum runs those
 // impls only; LOWRANK_TARGET=t (without LOWRANK_IMPLS) runs target t and
