@@ -179,3 +179,16 @@ func GemvTilesAVX2(y, a []float32, stride int, x []float32, add bool)
 //
 //go:noescape
 func GemvTilesAVX512(y, a []float32, stride int, x []float32, add bool)
+
+// GemmTiles4AVX512 is: for b := range 4 { GemvTilesAVX512(y[b*ldy:][:rows],
+// a, stride, x[b*ldx:][:cols], add) }, loading each tile once for the four
+// products. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemmTiles4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+
+// GemmTiles2AVX512 is GemmTiles4AVX512 for two vectors. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)

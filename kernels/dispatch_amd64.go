@@ -169,3 +169,21 @@ func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
 		gemvTilesGeneric(y, a, stride, x, add)
 	}
 }
+
+// gemmTiles is gemmPanels for a run of tiled panels: four vectors at a
+// time, then two, then one.
+func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	b := 0
+	if active.Load() == targetAVX512 {
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmTiles4AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+		}
+		if b+2 <= batch {
+			asm.GemmTiles2AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+			b += 2
+		}
+	}
+	for ; b < batch; b++ {
+		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
+}

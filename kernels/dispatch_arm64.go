@@ -101,3 +101,10 @@ func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
 	}
 	gemvTilesGeneric(y, a, stride, x, add)
 }
+
+// gemmTiles is gemmPanels for a run of tiled panels: one vector at a time.
+func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
+}

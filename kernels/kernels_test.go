@@ -687,7 +687,7 @@ func runBatchCase(c *checker, src valueSource, rows, cols, batch int, l layout) 
 	for i := range a.Data {
 		a.Data[i] = src.next()
 	}
-	p := PackWith(a, l.gA)
+	p := pack(a, l.gB) // any geometry, the tiles included (the V of a batched low rank)
 	x, gx := newGuardedMatrix("X", batch, cols, cols+l.gap, l.offX, src)
 	y0 := make([]float32, batch*rows)
 	for i := range y0 {
@@ -698,7 +698,7 @@ func runBatchCase(c *checker, src valueSource, rows, cols, batch int, l layout) 
 		refs = append(refs, matVecRef(a, x.Row(b)))
 	}
 	ystride := rows + (l.gap+5)%11
-	shape := fmt.Sprintf("%d×%d, batch %d, X stride %d, Y stride %d (%v)", rows, cols, batch, x.Stride, ystride, l)
+	shape := fmt.Sprintf("%d×%d (%v), batch %d, X stride %d, Y stride %d (%v)", rows, cols, l.gB, batch, x.Stride, ystride, l)
 	for _, op := range []string{"Packed.MatVecBatch", "Packed.MatVecBatchAdd"} {
 		add := op == "Packed.MatVecBatchAdd"
 		what := op + " " + shape

@@ -195,10 +195,7 @@ func (p *Packed) batch(y []float32, ldy int, x []float32, ldx, cols, nb, col0 in
 	for _, s := range p.segs {
 		h, stride := s.height(), s.stride(p.cols)
 		if s.code.tiles() {
-			// A tiled V is short: one product per vector.
-			for b := range nb {
-				gemvTiles(y[b*ldy+s.row0:b*ldy+s.row0+s.rows], p.data[s.off:], stride, x[b*ldx:b*ldx+cols], add)
-			}
+			gemmTiles(y[s.row0:], ldy, s.rows, p.data[s.off:], stride, x, ldx, cols, nb, add)
 			continue
 		}
 		gemmPanels(y[s.row0:], ldy, s.rows, p.data[s.off+col0*h:], stride, x, ldx, cols, nb, add, s.code)
