@@ -180,6 +180,23 @@ type CPUGeometry struct {
 // geometryTable holds the geometry rules of the CPUs that have been
 // measured. A CPU without an entry gets DefaultGeometry everywhere.
 var geometryTable = []CPUGeometry{
+	// Measured by lowrank tune on a shared 2-vCPU VM (see Source): per
+	// size, the paired ratios of every geometry against the default.
+	{
+		Name: "AMD Zen 5", Vendor: "AMD", Family: 26, Model: 2,
+		Source: "lowrank tune, avx512 target, on Oxide Virtual Turin-like Processor, 2026-12-01, load average 19.57",
+		Rules: []GeometryRule{
+			{RoleDense, 16384, Geometry{Rows: 64, Streams: 1, Accs: 8, Prefetch: 0}},
+			{RoleDense, 65536, Geometry{Rows: 16, Streams: 4, Accs: 8, Prefetch: 0}},
+			{RoleDense, 262144, Geometry{Rows: 32, Streams: 1, Accs: 16, Prefetch: 0}},
+			{RoleDense, 4194304, Geometry{Rows: 128, Streams: 1, Accs: 16, Prefetch: 0}},
+			{RoleDense, 0, Geometry{Rows: 16, Streams: 4, Accs: 8, Prefetch: 0}},
+			{RoleU, 524288, Geometry{Rows: 64, Streams: 1, Accs: 8, Prefetch: 0}},
+			{RoleU, 0, Geometry{Rows: 32, Streams: 1, Accs: 8, Prefetch: 0}},
+			{RoleV, 1048576, TileGeometry},
+			{RoleV, 0, Geometry{Rows: 128, Streams: 1, Accs: 8, Prefetch: 4096}},
+		},
+	},
 	{
 		// Not measured with lowrank tune: no such machine was at hand. The
 		// first baselines (results/intel-xeon-f6-m207) ran the 16-row
