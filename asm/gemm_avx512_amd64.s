@@ -137,8 +137,9 @@
 // Four products at once, y[b*ldy:][:rows] (+)= P·x[b*ldx:][:cols] for
 // b < 4. The accumulators: four 16-row panels × four vectors (four
 // streams), one panel × four vectors × two column phases (16 rows, and
-// 8 in YMM), two or four registers × four vectors (32 and 64 rows), and
-// 128-row panels as two 64-row halves, each a pass over the columns.
+// 8 in YMM), two 32-row panels or one 64-row panel × four vectors (a last
+// single 32-row panel: eight accumulators), and 128-row panels as two
+// 64-row halves, each a pass over the columns.
 TEXT ·GemmPanels4AVX512(SB), NOSPLIT, $32-128
 	GEMM_START
 
@@ -292,6 +293,44 @@ g4partial:
 	JMP g4done
 
 g4h32:
+	CMPQ  M_ROWS, $64
+	JLT   g4h32one
+
+	// Two 32-row panels × four vectors: sixteen accumulators, a
+	// broadcast of x feeding four FMAs as in the other loops.
+	MOVQ  M_A, M_AP
+	MOVQ  M_X, M_XP
+	MOVQ  cols+104(FP), M_J
+	ZERO16
+	TESTQ M_J, M_J
+	JZ    g4h32x2store
+
+g4h32x2loop:
+	VMOVUPS (M_AP), Z20                      // panel p, rows 0–15 of column j
+	VMOVUPS 64(M_AP), Z21                    // rows 16–31
+	VMOVUPS (M_AP)(M_STRIDE*1), Z22          // panel p+1
+	VMOVUPS 64(M_AP)(M_STRIDE*1), Z23
+	BX4(0)
+	F4(Z20, Z0, Z1, Z2, Z3)
+	F4(Z21, Z4, Z5, Z6, Z7)
+	F4(Z22, Z8, Z9, Z10, Z11)
+	F4(Z23, Z12, Z13, Z14, Z15)
+	ADDQ    $128, M_AP
+	ADDQ    $4, M_XP
+	DECQ    M_J
+	JNZ     g4h32x2loop
+
+g4h32x2store:
+	S4(0, Z0, Z1, Z2, Z3)
+	S4(64, Z4, Z5, Z6, Z7)
+	S4(128, Z8, Z9, Z10, Z11)
+	S4(192, Z12, Z13, Z14, Z15)
+	ADDQ $256, M_Y
+	LEAQ (M_A)(M_STRIDE*2), M_A
+	SUBQ $64, M_ROWS
+	JMP  g4next
+
+g4h32one:
 	// One 32-row panel × four vectors: eight accumulators.
 	MOVQ  M_A, M_AP
 	MOVQ  M_X, M_XP
@@ -380,7 +419,8 @@ g4done:
 // b < 2. The accumulators: four 16-row panels × two vectors (four
 // streams), one panel × two vectors × four column phases (16 rows, and 8
 // in YMM), two registers × two vectors × two phases (32 rows), and four or
-// eight registers × two vectors (64 and 128 rows).
+// eight registers × two vectors (64 and 128 rows): one stream of panels,
+// as the single products, so that a pair reads from L2 as fast as one.
 TEXT ·GemmPanels2AVX512(SB), NOSPLIT, $32-128
 	GEMM_START
 
@@ -411,18 +451,18 @@ g2next:
 
 g2x4loop:
 	BX2(0)
-	VFMADD231PS (M_AP), Z16, Z0              // panel 0, x 0
-	VFMADD231PS (M_AP), Z17, Z1              // panel 0, x 1
-	VFMADD231PS (M_AP)(M_STRIDE*1), Z16, Z2
-	VFMADD231PS (M_AP)(M_STRIDE*1), Z17, Z3
-	VFMADD231PS (M_AP)(M_STRIDE*2), Z16, Z4
-	VFMADD231PS (M_AP)(M_STRIDE*2), Z17, Z5
-	VFMADD231PS (M_AP)(M_STRIDE3*1), Z16, Z6
-	VFMADD231PS (M_AP)(M_STRIDE3*1), Z17, Z7
-	ADDQ        $64, M_AP
-	ADDQ        $4, M_XP
-	DECQ        M_J
-	JNZ         g2x4loop
+	VMOVUPS (M_AP), Z20                      // panel 0, column j
+	VMOVUPS (M_AP)(M_STRIDE*1), Z21          // panel 1
+	VMOVUPS (M_AP)(M_STRIDE*2), Z22          // panel 2
+	VMOVUPS (M_AP)(M_STRIDE3*1), Z23         // panel 3
+	F2(Z20, Z0, Z1)                          // acc[panel 0][x 0, 1]
+	F2(Z21, Z2, Z3)
+	F2(Z22, Z4, Z5)
+	F2(Z23, Z6, Z7)
+	ADDQ    $64, M_AP
+	ADDQ    $4, M_XP
+	DECQ    M_J
+	JNZ     g2x4loop
 
 g2x4store:
 	S2(0, Z0, Z1)
@@ -551,7 +591,8 @@ g2partial:
 	JMP g2done
 
 g2h32:
-	// One 32-row panel × two vectors × two column phases.
+	// One 32-row panel × two vectors × two column phases (two panels at
+	// once would be two streams, slower from L2).
 	MOVQ  M_A, M_AP
 	MOVQ  M_X, M_XP
 	MOVQ  cols+104(FP), M_J
@@ -560,29 +601,29 @@ g2h32:
 	JZ    g2h32odd
 
 g2h32loop:
+	VMOVUPS (M_AP), Z20                      // column j, rows 0–15
+	VMOVUPS 64(M_AP), Z21                    // rows 16–31
+	VMOVUPS 128(M_AP), Z22                   // column j+1
+	VMOVUPS 192(M_AP), Z23
 	BX2(0)
-	VFMADD231PS (M_AP), Z16, Z0              // column j, rows 0–15, x 0
-	VFMADD231PS (M_AP), Z17, Z1
-	VFMADD231PS 64(M_AP), Z16, Z2            // rows 16–31
-	VFMADD231PS 64(M_AP), Z17, Z3
+	F2(Z20, Z0, Z1)
+	F2(Z21, Z2, Z3)
 	BX2(4)
-	VFMADD231PS 128(M_AP), Z16, Z4           // column j+1
-	VFMADD231PS 128(M_AP), Z17, Z5
-	VFMADD231PS 192(M_AP), Z16, Z6
-	VFMADD231PS 192(M_AP), Z17, Z7
-	ADDQ        $256, M_AP
-	ADDQ        $8, M_XP
-	DECQ        M_J
-	JNZ         g2h32loop
+	F2(Z22, Z4, Z5)
+	F2(Z23, Z6, Z7)
+	ADDQ    $256, M_AP
+	ADDQ    $8, M_XP
+	DECQ    M_J
+	JNZ     g2h32loop
 
 g2h32odd:
-	TESTQ       $1, cols+104(FP)
-	JZ          g2h32sum
+	TESTQ   $1, cols+104(FP)
+	JZ      g2h32sum
+	VMOVUPS (M_AP), Z20
+	VMOVUPS 64(M_AP), Z21
 	BX2(0)
-	VFMADD231PS (M_AP), Z16, Z0
-	VFMADD231PS (M_AP), Z17, Z1
-	VFMADD231PS 64(M_AP), Z16, Z2
-	VFMADD231PS 64(M_AP), Z17, Z3
+	F2(Z20, Z0, Z1)
+	F2(Z21, Z2, Z3)
 
 g2h32sum:
 	VADDPS Z4, Z0, Z0
@@ -606,19 +647,19 @@ g2h64:
 	JZ    g2h64store
 
 g2h64loop:
+	VMOVUPS (M_AP), Z20                      // rows 0–15 of column j
+	VMOVUPS 64(M_AP), Z21
+	VMOVUPS 128(M_AP), Z22
+	VMOVUPS 192(M_AP), Z23
 	BX2(0)
-	VFMADD231PS (M_AP), Z16, Z0
-	VFMADD231PS (M_AP), Z17, Z1
-	VFMADD231PS 64(M_AP), Z16, Z2
-	VFMADD231PS 64(M_AP), Z17, Z3
-	VFMADD231PS 128(M_AP), Z16, Z4
-	VFMADD231PS 128(M_AP), Z17, Z5
-	VFMADD231PS 192(M_AP), Z16, Z6
-	VFMADD231PS 192(M_AP), Z17, Z7
-	ADDQ        $256, M_AP
-	ADDQ        $4, M_XP
-	DECQ        M_J
-	JNZ         g2h64loop
+	F2(Z20, Z0, Z1)
+	F2(Z21, Z2, Z3)
+	F2(Z22, Z4, Z5)
+	F2(Z23, Z6, Z7)
+	ADDQ    $256, M_AP
+	ADDQ    $4, M_XP
+	DECQ    M_J
+	JNZ     g2h64loop
 
 g2h64store:
 	S2(0, Z0, Z1)
