@@ -143,7 +143,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{}, "Usage:"},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, sweep, memory, bench, regress, report, help`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, sweep, memory, bench, tune, regress, report, help`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},
