@@ -166,22 +166,22 @@ func useTarget(tb testing.TB, im impl) {
 // reached, for flops flops per iteration at flopsPerByte flops per byte of
 // weights read (bench.MatVecFlopsPerByte for one product), with a working
 // set (weights plus vectors) of workingSet bytes: the ceiling is the FMA
-// peak or the read bandwidth measured at that very size (bench.RoofAt),
-// whichever is lower. Without the probes (another build), nothing is
-// reported.
+// peak or the read bandwidth measured at that very size, before and again
+// after the loop, the better (bench.RoofAt), whichever is lower. Without
+// the probes (another build), nothing is reported.
 func reportRoof(b *testing.B, flops float64, workingSet int, flopsPerByte float64) {
-	bound, err := bench.RoofAt(workingSet, flopsPerByte)
+	achieved := flops * float64(b.N) / b.Elapsed().Seconds()
+	bound, err := bench.RoofAt(workingSet, flopsPerByte, true)
 	if err != nil {
 		return
 	}
-	achieved := flops * float64(b.N) / b.Elapsed().Seconds()
 	b.ReportMetric(achieved/bound, "roof")
 }
 
 // warmRoofline measures the roofline and the read bandwidth at
 // workingSet, if not yet done, before b's timed loop starts (b.Loop resets
 // the timer at its first call).
-func warmRoofline(workingSet int) { _, _ = bench.RoofAt(workingSet, 1) }
+func warmRoofline(workingSet int) { _, _ = bench.RoofAt(workingSet, 1, false) }
 
 // reportFLOPs reports the throughput of b's loop, two flops per
 // multiply-add.

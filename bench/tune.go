@@ -222,7 +222,7 @@ func tuneShape(s TuneShape, cands []kernels.Geometry, measured []bool, uGeom ker
 	}
 	res.Roof = math.NaN()
 	ws := s.WeightBytes() + 4*(len(x)+len(y)+len(t))
-	if bw, err := ReadAt(ws); err == nil {
+	if bw, err := ReadAtAgain(ws); err == nil {
 		res.Roof = float64(s.WeightBytes()) / (res.Median[res.Best] * 1e-9) / bw
 	}
 	return res
