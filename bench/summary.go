@@ -284,9 +284,11 @@ func (s *Summary) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "%s: %s.\n", strings.TrimPrefix(k, "peer-"), v)
 		}
 	}
-	b.WriteString("\nMedian time per op; in parentheses the fraction of the read bandwidth\n" +
-		"measured at the benchmark's own working set, weights plus vectors (x/ref\n" +
-		"for the paired ratios). The level is the cache that holds the weights.\n")
+	b.WriteString("\nMedian time per op; in parentheses the roof metric as the run measured it,\n" +
+		"the fraction of the read bandwidth at the benchmark's working set (weights\n" +
+		"plus vectors), or, in files recorded before the per-size roofline, at the\n" +
+		"cache level that holds the weights (x/ref for the paired ratios). The level\n" +
+		"is the cache that holds the weights.\n")
 	for _, g := range groupOrder {
 		var rows []SummaryRow
 		var impls []string
