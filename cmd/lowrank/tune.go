@@ -13,7 +13,7 @@ import (
 )
 
 func runTune(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tune", "tune [-rounds 60] [-block 200µs] [-prefetch 1024,4096,16384] [-name NAME] [-o FILE]",
+	fs := newFlagSet("tune", "tune [-rounds 60] [-block 200µs] [-margin 0.03] [-prefetch 1024,4096,16384] [-name NAME] [-o FILE]",
 		"Tune measures every panel geometry the kernels implement (panel height,\n"+
 			"streams, accumulators, prefetch distance) on the products of the benchmark\n"+
 			"suite, dense and the two factors of low-rank ones, with the kernels target\n"+
@@ -26,6 +26,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			"minutes.", stderr)
 	rounds := fs.Int("rounds", 60, "rounds of blocks of every candidate on each shape")
 	block := fs.Duration("block", 200*time.Microsecond, "length of one block of calls")
+	margin := fs.Float64("margin", 0.03, "how much faster another geometry must be to start a new rule")
 	prefetch := fs.String("prefetch", "1024,4096,16384", "prefetch `distances` to try, bytes (multiples of 64), comma-separated")
 	name := fs.String("name", "", "the entry's `name`, e.g. \"AMD Zen 5\" (default: vendor, family and model)")
 	out := fs.String("o", "", "also write the entry to `file`")
@@ -44,13 +45,17 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		}
 		dists = append(dists, d)
 	}
+	if !(*margin > 0 && *margin < 1) {
+		fmt.Fprintf(stderr, "lowrank tune: -margin %g: want a fraction between 0 and 1, e.g. 0.03\n", *margin)
+		return exitUsage
+	}
 	if *rounds < 3 || *block <= 0 {
 		fmt.Fprintf(stderr, "lowrank tune: -rounds %d -block %v: want at least 3 rounds of blocks of a positive length\n", *rounds, *block)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "lowrank tune: target %s; %d geometries\n", kernels.Active(), len(kernels.Geometries(dists...)))
 	e, results, err := bench.Tune(bench.TuneConfig{Prefetch: dists, Rounds: *rounds, Block: *block,
-		Name: *name, Log: stderr})
+		Margin: *margin, Name: *name, Log: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "lowrank tune: %v\n", err)
 		return exitFail
