@@ -134,6 +134,9 @@ func rooflines(logf func(format string, a ...any)) (head []byte, env []string, e
 			fmt.Fprintf(&b, "roofline-%s: %s\n", t, line)
 		}
 	}
+	// A results file says how busy the machine was when it began: on a
+	// shared machine its absolute times depend on it.
+	fmt.Fprintf(&b, "loadavg: %s\n", loadAverage())
 	j, err := json.Marshal(roofs)
 	if err != nil {
 		return nil, nil, err

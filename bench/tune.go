@@ -320,12 +320,21 @@ func blockCalls(f func(), d time.Duration) int {
 	return max(1, int(float64(calls)*float64(d)/float64(time.Since(start))))
 }
 
-// loadNote returns ", load average L" from /proc/loadavg where there is
-// one: a tuning run on a busy machine says so.
+// loadNote returns ", load average L" where the system reports one: a
+// tuning run on a busy machine says so.
 func loadNote() string {
+	if l := loadAverage(); l != "" {
+		return ", load average " + l
+	}
+	return ""
+}
+
+// loadAverage returns the one-minute load average from /proc/loadavg, or
+// "" where there is none.
+func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
-		return ", load average " + f[0]
+		return f[0]
 	}
 	return ""
 }
