@@ -184,17 +184,21 @@ var geometryTable = []CPUGeometry{
 	// size, the paired ratios of every geometry against the default.
 	{
 		Name: "AMD Zen 5", Vendor: "AMD", Family: 26, Model: 2,
-		Source: "lowrank tune, avx512 target, on Oxide Virtual Turin-like Processor, 2026-12-01, load average 19.57",
+		Source: "lowrank tune, avx512 target, on Oxide Virtual Turin-like Processor, 2026-12-01, load average 21.63",
 		Rules: []GeometryRule{
-			{RoleDense, 16384, Geometry{Rows: 64, Streams: 1, Accs: 8, Prefetch: 0}},
 			{RoleDense, 65536, Geometry{Rows: 16, Streams: 4, Accs: 8, Prefetch: 0}},
 			{RoleDense, 262144, Geometry{Rows: 32, Streams: 1, Accs: 16, Prefetch: 0}},
 			{RoleDense, 4194304, Geometry{Rows: 128, Streams: 1, Accs: 16, Prefetch: 0}},
 			{RoleDense, 0, Geometry{Rows: 16, Streams: 4, Accs: 8, Prefetch: 0}},
-			{RoleU, 524288, Geometry{Rows: 64, Streams: 1, Accs: 8, Prefetch: 0}},
-			{RoleU, 0, Geometry{Rows: 32, Streams: 1, Accs: 8, Prefetch: 0}},
-			{RoleV, 1048576, TileGeometry},
-			{RoleV, 0, Geometry{Rows: 128, Streams: 1, Accs: 8, Prefetch: 4096}},
+			{RoleU, 8192, Geometry{Rows: 16, Streams: 4, Accs: 8, Prefetch: 0}},
+			{RoleU, 32768, Geometry{Rows: 128, Streams: 1, Accs: 8, Prefetch: 0}},
+			{RoleU, 65536, Geometry{Rows: 32, Streams: 1, Accs: 16, Prefetch: 0}},
+			{RoleU, 131072, Geometry{Rows: 64, Streams: 1, Accs: 8, Prefetch: 0}},
+			{RoleU, 0, Geometry{Rows: 128, Streams: 1, Accs: 16, Prefetch: 0}},
+			{RoleV, 32768, TileGeometry},
+			{RoleV, 262144, Geometry{Rows: 32, Streams: 1, Accs: 16, Prefetch: 0}},
+			{RoleV, 524288, Geometry{Rows: 32, Streams: 1, Accs: 8, Prefetch: 0}},
+			{RoleV, 0, Geometry{Rows: 128, Streams: 1, Accs: 8, Prefetch: 0}},
 		},
 	},
 	{
