@@ -2,6 +2,9 @@
 
 GO      ?= go
 PKGS    := ./...
+# The command, built afresh by the targets that run it (defined before
+# them: make expands a rule's prerequisites as it reads the rule).
+LOWRANK := bin/lowrank
 # The kernels and asm tests, run again under emulation for the paths this CPU
 # does not take natively.
 EMUPKGS := ./asm ./kernels
@@ -50,7 +53,8 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime $(FUZZTIME) ./kernels
 
-# A fresh results file for this CPU, results/<cpu-slug>/kernels.txt: the
+# A fresh results file for this CPU, results/<identity>/kernels.txt (lowrank
+# cpu -slug: vendor, family, model and ISA, not the brand string): the
 # suite once per kernels target and once for the peers (gonum, and OpenBLAS
 # and Go's simd package where they build), then the gate's paired ratios;
 # about ten minutes. OpenBLAS runs the core in OPENBLAS_CORETYPE if that is
@@ -62,7 +66,7 @@ bench:
 
 # Every figure and table under results/: the kernel tables and figures
 # from the committed benchmark files, then the rank sweep (this CPU's step
-# times go to results/<cpu-slug>/sweep.txt) and the memorization
+# times go to results/<identity>/sweep.txt) and the memorization
 # experiments of the committed models (minutes; nothing is retrained), and
 # REPORT.md. The only way, beside a command's explicit output flag, that
 # the committed results change.
@@ -79,17 +83,22 @@ results-kernels:
 # runs against this CPU's committed baseline; fails on a regression
 # (Mann-Whitney, Holm-corrected, and at least GATE_MIN_EFFECT slower: on a
 # shared machine x/ref still moves by up to ~6% between quarter-hours, so
-# 8% keeps false alarms out and catches a 15% slowdown). Skipped, saying
-# so, on a CPU without a baseline. GATE_BENCH must equal bench.GateBench.
+# 8% keeps false alarms out and catches a 15% slowdown). The baseline is
+# `lowrank cpu -baseline results`: results/<identity>/kernels.txt, the
+# identity being vendor, family, model and ISA (lowrank cpu -slug), or else
+# one of the same vendor, family and model, which it names. A CPU with
+# neither cannot be gated: the gate says so in a line that starts
+# "gate: NOT RUN". GATE_BENCH must equal bench.GateBench.
 GATE_BENCH     := ^BenchmarkRatio$$/./^impl=best$$
 GATE_COUNT     ?= 10
 GATE_BENCHTIME ?= 300ms
 GATE_MIN_EFFECT ?= 0.08
-gate:
-	@slug=$$($(GO) run ./cmd/lowrank cpu -slug); base=results/$$slug/kernels.txt; \
-	if [ ! -f "$$base" ]; then echo "gate: skipped: no baseline for $$slug ($$base; make bench writes one)"; exit 0; fi; \
+gate: $(LOWRANK)
+	@base=$$($(LOWRANK) cpu -baseline results); rc=$$?; \
+	if [ $$rc -eq 1 ]; then echo "gate: NOT RUN: no baseline for this CPU, $$($(LOWRANK) cpu -slug), or its microarchitecture under results/ (make bench records one)"; exit 0; fi; \
+	[ $$rc -eq 0 ] || exit $$rc; \
 	echo "gate: $$base"; \
-	$(GO) run ./cmd/lowrank regress -base "$$base" -bench '$(GATE_BENCH)' -count $(GATE_COUNT) \
+	$(LOWRANK) regress -base "$$base" -bench '$(GATE_BENCH)' -count $(GATE_COUNT) \
 		-benchtime $(GATE_BENCHTIME) -min-effect $(GATE_MIN_EFFECT) -cpu 1 -filter '/impl:best'
 
 # The committed default models, results/models/<task>-<cell>-128.safetensors:
@@ -98,7 +107,6 @@ gate:
 # `make models` reproduces them bit for bit on the same target (about an hour
 # on two cores). The training settings are recorded in each file's metadata.
 MODELS  := results/models
-LOWRANK := bin/lowrank
 $(LOWRANK): FORCE
 	@mkdir -p bin
 	$(GO) build -o $@ ./cmd/lowrank
@@ -129,6 +137,7 @@ models: $(LOWRANK)
 # memorization experiments, then REPORT.md.
 ACC := results/accuracy
 results-accuracy: $(LOWRANK)
+	@mkdir -p $(ACC) results/figures results/$$($(LOWRANK) cpu -slug)
 	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -times results/$$($(LOWRANK) cpu -slug)/sweep.txt -figures results/figures
 
 results-memory: $(LOWRANK)

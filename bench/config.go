@@ -2,8 +2,10 @@ package bench
 
 import (
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,54 +20,168 @@ import (
 // themselves. The Makefile's GATE_BENCH must be the same.
 const GateBench = `^BenchmarkRatio$/./^impl=best$`
 
-// CPUSlug returns a short, file-name-safe name for this CPU model, under
-// which results/<slug>/ keeps its benchmark baseline: the brand name in
-// lowercase words joined by '-', without trademarks, clock speeds, core
-// counts and the words "cpu" and "processor", then cpuid's family and
-// model, e.g. "amd-epyc-f26-m2" or "intel-xeon-platinum-8480-f6-m143".
-// Two machines with the same slug run the kernels alike; a hypervisor that
-// shortens the brand name ("AMD EPYC") still leaves family and model to
-// tell the generations apart.
-func CPUSlug() string {
-	return cpuSlug(cpuid.CPU.BrandName, cpuid.CPU.Family, cpuid.CPU.Model)
+// CPUSlug returns this CPU's identity, the name of the directory under
+// results/ that keeps its benchmark baseline: the vendor, cpuid's family
+// and model, and the instruction-set extensions that decide which kernels
+// code runs (isaGroups), e.g. "amd-f26-m2-avx2-avx512-vnni-bf16". Not the
+// brand string: the same Zen 5 reports "AMD EPYC" under one hypervisor and
+// "Oxide Virtual Turin-like Processor" under another, and both must find
+// one baseline. (A results file keeps the brand string in its cpu:
+// configuration line.) A hypervisor may also hide features: FindBaseline
+// then takes a baseline of the same vendor, family and model, and says so.
+func CPUSlug() string { return slugOf(cpuid.CPU) }
+
+func slugOf(c cpuid.CPUInfo) string {
+	var isa []string
+	for _, g := range isaGroups[runtime.GOARCH] {
+		if c.Supports(g.needs...) {
+			isa = append(isa, g.name)
+		}
+	}
+	return cpuSlug(vendorName(c), c.Family, c.Model, isa)
 }
 
-func cpuSlug(brand string, family, model int) string {
-	brand = strings.ToLower(brand)
-	if i := strings.Index(brand, "@"); i >= 0 {
-		brand = brand[:i] // "@ 2.30GHz"
+func cpuSlug(vendor string, family, model int, isa []string) string {
+	return strings.Join(append([]string{fmt.Sprintf("%s-f%d-m%d", vendor, family, model)}, isa...), "-")
+}
+
+// isaGroups are the instruction-set extensions that decide which kernels
+// code runs, per architecture, each named for a slug and counted only when
+// the CPU has every feature it needs: the avx2 and avx512 kernels targets
+// (as kernels.Target.Requires gates them), and the int8 and bf16 dot
+// products of the quantized kernels.
+var isaGroups = map[string][]struct {
+	name  string
+	needs []cpuid.FeatureID
+}{
+	"amd64": {
+		{"avx2", []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3}},
+		{"avx512", []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL}},
+		{"vnni", []cpuid.FeatureID{cpuid.AVX512VNNI}},
+		{"bf16", []cpuid.FeatureID{cpuid.AVX512BF16}},
+	},
+	"arm64": {
+		{"neon", []cpuid.FeatureID{cpuid.ASIMD}},
+		{"dotprod", []cpuid.FeatureID{cpuid.ASIMDDP}},
+		{"i8mm", []cpuid.FeatureID{cpuid.I8MM}},
+		{"bf16", []cpuid.FeatureID{cpuid.BF16}},
+	},
+}
+
+// vendorName is the CPU's vendor in lowercase letters and digits: "amd",
+// "intel", "arm"; the vendor string cpuid could not name, or the
+// architecture when there is none.
+func vendorName(c cpuid.CPUInfo) string {
+	v := c.VendorID.String()
+	if c.VendorID == cpuid.VendorUnknown {
+		v = c.VendorString
 	}
-	for _, tm := range []string{"(r)", "(tm)", "(c)"} {
-		brand = strings.ReplaceAll(brand, tm, " ")
-	}
-	words := strings.FieldsFunc(brand, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.')
-	})
-	var keep []string
-	for _, w := range words {
-		w = strings.Trim(w, ".")
+	v = strings.Map(func(r rune) rune {
 		switch {
-		case w == "", w == "cpu", w == "processor", w == "with", w == "w", w == "radeon", w == "graphics",
-			strings.HasSuffix(w, "ghz"):
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			return r
+		case 'A' <= r && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return -1
+	}, v)
+	if v == "" {
+		return runtime.GOARCH
+	}
+	return v
+}
+
+// splitSlug splits a CPU slug into its microarchitecture (vendor, family
+// and model: "amd-f26-m2") and its ISA groups; ok is false for a name that
+// is not a slug.
+func splitSlug(slug string) (micro string, isa []string, ok bool) {
+	f := strings.Split(slug, "-")
+	num := func(s, prefix string) bool {
+		_, err := strconv.ParseUint(strings.TrimPrefix(s, prefix), 10, 32)
+		return strings.HasPrefix(s, prefix) && err == nil
+	}
+	if len(f) < 3 || f[0] == "" || !num(f[1], "f") || !num(f[2], "m") {
+		return "", nil, false
+	}
+	return strings.Join(f[:3], "-"), f[3:], true
+}
+
+// A Baseline is the results file that the regression gate compares this
+// CPU with, root/<slug>/kernels.txt.
+type Baseline struct {
+	Path  string
+	Slug  string // the identity of the CPU that recorded it
+	CPU   string // this CPU's identity (CPUSlug)
+	Exact bool   // Slug is CPU; else the same vendor, family and model
+	// Lacks are the ISA groups of the baseline's CPU that this one lacks,
+	// Extra the reverse (both empty when Exact).
+	Lacks, Extra []string
+}
+
+// FindBaseline returns this CPU's baseline under root (results):
+// root/<CPUSlug()>/kernels.txt, or else the baseline of the same
+// microarchitecture (vendor, family and model) whose ISA groups differ
+// least from this CPU's, with Exact false. It is an error, naming the
+// baselines there are, when there is neither: nothing to gate against.
+func FindBaseline(root string) (Baseline, error) { return findBaseline(root, CPUSlug()) }
+
+func findBaseline(root, slug string) (Baseline, error) {
+	paths, err := filepath.Glob(filepath.Join(root, "*", "kernels.txt"))
+	if err != nil {
+		return Baseline{}, err
+	}
+	micro, isa, _ := splitSlug(slug)
+	var best *Baseline
+	var there []string
+	for _, p := range paths {
+		s := filepath.Base(filepath.Dir(p))
+		there = append(there, s)
+		if s == slug {
+			return Baseline{Path: p, Slug: s, CPU: slug, Exact: true}, nil
+		}
+		m, other, ok := splitSlug(s)
+		if !ok || m != micro {
 			continue
 		}
-		keep = append(keep, strings.ReplaceAll(w, ".", "-"))
-	}
-	// "12-core" was split into "12" and "core" by FieldsFunc: drop those.
-	var out []string
-	for i := 0; i < len(keep); i++ {
-		if i+1 < len(keep) && keep[i+1] == "core" {
-			if _, err := strconv.Atoi(keep[i]); err == nil {
-				i++
-				continue
-			}
+		b := Baseline{Path: p, Slug: s, CPU: slug, Lacks: missing(other, isa), Extra: missing(isa, other)}
+		if best == nil || len(b.Lacks)+len(b.Extra) < len(best.Lacks)+len(best.Extra) {
+			best = &b
 		}
-		out = append(out, keep[i])
 	}
-	if len(out) == 0 {
-		out = []string{runtime.GOARCH}
+	if best == nil {
+		return Baseline{}, fmt.Errorf("no baseline for this CPU, %s, nor for its microarchitecture %s, in %s (there are: %s): the gate has nothing to compare with; make bench records one",
+			slug, micro, root, orNone(there))
 	}
-	return fmt.Sprintf("%s-f%d-m%d", strings.Join(out, "-"), family, model)
+	return *best, nil
+}
+
+// missing returns the elements of a that b lacks.
+func missing(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Note says, when b is not this CPU's own baseline, which one it is and
+// how the CPUs differ; "" when it is.
+func (b Baseline) Note() string {
+	if b.Exact {
+		return ""
+	}
+	micro, _, _ := splitSlug(b.Slug)
+	var diff []string
+	if len(b.Lacks) > 0 {
+		diff = append(diff, "it has "+strings.Join(b.Lacks, " ")+", which this CPU lacks")
+	}
+	if len(b.Extra) > 0 {
+		diff = append(diff, "this CPU has "+strings.Join(b.Extra, " ")+", which it lacks")
+	}
+	return fmt.Sprintf("no baseline for this CPU, %s, exactly: using %s, of the same microarchitecture %s (%s)",
+		b.CPU, b.Path, micro, strings.Join(diff, "; "))
 }
 
 // CacheConfig describes the caches cpuid reports, for a configuration line
@@ -138,7 +254,7 @@ func formatBytes(n int) string {
 //	goexperiment: simd      GOARM64, GOEXPERIMENT and -tags (empty, and so
 //	tags: openblas          deleted, when not set)
 //	target: avx512          the kernels target in use (LOWRANK_TARGET or the best)
-//	cpu-slug: amd-epyc-f26-m2
+//	cpu-slug: amd-f26-m2-avx2-avx512-vnni-bf16
 //	caches: L1d 48 KiB, L2 1 MiB, L3 32 MiB
 //
 // testing itself prints goos, goarch, pkg and cpu. Keys with an empty

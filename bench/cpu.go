@@ -53,6 +53,7 @@ func writeCPUInfo(w io.Writer, c cpuid.CPUInfo) {
 	fmt.Fprintf(tw, "vendor\t%s\n", vendor)
 	fmt.Fprintf(tw, "family\t%d (%#x), model %d (%#x), stepping %d\n",
 		c.Family, c.Family, c.Model, c.Model, c.Stepping)
+	fmt.Fprintf(tw, "identity\t%s (vendor, family, model, ISA: results/<identity>/ keeps its baseline)\n", slugOf(c))
 	switch runtime.GOARCH {
 	case "amd64":
 		if l := c.X64Level(); l > 0 {

@@ -2,8 +2,8 @@
 // reads it: the suite's runs (RunSuite, TestBinary), the regression gate
 // (Compare), the summaries and figures of results files (Summary), the
 // timing of operations on every target outside `go test` (TimeOps) and its
-// per-machine timings files (Timings), and this CPU's identity (CPUSlug,
-// ConfigLines, WriteCPU).
+// per-machine timings files (Timings), and this CPU's identity and
+// baseline (CPUSlug, FindBaseline, ConfigLines, WriteCPU).
 //
 // The benchmarks put our kernel targets side by side with their peers
 // under names benchstat can project:
@@ -51,8 +51,8 @@
 // goamd64, cpu-slug, caches; see ConfigLines) let benchstat compare
 // implementations and machines:
 //
-//	benchstat -col /impl results/amd-epyc-f26-m2/kernels.txt
-//	benchstat -col /impl -row /rank -filter '.name:LowRank /n:256' results/amd-epyc-f26-m2/kernels.txt
+//	benchstat -col /impl results/amd-f26-m2-avx2-avx512-vnni-bf16/kernels.txt
+//	benchstat -col /impl -row /rank -filter '.name:LowRank /n:256' results/amd-f26-m2-avx2-avx512-vnni-bf16/kernels.txt
 //	benchstat -col .file -table '' results/*/kernels.txt  (-table '': the files' cpu lines differ)
 //
 // Summary and its WriteTable, WriteMarkdown and WriteFigures turn such a

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 )
 
 // WriteFigures draws the summary's figures into dir, each as SVG and PNG,
@@ -39,7 +42,11 @@ func (s *Summary) WriteFigures(dir string) ([]string, error) {
 	save := func(p *plot.Plot, name string) error {
 		for _, ext := range []string{".svg", ".png"} {
 			path := filepath.Join(dir, "kernels-"+slug+"-"+name+ext)
-			if err := p.Save(7*vg.Inch, 4.5*vg.Inch, path); err != nil {
+			wt, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, ext[1:])
+			if err == nil {
+				err = atomicfile.Write(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err }, nil)
+			}
+			if err != nil {
 				return fmt.Errorf("writing %s: %v", path, err)
 			}
 			written = append(written, path)

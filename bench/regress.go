@@ -23,6 +23,34 @@ const (
 	DefaultExactTolerance = 1e-9
 )
 
+// minSecPerOp is the least time per operation a benchmark result can
+// report: a picosecond, a fifth of a clock cycle at 5 GHz. Less is a
+// benchmark that timed nothing. A parent benchmark whose sub-benchmarks
+// were all filtered out (or none was selected) is run as if it were one:
+// its body, which only calls b.Run, at b.N = 1e9, giving rows such as
+// "BenchmarkStep/cell=rnn 1000000000 0.0000002 ns/op". Such a row would
+// stand as a benchmark of its own in every table, so the runner and the
+// readers refuse it (CheckResult).
+const minSecPerOp = 1e-12
+
+// CheckResult returns an error for a result no benchmark can have
+// measured: a value that is not a finite number (NaN, ±Inf), a negative
+// time or count, or a time per operation that timed nothing (see
+// minSecPerOp), saying where the last comes from.
+func CheckResult(r *benchfmt.Result) error {
+	name := "Benchmark" + string(r.Name.Full())
+	for _, v := range r.Values {
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 && slices.Contains([]string{"sec/op", "B/op", "allocs/op", "B/s"}, v.Unit) {
+			return fmt.Errorf("%s reports %v %s: want a finite measurement", name, v.OrigValue, cmp.Or(v.OrigUnit, v.Unit))
+		}
+	}
+	if v, ok := r.Value("sec/op"); ok && v < minSecPerOp {
+		return fmt.Errorf("%s reports %.3g ns/op at b.N = %d: it timed nothing (a parent benchmark whose sub-benchmarks were all filtered out "+
+			"runs its own body as one); have it skip when it has nothing to run, and leave the row out", name, v*1e9, r.Iters)
+	}
+	return nil
+}
+
 // UnitRatio is the unit of a paired ratio: candidate time over reference
 // time, measured back to back inside the same iteration. Lower is better.
 const UnitRatio = "x/ref"
@@ -294,6 +322,10 @@ func compare(openOld func(*reader) error, oldName string, openNew func(*reader) 
 				c.Warnings = append(c.Warnings, rec.Error())
 			case *benchfmt.Result:
 				n++
+				if err := CheckResult(rec); err != nil {
+					file, line := rec.Pos()
+					return nil, fmt.Errorf("%s:%d: %v", file, line, err)
+				}
 				if ok, _ := filter.Apply(rec); !ok {
 					continue
 				}
@@ -356,6 +388,9 @@ func compare(openOld func(*reader) error, oldName string, openNew func(*reader) 
 			c.Deltas = append(c.Deltas, newDelta(name, k.Get(unitField), oldSide[k], newSide[k], units, opt))
 		}
 	}
+	if err := c.checkCompared(keys, unitField); err != nil {
+		return nil, err
+	}
 
 	// Holm over every test made, then the verdicts that depend on it.
 	var ps []float64
@@ -397,6 +432,35 @@ func compare(openOld func(*reader) error, oldName string, openNew func(*reader) 
 			powerless, c.Tests, opt.Alpha/float64(c.Tests), fewest, fewest, minUTestP(fewest, fewest), need, need))
 	}
 	return c, nil
+}
+
+// checkCompared returns an error when the comparison would check nothing:
+// a unit of Options.Units that neither side reports, or no benchmark with a
+// gated unit on both sides that can be compared (exactly, or with enough
+// samples for a test). A gate that compares nothing must not pass.
+func (c *Comparison) checkCompared(keys []benchproc.Key, unitField *benchproc.Field) error {
+	var have []string
+	for _, k := range keys {
+		if u := k.Get(unitField); !slices.Contains(have, u) {
+			have = append(have, u)
+		}
+	}
+	for _, u := range c.Options.Units {
+		if _, tidy := benchunit.Tidy(1, strings.TrimSpace(u)); !slices.Contains(have, tidy) {
+			return fmt.Errorf("unit %q is in neither results: they report %s", u, strings.Join(have, ", "))
+		}
+	}
+	for _, d := range c.Deltas {
+		if d.Verdict != Missing && d.Verdict != Added && d.Verdict != Insufficient {
+			return nil
+		}
+	}
+	what := "x/ref or sec/op, and the exact units"
+	if len(c.Options.Units) > 0 {
+		what = strings.Join(c.Options.Units, ", ")
+	}
+	return fmt.Errorf("nothing to compare: no benchmark has the gated units (%s) on both sides with at least %d samples a side (%d pairs on one side only, %d with too few samples)",
+		what, c.Options.MinSamples, c.Count(Missing)+c.Count(Added), c.Count(Insufficient))
 }
 
 // minUTestP returns the smallest two-sided p-value the exact Mann-Whitney

@@ -373,9 +373,63 @@ func TestRegressBadInput(t *testing.T) {
 		}
 	}
 	// A malformed line is a warning, not an error.
-	c := compareStrings(t, good+"BenchmarkB-2 x 1 ns/op\n", good, CompareOptions{})
+	exact := "BenchmarkA-2 1 100 ns/op 0 allocs/op\n"
+	c := compareStrings(t, exact+"BenchmarkB-2 x 1 ns/op\n", exact, CompareOptions{})
 	if len(c.Warnings) != 1 || !strings.Contains(table(t, c), "warning: old.txt:2:") {
 		t.Errorf("warnings %q", c.Warnings)
+	}
+}
+
+// TestRegressComparesSomething: a gate whose units or samples leave
+// nothing to compare is an error, never a pass over zero tests.
+func TestRegressComparesSomething(t *testing.T) {
+	bs := suite(2)
+	rng := rand.New(rand.NewPCG(9, 9))
+	old, new := synthesize(rng, bs, 5, machineNoise, nil), synthesize(rng, bs, 5, machineNoise, nil)
+	for _, tc := range []struct {
+		old, new string
+		opt      CompareOptions
+		want     string
+	}{
+		{old, new, CompareOptions{Units: []string{"bogus"}}, `unit "bogus" is in neither results: they report sec/op, x/ref, FLOP/s, B/op, allocs/op`},
+		{old, new, CompareOptions{Units: []string{"x/ref", "bogus"}}, `unit "bogus" is in neither results`},
+		{old, new, CompareOptions{Units: []string{"x/ref"}, MinSamples: 6}, "nothing to compare: no benchmark has the gated units (x/ref) on both sides with at least 6 samples a side (0 pairs on one side only, 2 with too few samples)"},
+		{"BenchmarkA 10 100 ns/op\n", "BenchmarkB 10 100 ns/op\n", CompareOptions{}, "nothing to compare"},
+	} {
+		_, err := Compare(strings.NewReader(tc.old), "old", strings.NewReader(tc.new), "new", tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Compare(%+v): %v, want %q", tc.opt, err, tc.want)
+		}
+	}
+	// A unit only some benchmarks report is enough, and ns/op is sec/op.
+	for _, u := range []string{"ns/op", "B/op"} {
+		if _, err := Compare(strings.NewReader(old), "old", strings.NewReader(new), "new", CompareOptions{Units: []string{u}}); err != nil {
+			t.Errorf("-units %s: %v", u, err)
+		}
+	}
+}
+
+// TestTimedNothing: a row that timed nothing (a parent benchmark whose
+// sub-benchmarks were all filtered out) is refused by both readers.
+func TestTimedNothing(t *testing.T) {
+	junk := "BenchmarkStep/cell=rnn 1000000000 0.0000002 ns/op 0 B/op 0 allocs/op\n"
+	real := "BenchmarkStep/cell=rnn/impl=go/n=64/rank=full 1000 250.5 ns/op 0 B/op 0 allocs/op\n"
+	want := "BenchmarkStep/cell=rnn reports 2e-07 ns/op at b.N = 1000000000: it timed nothing"
+	_, err := Compare(strings.NewReader(real+junk), "old.txt", strings.NewReader(real), "new.txt", CompareOptions{})
+	if err == nil || !strings.Contains(err.Error(), "old.txt:2: "+want) {
+		t.Errorf("Compare: %v, want %q", err, want)
+	}
+	if _, err := ReadSummary(strings.NewReader(junk+real), "k.txt"); err == nil || !strings.Contains(err.Error(), "k.txt:1: "+want) {
+		t.Errorf("ReadSummary: %v, want %q", err, want)
+	}
+	for _, bad := range []string{"BenchmarkA 10 NaN ns/op\n", "BenchmarkA 10 +Inf ns/op\n", "BenchmarkA 10 -5 ns/op\n", "BenchmarkA 10 5 ns/op -1 allocs/op\n", "BenchmarkA 10 5 ns/op NaN x/ref\n"} {
+		if _, err := ReadSummary(strings.NewReader(bad), "k.txt"); err == nil || !strings.Contains(err.Error(), "k.txt:1: BenchmarkA reports") {
+			t.Errorf("ReadSummary(%q): %v", bad, err)
+		}
+	}
+	// An empty b.Loop still takes a fraction of a nanosecond: a result.
+	if _, err := ReadSummary(strings.NewReader("BenchmarkEmpty 1000000000 0.2512 ns/op\n"), "k.txt"); err != nil {
+		t.Errorf("a sub-nanosecond benchmark: %v", err)
 	}
 }
 

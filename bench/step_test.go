@@ -164,7 +164,7 @@ func (s *stepInputs) step() {
 func BenchmarkStep(b *testing.B) {
 	for _, kind := range []string{"rnn", "mgru"} {
 		b.Run("cell="+kind, func(b *testing.B) {
-			for _, im := range targetImpls() {
+			for _, im := range some(b, targetImpls()) {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					for _, n := range stepSizes {
 						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
@@ -276,7 +276,7 @@ func (s *seqInputs) weightTraffic() int { return s.inputBytes() + s.t*s.recurren
 func BenchmarkSequence(b *testing.B) {
 	for _, kind := range []string{"rnn", "mgru"} {
 		b.Run("cell="+kind, func(b *testing.B) {
-			for _, im := range targetImpls() {
+			for _, im := range some(b, targetImpls()) {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					for _, n := range stepSizes {
 						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {

@@ -96,6 +96,10 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 		if !ok {
 			continue // syntax errors and unit lines
 		}
+		if err := CheckResult(rec); err != nil {
+			file, line := rec.Pos()
+			return nil, fmt.Errorf("%s:%d: %v", file, line, err)
+		}
 		n++
 		for _, c := range rec.Config {
 			if _, ok := s.Config[c.Key]; !ok && c.File {

@@ -4,31 +4,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
-
-func TestCPUSlug(t *testing.T) {
-	for _, c := range []struct {
-		brand         string
-		family, model int
-		want          string
-	}{
-		{"AMD EPYC", 26, 2, "amd-epyc-f26-m2"},
-		{"Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz", 6, 143, "intel-xeon-platinum-8480-f6-m143"},
-		{"AMD Ryzen 9 7950X 16-Core Processor", 25, 97, "amd-ryzen-9-7950x-f25-m97"},
-		{"AMD Ryzen 7 7840U w/ Radeon 780M Graphics", 25, 116, "amd-ryzen-7-7840u-780m-f25-m116"},
-		{"", 0, 0, runtime.GOARCH + "-f0-m0"},
-	} {
-		if got := cpuSlug(c.brand, c.family, c.model); got != c.want {
-			t.Errorf("cpuSlug(%q, %d, %d) = %q, want %q", c.brand, c.family, c.model, got, c.want)
-		}
-	}
-	if s := CPUSlug(); s == "" || strings.ContainsAny(s, " /()@") {
-		t.Errorf("CPUSlug() = %q: want a file-name-safe slug", s)
-	}
-}
 
 func TestCacheConfig(t *testing.T) {
 	size := map[string]int{"L1": 48 << 10, "L2": 1 << 20, "L3": 32 << 20}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 // A TestBinary is a benchmark package compiled by go test -c. It runs in
@@ -101,6 +103,14 @@ func (b *TestBinary) Run(r BenchRun) ([]byte, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%s %s: %v\n%s%s", b.Path, strings.Join(args, " "), err, tail(stdout.Bytes()), tail(stderr.Bytes()))
+	}
+	// A row that timed nothing is never recorded (see CheckResult).
+	for br := benchfmt.NewReader(bytes.NewReader(stdout.Bytes()), b.Path); br.Scan(); {
+		if rec, ok := br.Result().(*benchfmt.Result); ok {
+			if err := CheckResult(rec); err != nil {
+				return nil, fmt.Errorf("%s -test.bench %s: %v", b.Path, r.Bench, err)
+			}
+		}
 	}
 	return stdout.Bytes(), nil
 }

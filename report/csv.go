@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
@@ -50,7 +52,7 @@ func writeCSV[R any](w io.Writer, cols []column[R], rows []R) error {
 // and every field must parse; the first that does not is the error, with
 // its line and column.
 func readCSV[R any](r io.Reader, cols []column[R]) ([]R, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r})
 	cr.FieldsPerRecord = -1 // checked here, to tell a foreign header from a short row
 	head, err := cr.Read()
 	if err == io.EOF {
@@ -60,7 +62,7 @@ func readCSV[R any](r io.Reader, cols []column[R]) ([]R, error) {
 		return nil, err
 	}
 	if got := strings.Join(head, ","); got != headerOf(cols) {
-		return nil, fmt.Errorf("header %s; want %s", got, headerOf(cols))
+		return nil, fmt.Errorf("header %s; want %s", quote.String(got), headerOf(cols))
 	}
 	var rows []R
 	for line := 2; ; line++ {
@@ -82,6 +84,29 @@ func readCSV[R any](r io.Reader, cols []column[R]) ([]R, error) {
 		}
 		rows = append(rows, row)
 	}
+}
+
+// maxLine bounds a line of a results CSV file. The longest real one is
+// under 1 KiB, and encoding/csv holds a line of any length in memory, a few
+// times over: a file of one endless line would cost memory without bound.
+const maxLine = 1 << 20
+
+// lineLimit is a reader that fails on a line longer than maxLine.
+type lineLimit struct {
+	r io.Reader
+	n int // bytes of the current line so far
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, b := range p[:n] {
+		if l.n++; b == '\n' {
+			l.n = 0
+		} else if l.n > maxLine {
+			return i, fmt.Errorf("a line longer than %d bytes: not a results file", maxLine)
+		}
+	}
+	return n, err
 }
 
 func headerOf[R any](cols []column[R]) string {
@@ -106,30 +131,14 @@ func readFile[R any](path string, read func(io.Reader) ([]R, error)) ([]R, error
 	return rows, nil
 }
 
-// WriteFile writes a results file with write, creating its folder. It writes a
-// temporary file beside it and renames it, so that a failed or interrupted
-// run never leaves a committed results file cut short.
+// WriteFile writes a results file with write, creating its folder,
+// through atomicfile.Write: a failed or interrupted run never leaves a
+// results file cut short, and the previous file stays as it was.
 func WriteFile(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // nothing left to remove after the rename
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, write, nil)
 }
 
 // Field parsers: strict, so that a malformed value is an error, never a
@@ -138,7 +147,7 @@ func WriteFile(path string, write func(io.Writer) error) error {
 func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, fmt.Errorf("%s is not a number", quote.String(s))
 	}
 	return v, nil
 }
@@ -146,7 +155,7 @@ func parseFloat(s string) (float64, error) {
 func parseInt(s string) (int, error) {
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%q is not a count", s)
+		return 0, fmt.Errorf("%s is not a count", quote.String(s))
 	}
 	return v, nil
 }
@@ -156,7 +165,7 @@ func parseRank(s string) (rnn.Rank, error) { return rnn.ParseRank(s) }
 func parseCell(s string) (rnn.Cell, error) {
 	c := rnn.Cell(s)
 	if c != rnn.RNN && c != rnn.MGRU {
-		return "", fmt.Errorf("unknown cell %q", s)
+		return "", fmt.Errorf("unknown cell %s", quote.String(s))
 	}
 	return c, nil
 }
@@ -164,7 +173,7 @@ func parseCell(s string) (rnn.Cell, error) {
 func parseMethod(s string) (rnn.Method, error) {
 	m := rnn.Method(s)
 	if !slices.Contains([]rnn.Method{"", rnn.SVD, rnn.Whitened}, m) {
-		return "", fmt.Errorf("unknown method %q", s)
+		return "", fmt.Errorf("unknown method %s", quote.String(s))
 	}
 	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -158,14 +160,37 @@ func CoherenceFigures(rows []SweepRow, method, dir string) ([]string, error) {
 }
 
 // PerturbationFigure plots the predicted against the measured relative
-// hidden-state error of every compressed row, log-log, with the line y = x,
-// into dir/perturbation.svg and .png.
+// hidden-state error of every compressed row, log-log, with the line y = x:
+// the first-order model beside the tangent model, into
+// dir/perturbation.svg and .png.
 func PerturbationFigure(rows []SweepRow, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	var panels []*plot.Plot
+	for _, pr := range predictors {
+		p, err := perturbationPanel(rows, pr.title, pr.of)
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, p)
+	}
+	return saveGrid([][]*plot.Plot{panels}, filepath.Join(dir, "perturbation"))
+}
+
+// predictors are the label-free predictions of the state error in a sweep
+// row, in the order the report shows them.
+var predictors = []struct {
+	name, title string
+	of          func(SweepRow) float64
+}{
+	{"first-order", "first-order model (linearised along the trajectory)", func(r SweepRow) float64 { return r.Predicted }},
+	{"tangent", "tangent model (propagated through U + ΔU)", func(r SweepRow) float64 { return r.Tangent }},
+}
+
+func perturbationPanel(rows []SweepRow, title string, predicted func(SweepRow) float64) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "first-order perturbation model: predicted against measured state error"
+	p.Title.Text = title
 	p.X.Label.Text = "measured relative hidden-state error"
 	p.Y.Label.Text = "predicted"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
@@ -174,9 +199,9 @@ func PerturbationFigure(rows []SweepRow, dir string) ([]string, error) {
 	for ci, cell := range cellsOf(rows) {
 		var pts plotter.XYs
 		for _, r := range rows {
-			if string(r.Cell) == cell && r.Rank != rnn.Full && r.RelErr > 0 && r.Predicted > 0 {
-				pts = append(pts, plotter.XY{X: r.RelErr, Y: r.Predicted})
-				lo, hi = min(lo, r.RelErr, r.Predicted), max(hi, r.RelErr, r.Predicted)
+			if y := predicted(r); string(r.Cell) == cell && r.Rank != rnn.Full && r.RelErr > 0 && y > 0 {
+				pts = append(pts, plotter.XY{X: r.RelErr, Y: y})
+				lo, hi = min(lo, r.RelErr, y), max(hi, r.RelErr, y)
 			}
 		}
 		if len(pts) == 0 {
@@ -201,7 +226,7 @@ func PerturbationFigure(rows []SweepRow, dir string) ([]string, error) {
 		p.Legend.Add("predicted = measured", diag)
 	}
 	p.Legend.Top, p.Legend.Left = true, true
-	return saveGrid([][]*plot.Plot{{p}}, filepath.Join(dir, "perturbation"))
+	return p, nil
 }
 
 // presentGroups returns the task families that have compressed rows.
@@ -260,13 +285,13 @@ func saveGrid(grid [][]*plot.Plot, base string) ([]string, error) {
 		var c interface {
 			vg.CanvasSizer
 		}
-		var write func(*os.File) error
+		var write func(io.Writer) error
 		if ext == ".svg" {
 			sc := vgsvg.New(w, h)
-			c, write = sc, func(f *os.File) error { _, err := sc.WriteTo(f); return err }
+			c, write = sc, func(f io.Writer) error { _, err := sc.WriteTo(f); return err }
 		} else {
 			ic := vgimg.New(w, h)
-			c, write = ic, func(f *os.File) error { _, err := vgimg.PngCanvas{Canvas: ic}.WriteTo(f); return err }
+			c, write = ic, func(f io.Writer) error { _, err := vgimg.PngCanvas{Canvas: ic}.WriteTo(f); return err }
 		}
 		dc := draw.New(c)
 		canvases := plot.Align(grid, tiles, dc)
@@ -275,15 +300,7 @@ func saveGrid(grid [][]*plot.Plot, base string) ([]string, error) {
 				p.Draw(canvases[i][j])
 			}
 		}
-		f, err := os.Create(base + ext)
-		if err != nil {
-			return written, err
-		}
-		if err := write(f); err != nil {
-			f.Close()
-			return written, fmt.Errorf("writing %s: %v", base+ext, err)
-		}
-		if err := f.Close(); err != nil {
+		if err := atomicfile.Write(base+ext, write, nil); err != nil {
 			return written, err
 		}
 		written = append(written, base+ext)

@@ -62,13 +62,14 @@ func TestReadSweepCSVRejects(t *testing.T) {
 	lines := strings.SplitAfter(good, "\n")
 	for _, c := range []struct{ name, text, want string }{
 		{"empty", "", "empty file"},
-		{"foreign", "a,b\n1,2\n", "header a,b"},
-		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 20"},
+		{"foreign", "a,b\n1,2\n", `header "a,b"`},
+		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 22"},
 		{"bad number", strings.Replace(good, ",0.985,", ",0.98x5,", 1), `line 2, column metric: "0.98x5" is not a number`},
 		{"empty number", strings.Replace(good, ",0.985,", ",,", 1), `line 2, column metric: "" is not a number`},
 		{"bad rank", strings.Replace(good, ",full,", ",0,", 1), "line 2, column rank"},
 		{"bad cell", strings.Replace(good, ",mgru,", ",lstm,", 1), `unknown cell "lstm"`},
 		{"method of the dense row", strings.Replace(good, ",,false,full,", ",svd,false,full,", 1), "line 2: rank full with method"},
+		{"endless line", good + strings.Repeat("x", maxLine+1), "a line longer than 1048576 bytes: not a results file"},
 	} {
 		if _, err := ReadSweepCSV(strings.NewReader(c.text)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -60,8 +61,10 @@ var sweepColumns = []column[SweepRow]{
 	sweepFloat("metric_rel", func(r *SweepRow) *float64 { return &r.MetricRel }),
 	sweepFloat("relerr", func(r *SweepRow) *float64 { return &r.RelErr }),
 	sweepFloat("relerr_predicted", func(r *SweepRow) *float64 { return &r.Predicted }),
+	sweepFloat("relerr_tangent", func(r *SweepRow) *float64 { return &r.Tangent }),
 	sweepFloat("out_relerr", func(r *SweepRow) *float64 { return &r.OutRelErr }),
 	sweepFloat("out_relerr_predicted", func(r *SweepRow) *float64 { return &r.OutPredicted }),
+	sweepFloat("out_relerr_tangent", func(r *SweepRow) *float64 { return &r.OutTangent }),
 	sweepFloat("calib_err", func(r *SweepRow) *float64 { return &r.CalibErr }),
 }
 
@@ -90,3 +93,34 @@ func ReadSweepCSV(r io.Reader) ([]SweepRow, error) {
 
 // ReadSweepFile reads a sweep.csv file.
 func ReadSweepFile(path string) ([]SweepRow, error) { return readFile(path, ReadSweepCSV) }
+
+// SweepOutputs are the files lowrank sweep writes, each only when named:
+// the table's deterministic columns (CSV), this machine's step or product
+// times (Times, bench's timings format) and the figures (a directory).
+type SweepOutputs struct{ CSV, Times, Figures string }
+
+// Write writes the outputs named, rows and methods for the CSV and the
+// figures and times for the times file, and returns the paths written.
+func (o SweepOutputs) Write(rows []SweepRow, methods []rnn.Method, times []*bench.Timings) ([]string, error) {
+	var wrote []string
+	if o.CSV != "" {
+		if err := WriteFile(o.CSV, func(w io.Writer) error { return WriteSweepCSV(w, rows) }); err != nil {
+			return wrote, err
+		}
+		wrote = append(wrote, o.CSV)
+	}
+	if o.Times != "" {
+		if err := WriteFile(o.Times, func(w io.Writer) error { return bench.WriteTimings(w, times...) }); err != nil {
+			return wrote, err
+		}
+		wrote = append(wrote, o.Times)
+	}
+	if o.Figures != "" {
+		paths, err := SweepFigures(rows, methods, o.Figures)
+		if err != nil {
+			return wrote, fmt.Errorf("figures: %v", err)
+		}
+		wrote = append(wrote, paths...)
+	}
+	return wrote, nil
+}

@@ -27,7 +27,8 @@ func table(w io.Writer, rows [][]string) error {
 // task: per method and rank the recurrent weights and multiply-adds, the
 // fused step's time and speedup on each target of t (the timings of the
 // model's cell and size, bench.StepOps), the metric and the fraction
-// kept, and the relative state error measured and predicted.
+// kept, and the relative state error measured, predicted (first-order
+// model) and predicted by the tangent model.
 func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 	r0 := rows[0]
 	fmt.Fprintf(w, "\n%s  (%s, %s-%d, %s)\n", r0.Model, r0.Task, r0.Cell, r0.Hidden, r0.MetricName)
@@ -35,7 +36,7 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 	for _, target := range t.Targets {
 		head = append(head, target+" ns", "speedup")
 	}
-	cells := [][]string{append(head, r0.MetricName, "kept", "state err", "predicted")}
+	cells := [][]string{append(head, r0.MetricName, "kept", "state err", "predicted", "tangent")}
 	for _, r := range rows {
 		op := t.Op(bench.StepName(string(r.Cell), r.Hidden, r.Rank.String()))
 		if op < 0 {
@@ -47,7 +48,7 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 		}
 		row := append([]string{method, r.Rank.String(), strconv.Itoa(r.Params), strconv.Itoa(r.MulAdds)}, t.Cells(op)...)
 		cells = append(cells, append(row, FormatMetric(r.MetricName, r.Metric), fmt.Sprintf("%.3f", r.Kept()),
-			fmt.Sprintf("%.3g", r.RelErr), fmt.Sprintf("%.3g", r.Predicted)))
+			fmt.Sprintf("%.3g", r.RelErr), fmt.Sprintf("%.3g", r.Predicted), fmt.Sprintf("%.3g", r.Tangent)))
 	}
 	return table(w, cells)
 }
@@ -144,6 +145,6 @@ func WriteCompression(w io.Writer, path string, tb *rnn.Testbed, c *rnn.Compress
 		dense, d.Params, 100*float64(d.Params)/float64(dense), dense, d.MulAdds)
 	fmt.Fprintf(w, "%s %s → %s on %d held-out sequences (kept %.4f)\n", name,
 		FormatMetric(name, tb.Base), FormatMetric(name, d.Metric), sequences, d.MetricRel)
-	fmt.Fprintf(w, "relative hidden-state error %.4g measured, %.4g predicted (first-order); products on calibration states %.4g\n",
-		d.RelErr, d.Predicted, d.CalibErr)
+	fmt.Fprintf(w, "relative hidden-state error %.4g measured, predicted %.4g (tangent) and %.4g (first-order); products on calibration states %.4g\n",
+		d.RelErr, d.Tangent, d.Predicted, d.CalibErr)
 }

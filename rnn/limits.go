@@ -13,11 +13,11 @@ import (
 // Bounds is the documented range of every number that reaches the library
 // from a model file's metadata or from a command-line flag, written once.
 // The loaders (Load, LoadCompressed, TaskOf) check what a file says against
-// it before anything is allocated for it, and the commands check their
-// flags with the same ranges, so that a file and a flag are held to the
-// same rules:
+// it before anything is allocated for it, and the commands define their
+// flags with the same ranges (see IntRange.Var), so that a file and a flag
+// are held to the same rules:
 //
-//	if err := rnn.Bounds.Epochs.Check(*epochs); err != nil { … }
+//	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs")
 //
 // # Memory
 //
@@ -54,6 +54,9 @@ var Bounds = struct {
 	Epochs, PerEpoch, Batch IntRange
 	// Memorization experiment and sweeps.
 	Steps, Washout, Samples IntRange
+	// Benchmarks and the regression gate (lowrank sweep -n, bench, regress).
+	N, Count, GateCount, MinSamples IntRange
+	Alpha, MinEffect                FloatRange
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
@@ -82,6 +85,13 @@ var Bounds = struct {
 	Steps:   IntRange{"steps", 1, 1 << 22, "steps per memorization run"},
 	Washout: IntRange{"washout", 0, 1 << 22, "leading steps of a memorization run not used"},
 	Samples: IntRange{"samples", 1, 1000, "timed samples per product"},
+
+	N:          IntRange{"n", 1, 8192, "size of a bare product's n×n matrix (at 8192 it and its packed copy take 512 MiB)"},
+	Count:      IntRange{"count", 1, 1000, "samples of each benchmark"},
+	GateCount:  IntRange{"gate-count", 0, 1000, "samples of the gate benchmarks (0: none)"},
+	MinSamples: IntRange{"min-samples", 2, 1000, "fewest samples a side for a statistical test"},
+	Alpha:      FloatRange{"alpha", 0, 1, true, true, "family-wise significance level"},
+	MinEffect:  FloatRange{"min-effect", 0, 1, false, true, "smallest bad change of a median that counts, as a fraction (0: any)"},
 
 	Energy: FloatRange{"energy", 0, 1, true, false, "fraction of the singular values' energy Σσ² kept"},
 	Rho:    FloatRange{"rho", 0, 1, false, true, "AR(1) coefficient ρ of the recall input"},

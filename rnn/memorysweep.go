@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -162,9 +161,9 @@ func ParseRhos(s string) ([]float64, error) {
 	var rhos []float64
 	for f := range strings.SplitSeq(s, ",") {
 		f = strings.TrimSpace(f)
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || !(v >= 0 && v < 1) {
-			return nil, fmt.Errorf("%q: %q is not a coefficient in [0, 1); want a list such as 0,0.5,0.9", s, f)
+		v, err := Bounds.Rho.Parse(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v; want a list such as 0,0.5,0.9", s, err)
 		}
 		if slices.Contains(rhos, v) {
 			return nil, fmt.Errorf("%q: %g is listed twice", s, v)

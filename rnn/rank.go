@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lowrank-rnn/lowrank/internal/quote"
 )
 
 // Rank is the rank a recurrent matrix is truncated to, or Full: the matrix
@@ -26,7 +28,7 @@ func (r Rank) String() string {
 // Full and ranks of n or more keep every singular value.
 func (r Rank) Truncates(n int) bool { return r >= 1 && int(r) < n }
 
-// ParseRank parses "full" or a positive integer.
+// ParseRank parses "full" or a positive integer within Bounds.Rank.
 func ParseRank(s string) (Rank, error) {
 	s = strings.TrimSpace(s)
 	if s == "full" {
@@ -34,9 +36,9 @@ func ParseRank(s string) (Rank, error) {
 	}
 	r, err := strconv.Atoi(s)
 	if err != nil || r < 1 {
-		return 0, fmt.Errorf("rank %q is neither a positive integer nor full", s)
+		return 0, fmt.Errorf("rank %s is neither a positive integer nor full", quote.String(s))
 	}
-	return Rank(r), nil
+	return Rank(r), Bounds.Rank.Check(r)
 }
 
 // Ranks is a list of distinct ranks, written "4,8,16,full". It is a

@@ -20,10 +20,11 @@ type Damage struct {
 	MetricRel float64 // Metric over the uncompressed model's
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
 	// batch, measured by running both models; Predicted is the first-order
-	// perturbation model's value from the uncompressed run alone.
-	RelErr, Predicted float64
-	// OutRelErr and OutPredicted are the same for the readout.
-	OutRelErr, OutPredicted float64
+	// perturbation model's value (Predict) and Tangent the tangent model's
+	// (PredictTangent), both from the uncompressed run alone.
+	RelErr, Predicted, Tangent float64
+	// OutRelErr, OutPredicted and OutTangent are the same for the readout.
+	OutRelErr, OutPredicted, OutTangent float64
 	// CalibErr is the relative error of the recurrent products on the
 	// calibration states, √(Σ_g tr(ΔU_g C_g ΔU_gᵀ) / Σ_g tr(U_g C_g U_gᵀ)):
 	// what whitened truncation minimises.
@@ -172,8 +173,12 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	if err != nil {
 		return d, err
 	}
-	d.RelErr, d.Predicted = measured.RelErr(), predicted.RelErr()
-	d.OutRelErr, d.OutPredicted = measured.OutRelErr(), predicted.OutRelErr()
+	tangent, err := PredictTangent(m, du, probe)
+	if err != nil {
+		return d, err
+	}
+	d.RelErr, d.Predicted, d.Tangent = measured.RelErr(), predicted.RelErr(), tangent.RelErr()
+	d.OutRelErr, d.OutPredicted, d.OutTangent = measured.OutRelErr(), predicted.OutRelErr(), tangent.OutRelErr()
 	return d, nil
 }
 

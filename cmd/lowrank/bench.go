@@ -4,11 +4,14 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
+	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 // multiFlag is a repeatable string flag.
@@ -42,8 +45,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	var suite multiFlag
 	fs.Var(&suite, "bench", "benchmarks to run, a go test -bench `regexp`; repeat for several (default: the suite, see above)")
 	c := bench.SuiteConfig{}
-	fs.IntVar(&c.Count, "count", 6, "samples of each benchmark, one process per pass each (benchstat wants at least 6)")
-	fs.IntVar(&c.GateCount, "gate-count", bench.GateCount, "samples of the gate benchmarks, one process each (0: skip them)")
+	rnn.Bounds.Count.Var(fs, &c.Count, 6, "samples of each benchmark, one process per pass each (benchstat wants at least 6)")
+	rnn.Bounds.GateCount.Var(fs, &c.GateCount, bench.GateCount, "samples of the gate benchmarks, one process each (0: skip them)")
 	fs.StringVar(&c.Benchtime, "benchtime", "100ms", "-test.benchtime of each sample")
 	fs.StringVar(&c.GateBenchtime, "gate-benchtime", "300ms", "-test.benchtime of each gate sample (make gate uses the same)")
 	out := fs.String("o", "", "results `file` (default results/<cpu-slug>/kernels.txt, or results/<cpu-slug>/gate.txt with -short)")
@@ -57,19 +60,22 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"bench", stderr}
+	if *out == "" && *from == "" {
+		*out = filepath.Join("results", bench.CPUSlug(), map[bool]string{false: "kernels.txt", true: "gate.txt"}[c.Short])
+		os.MkdirAll(filepath.Dir(*out), 0o755) // this CPU's own folder; CheckOutputs says if it failed
+	}
+	err := cmp.Or(unused(fs, *from != "", "runs benchmarks: -from reads a results file instead", "o", "short", "bench", "targets",
+		"count", "gate-count", "benchtime", "gate-benchtime", "peers", "pkg"),
+		unused(fs, c.Short, "is for the suite: -short runs the gate benchmarks only", "bench", "count", "benchtime", "peers", "targets"),
+		atomicfile.CheckOutputs([]string{*out, *table}, *from), atomicfile.CheckDir(*figures))
 	switch {
-	case c.Count < 1:
-		return f.usage("-count %d: want at least 1", c.Count)
-	case c.GateCount < 0:
-		return f.usage("-gate-count %d: want 0 (no gate benchmarks) or more", c.GateCount)
+	case err != nil:
+		return f.usage("%v", err)
 	case c.Short && c.GateCount == 0:
 		return f.usage("-short runs the gate benchmarks only: want -gate-count ≥ 1")
-	case *from != "" && (*out != "" || c.Short || len(suite) > 0 || *targets != ""):
-		return f.usage("-from reads a results file: it takes no -o, -short, -bench or -targets")
 	case *from != "":
 		return summarize(*from, *figures, *table, stdout, stderr)
 	}
-	var err error
 	if c.Targets, err = bench.ParseTargets(*targets); err != nil {
 		return f.usage("-targets: %v", err)
 	}
@@ -78,13 +84,6 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.Bench = suite; len(suite) == 0 {
 		c.Bench = bench.DefaultSuite
-	}
-	if *out == "" {
-		name := "kernels.txt"
-		if c.Short {
-			name = "gate.txt"
-		}
-		*out = filepath.Join("results", bench.CPUSlug(), name)
 	}
 	results, err := bench.RunSuite(c, f.logf)
 	if err == nil {

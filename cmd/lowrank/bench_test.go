@@ -17,10 +17,16 @@ func TestBenchUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bench", "-count", "0"}, "-count 0: want at least 1"},
-		{[]string{"bench", "-gate-count", "-1"}, "-gate-count -1"},
+		{[]string{"bench", "-count", "0"}, "count = 0 is out of range: want 1 ≤ count ≤ 1000"},
+		{[]string{"bench", "-gate-count", "-1"}, "gate-count = -1 is out of range"},
 		{[]string{"bench", "-short", "-gate-count", "0"}, "-short runs the gate benchmarks only"},
-		{[]string{"bench", "-from", "x.txt", "-o", "y.txt"}, "-from reads a results file"},
+		{[]string{"bench", "-short", "-bench", "."}, "-bench is for the suite: -short runs the gate benchmarks only"},
+		{[]string{"bench", "-short", "-count", "3"}, "-count is for the suite"},
+		{[]string{"bench", "-from", "x.txt", "-o", "y.txt"}, "-o runs benchmarks: -from reads a results file instead"},
+		{[]string{"bench", "-from", "x.txt", "-count", "3"}, "-count runs benchmarks"},
+		{[]string{"bench", "-from", "x.txt", "-peers", "none"}, "-peers runs benchmarks"},
+		{[]string{"bench", "-from", "x.txt", "-table", filepath.Join(t.TempDir(), "no", "k.md")}, "does not exist: create it first"},
+		{[]string{"bench", "-from", "x.txt", "-figures", filepath.Join(t.TempDir(), "no")}, "does not exist: create it first"},
 		{[]string{"bench", "-targets", "sse9"}, `unknown target "sse9"`},
 		{[]string{"bench", "extra"}, `unexpected arguments ["extra"]`},
 	} {
@@ -39,6 +45,39 @@ func TestCPUSlug(t *testing.T) {
 	status, out, _ := runCmd("cpu", "-slug")
 	if status != 0 || strings.TrimSpace(out) != bench.CPUSlug() {
 		t.Errorf("lowrank cpu -slug: exit %d, %q; want %q", status, out, bench.CPUSlug())
+	}
+}
+
+// TestCPUBaseline: this CPU's baseline, or one of its microarchitecture
+// with a note on stderr, or exit 1 saying there is none.
+func TestCPUBaseline(t *testing.T) {
+	root := t.TempDir()
+	slug := bench.CPUSlug()
+	micro := strings.Join(strings.SplitN(slug, "-", 4)[:3], "-")
+	other := filepath.Join(root, micro+"-sha512", "kernels.txt")
+	if err := os.MkdirAll(filepath.Dir(other), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut := runCmd("cpu", "-baseline", root)
+	if status != 0 || strings.TrimSpace(out) != other || !strings.Contains(errOut, "no baseline for this CPU, "+slug+", exactly: using "+other) {
+		t.Errorf("same microarchitecture: exit %d, stdout %q, stderr %q", status, out, errOut)
+	}
+	own := filepath.Join(root, slug, "kernels.txt")
+	os.MkdirAll(filepath.Dir(own), 0o755)
+	if err := os.WriteFile(own, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if status, out, errOut := runCmd("cpu", "-baseline", root); status != 0 || strings.TrimSpace(out) != own || errOut != "" {
+		t.Errorf("exact: exit %d, stdout %q, stderr %q", status, out, errOut)
+	}
+	if status, out, errOut := runCmd("cpu", "-baseline", t.TempDir()); status != 1 || out != "" || !strings.Contains(errOut, "no baseline for this CPU, "+slug+", nor for its microarchitecture "+micro) {
+		t.Errorf("none: exit %d, stdout %q, stderr %q", status, out, errOut)
+	}
+	if status, _, _ := runCmd("cpu", "-slug", "-baseline", root); status != 2 {
+		t.Errorf("-slug -baseline: exit %d, want 2", status)
 	}
 }
 

@@ -46,15 +46,8 @@ func TestHostileCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the command and runs it about five hundred times")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build lowrank with")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lowrank")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildLowrank(t, dir)
 	outDir := filepath.Join(dir, "out")
 	if err := os.Mkdir(outDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -106,33 +99,226 @@ func TestHostileCommands(t *testing.T) {
 
 	jobs = runUnderLimits(t, jobs)
 	for i, r := range runs {
-		j := jobs[i]
-		what := fmt.Sprintf("%s: lowrank %s", r.c.Name, r.command)
-		lines := strings.Split(strings.TrimRight(j.Stderr, "\n"), "\n")
-		switch {
-		case strings.Contains(j.Stderr, "panic") || strings.Contains(j.Stderr, "goroutine ") || strings.Contains(j.Stderr, "fatal error"):
-			t.Errorf("%s: crashed (exit %d):\n%.2000s", what, j.Status, j.Stderr)
-		case j.Status == 0 && r.mayAccept:
-			continue // it wrote its CSV, as it should
-		case j.Status != 1 && j.Status != 2:
-			t.Errorf("%s: exit %d, want 1 or 2; stderr:\n%.2000s", what, j.Status, j.Stderr)
-		case len(lines) != 1 || !strings.HasPrefix(lines[0], "lowrank "+r.command+": ") || len(lines[0]) > 600:
-			t.Errorf("%s: want one short line on stderr, got %d lines:\n%.2000s", what, len(lines), j.Stderr)
-		case j.RSS > refusedRSS:
-			t.Errorf("%s: refused with a peak RSS of %d MiB, more than %d MiB", what, j.RSS>>20, refusedRSS>>20)
-		}
-		if b, err := os.ReadFile(r.out); err != nil || !bytes.Equal(b, previous) {
-			t.Errorf("%s: the previous output file changed (%v)", what, err)
+		if !(jobs[i].Status == 0 && r.mayAccept) { // else it wrote its CSV, as it should
+			checkRefused(t, fmt.Sprintf("%s: lowrank %s", r.c.Name, r.command), r.command, jobs[i], r.out, previous)
 		}
 	}
-	if es, err := os.ReadDir(outDir); err != nil || len(es) != len(runs) {
-		t.Errorf("the output directory holds %d files, want the %d outputs: a temporary file was left (%v)", len(es), len(runs), err)
+	checkOutputs(t, outDir, len(runs), jobs)
+}
+
+// buildLowrank builds the command into dir and returns its path.
+func buildLowrank(t *testing.T, dir string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build lowrank with")
+	}
+	bin := filepath.Join(dir, "lowrank")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// checkRefused checks one run of command that must refuse its input: exit
+// status 1 or 2, one short line on stderr and no crash, a peak RSS within
+// refusedRSS, and out (if any) still holding previous.
+func checkRefused(t *testing.T, what, command string, j job, out string, previous []byte) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(j.Stderr, "\n"), "\n")
+	switch {
+	case strings.Contains(j.Stderr, "panic") || strings.Contains(j.Stderr, "goroutine ") || strings.Contains(j.Stderr, "fatal error"):
+		t.Errorf("%s: crashed (exit %d):\n%.2000s", what, j.Status, j.Stderr)
+	case j.Status != 1 && j.Status != 2:
+		t.Errorf("%s: exit %d, want 1 or 2; stderr:\n%.2000s", what, j.Status, j.Stderr)
+	case len(lines) != 1 || !strings.HasPrefix(lines[0], "lowrank "+command+": ") || len(lines[0]) > 600:
+		t.Errorf("%s: want one short line on stderr, got %d lines:\n%.2000s", what, len(lines), j.Stderr)
+	case j.RSS > refusedRSS:
+		t.Errorf("%s: refused with a peak RSS of %d MiB, more than %d MiB", what, j.RSS>>20, refusedRSS>>20)
+	}
+	if out == "" {
+		return
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, previous) {
+		t.Errorf("%s: the previous output file changed (%v)", what, err)
+	}
+}
+
+// checkOutputs checks that outDir holds only the n outputs given (no
+// temporary file left beside them), and logs the largest peak RSS.
+func checkOutputs(t *testing.T, outDir string, n int, jobs []job) {
+	t.Helper()
+	if es, err := os.ReadDir(outDir); err != nil || len(es) != n {
+		t.Errorf("the output directory holds %d files, want the %d outputs: a temporary file was left (%v)", len(es), n, err)
 	}
 	var peak int64
 	for _, j := range jobs {
 		peak = max(peak, j.RSS)
 	}
 	t.Logf("%d runs; the largest peak RSS of any run was %d MiB", len(jobs), peak>>20)
+}
+
+// A results format that a command reads, and the reader that must refuse
+// a hostile file of it.
+type reader int
+
+const (
+	benchfmtFile reader = 1 << iota // the Go benchmark format: bench -from, regress OLD NEW, report -steps
+	csvFile                         // a results CSV: report -sweep, report -memory
+)
+
+// hostileResults returns hostile results files, each with the formats
+// whose readers must refuse it: not the format at all, values no
+// measurement has, rows that timed nothing, and lines or fields far
+// longer than any real one.
+func hostileResults(model []byte) []struct {
+	name    string
+	data    []byte
+	readers reader
+} {
+	any := benchfmtFile | csvFile
+	noise := make([]byte, 64<<10)
+	for i, x := 0, uint32(1); i < len(noise); i++ {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		noise[i] = byte(x)
+	}
+	head := "goos: linux\ngoarch: amd64\npkg: github.com/lowrank-rnn/lowrank/bench\ncaches: L1d 48 KiB, L2 1 MiB\n"
+	row := "BenchmarkMatVec/impl=go/n=64 \t1000\t1250 ns/op\t3000 MB/s\n"
+	sweepHead := "model,task,family,level,coherence,cell,hidden,method,joint,rank,params,mul_adds,metric_name,metric,metric_rel,relerr,relerr_predicted,out_relerr,out_relerr_predicted,calib_err\n"
+	return []struct {
+		name    string
+		data    []byte
+		readers reader
+	}{
+		{"empty", nil, any},
+		{"random bytes", noise, any},
+		{"a model file", model, any},
+		{"a MiB of NUL bytes", make([]byte, 1<<20), any},
+		{"one 16 MiB line", bytes.Repeat([]byte("x"), 16<<20), any},
+		{"a row that timed nothing", []byte(head + row + "BenchmarkStep/cell=rnn \t1000000000\t0.0000002 ns/op\n"), benchfmtFile},
+		{"a NaN time", []byte(head + "BenchmarkMatVec/impl=go/n=64 \t1000\tNaN ns/op\n"), benchfmtFile},
+		{"an infinite throughput", []byte(head + "BenchmarkMatVec/impl=go/n=64 \t1000\t1250 ns/op\t+Inf MB/s\n"), benchfmtFile},
+		{"a negative time", []byte(head + "BenchmarkMatVec/impl=go/n=64 \t1000\t-1250 ns/op\n"), benchfmtFile},
+		{"an iteration count beyond int64", []byte(head + "BenchmarkMatVec/impl=go/n=64 \t99999999999999999999\t1250 ns/op\n"), benchfmtFile},
+		{"a 16 MiB benchmark name", []byte(head + "Benchmark" + strings.Repeat("A", 16<<20) + " \t1000\t1250 ns/op\n"), benchfmtFile},
+		{"a foreign header", []byte("a,b,c\n1,2,3\n"), csvFile},
+		{"a short row", []byte(sweepHead + "m,t,f,l,0,rnn,8\n"), csvFile},
+		{"an unterminated quote", []byte(sweepHead + "\"m,t\n"), csvFile},
+		{"a 16 MiB field", []byte(sweepHead + "\"" + strings.Repeat("y", 16<<20) + "\"\n"), csvFile},
+	}
+}
+
+// TestHostileResultsFiles gives every hostile results file, and a
+// directory, a missing file and /dev/null, to every command that reads a
+// results file: bench -from, regress (as OLD and as NEW), and report
+// (-sweep, -memory, -steps). Each run must be refused as
+// TestHostileCommands requires, with its pre-existing output (bench
+// -table, report -o) byte-identical.
+func TestHostileResultsFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and runs it about a hundred times")
+	}
+	dir := t.TempDir()
+	bin := buildLowrank(t, dir)
+	good := validResults(t, dir)
+	outDir := filepath.Join(dir, "out")
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	previous := []byte("the previous output, which a failed command must leave alone\n")
+	type run struct{ what, command, out string }
+	var runs []run
+	var jobs []job
+	add := func(what string, outFlag string, args ...string) {
+		var out string
+		if outFlag != "" {
+			out = filepath.Join(outDir, fmt.Sprintf("%03d.out", len(runs)))
+			if err := os.WriteFile(out, previous, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, outFlag, out)
+		}
+		runs = append(runs, run{what + ": lowrank " + strings.Join(args[:2], " "), args[0], out})
+		jobs = append(jobs, job{Args: append([]string{bin}, args...)})
+	}
+	reads := func(name, path string, readers reader, missingOK bool) {
+		if readers&benchfmtFile != 0 {
+			add(name, "-table", "bench", "-from", path)
+			add(name, "", "regress", path, good["bench"])
+			add(name, "", "regress", good["bench"], path)
+			if !missingOK {
+				add(name, "-o", "report", "-steps", path, "-sweep", good["sweep"], "-memory", good["memory"])
+			}
+		}
+		if readers&csvFile != 0 {
+			add(name, "-o", "report", "-sweep", path, "-steps", good["steps"], "-memory", good["memory"])
+			add(name, "-o", "report", "-memory", path, "-steps", good["steps"], "-sweep", good["sweep"])
+		}
+	}
+	model, err := os.ReadFile(good["model"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range hostileResults(model) {
+		path := filepath.Join(dir, fmt.Sprintf("case%02d.txt", i))
+		if err := os.WriteFile(path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		reads(c.name, path, c.readers, false)
+	}
+	reads("a directory", dir, benchfmtFile|csvFile, false)
+	reads("/dev/null", os.DevNull, benchfmtFile|csvFile, false)
+	// report -steps may be missing (the report then leaves the speedups out).
+	reads("a missing file", filepath.Join(dir, "missing.txt"), benchfmtFile|csvFile, true)
+
+	jobs = runUnderLimits(t, jobs)
+	for i, r := range runs {
+		checkRefused(t, r.what, r.command, jobs[i], r.out, previous)
+	}
+	checkOutputs(t, outDir, len(runs)-countEmpty(runs, func(r run) string { return r.out }), jobs)
+}
+
+func countEmpty[T any](xs []T, f func(T) string) int {
+	n := 0
+	for _, x := range xs {
+		if f(x) == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// validResults makes one valid file of each results format in dir, by
+// running the commands that write them on a tiny trained model: a model,
+// a sweep CSV and its step times, a memory CSV, and a benchmark file.
+func validResults(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	models := filepath.Join(dir, "models")
+	if err := os.Mkdir(models, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := map[string]string{"model": filepath.Join(models, "recall.safetensors"), "sweep": filepath.Join(dir, "sweep.csv"),
+		"steps": filepath.Join(dir, "steps.txt"), "memory": filepath.Join(dir, "memory.csv"), "bench": filepath.Join(dir, "bench.txt")}
+	for _, args := range [][]string{
+		{"train", "-task", "recall", "-rho", "0.5", "-K", "4", "-T", "30", "-cell", "rnn", "-hidden", "8", "-epochs", "1", "-per-epoch", "64", "-o", p["model"]},
+		{"sweep", "-models", models, "-ranks", "2", "-methods", "svd", "-targets", "go", "-samples", "1", "-time", "1ms", "-eval", "32", "-csv", p["sweep"], "-times", p["steps"]},
+		{"memory", "-hidden", "8", "-K", "3", "-ranks", "2,full", "-rho", "0", "-steps", "600", "-csv", p["memory"]},
+	} {
+		if status, out, errOut := runCmd(args...); status != 0 {
+			t.Fatalf("lowrank %q: exit %d\n%s%s", args, status, out, errOut)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("goos: linux\ngoarch: amd64\npkg: github.com/lowrank-rnn/lowrank/bench\n")
+	for i := range 6 {
+		fmt.Fprintf(&b, "BenchmarkMatVec/impl=go/n=64 \t1000\t%d ns/op\t0 allocs/op\n", 1250+i)
+	}
+	if err := os.WriteFile(p["bench"], []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // runUnderLimits runs the jobs one after the other in a runner: this test

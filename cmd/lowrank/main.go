@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	lowrank cpu [-slug]              this CPU's features and the kernels targets
+//	lowrank cpu [-slug | -baseline DIR]   this CPU's identity, features and kernels targets; its gate baseline
 //	lowrank train -task seqmnist -cell mgru -hidden 128 -epochs 10 [-data DIR] -o FILE
 //	lowrank compress -model FILE (-rank R[,R_h] | -energy F) [-method svd|whitened] [-joint] -o FILE
 //	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-times FILE] [-figures DIR]
@@ -29,6 +29,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
 // Exit statuses.
@@ -78,6 +80,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		name = "help"
 	}
 	if c, ok := lookup(name); ok {
+		// Checked once, here, for every command: a target asked for and not
+		// used would make every number that follows a lie.
+		if err := kernels.EnvError(); err != nil {
+			fmt.Fprintf(stderr, "lowrank %s: %v\n", name, err)
+			return exitUsage
+		}
 		return c.run(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "lowrank: unknown command %q; the commands are %s (run 'lowrank help')\n",
@@ -208,4 +216,16 @@ func flagsSet(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// unused reports the first of the flags names given on the command line
+// when ignored holds: a flag that would be silently ignored is an error.
+func unused(fs *flag.FlagSet, ignored bool, why string, names ...string) error {
+	set := flagsSet(fs)
+	for _, name := range names {
+		if ignored && set[name] {
+			return fmt.Errorf("-%s %s", name, why)
+		}
+	}
+	return nil
 }

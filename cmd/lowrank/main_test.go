@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -33,7 +35,7 @@ func TestCPU(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("lowrank cpu: exit %d, stderr:\n%s", status, errOut)
 	}
-	for _, label := range []string{"cpu", "vendor", "family", "features", "lacks", "caches", "cores"} {
+	for _, label := range []string{"cpu", "vendor", "family", "identity", "features", "lacks", "caches", "cores"} {
 		if !hasLinePrefix(out, label+" ") {
 			t.Errorf("no %q line in:\n%s", label, out)
 		}
@@ -57,22 +59,35 @@ func hasLinePrefix(s, prefix string) bool {
 	return false
 }
 
-func TestCPUBadTargetEnv(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "LOWRANK_TEST_RUN=cpu", "LOWRANK_TARGET=sse9")
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	err := cmd.Run()
-	if code := cmd.ProcessState.ExitCode(); code != 2 {
-		t.Fatalf("LOWRANK_TARGET=sse9 lowrank cpu: %v (exit %d), want exit 2; stderr:\n%s", err, code, errOut.String())
+// TestBadTargetEnv: an invalid LOWRANK_TARGET (unknown, or another
+// architecture's) is an error with the valid list, exit 2, in every
+// command, before it does anything.
+func TestBadTargetEnv(t *testing.T) {
+	foreign := "neon" // a target of the other architecture, not in this build
+	if runtime.GOARCH == "arm64" {
+		foreign = "avx2"
 	}
-	if !strings.Contains(errOut.String(), `lowrank cpu: LOWRANK_TARGET: unknown target "sse9"`) {
-		t.Errorf("stderr does not explain the bad LOWRANK_TARGET:\n%s", errOut.String())
+	for _, target := range []string{"sse9", foreign} {
+		for _, c := range commands() {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "LOWRANK_TEST_RUN="+c.name, "LOWRANK_TARGET="+target)
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != 2 || out.Len() > 0 {
+				t.Errorf("LOWRANK_TARGET=%s lowrank %s: %v (exit %d, %d bytes on stdout), want exit 2 and nothing done; stderr:\n%s",
+					target, c.name, err, code, out.Len(), errOut.String())
+			}
+			want := fmt.Sprintf("lowrank %s: LOWRANK_TARGET: unknown target %q (this build has go", c.name, target)
+			if !strings.Contains(errOut.String(), want) {
+				t.Errorf("LOWRANK_TARGET=%s lowrank %s: stderr lacks %q:\n%s", target, c.name, want, errOut.String())
+			}
+		}
 	}
 }
 
 func TestSweep(t *testing.T) {
-	timesPath := filepath.Join(t.TempDir(), "times", "sweep.txt")
+	timesPath := filepath.Join(t.TempDir(), "sweep.txt")
 	status, out, errOut := runCmd("sweep", "-n", "32", "-ranks", "4,full,8,32,40", "-samples", "2", "-time", "1ms", "-times", timesPath)
 	if status != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", status, errOut)
@@ -152,9 +167,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "-ranks", "0"}, `rank "0" is neither a positive integer nor full`},
 		{[]string{"sweep", "-ranks", ""}, `rank "" is neither a positive integer nor full`},
 		{[]string{"sweep", "-ranks", "8,8"}, `rank 8 is listed twice`},
-		{[]string{"sweep", "-n", "64", "-csv", "x.csv"}, `with -n, -times writes the times`},
-		{[]string{"sweep", "-n", "0"}, `-n 0: want 1 ≤ n ≤ 8192`},
-		{[]string{"sweep", "-samples", "0"}, `-samples 0: want at least 1`},
+		{[]string{"sweep", "-ranks", "8,5000"}, `rank = 5000 is out of range: want 1 ≤ rank ≤ 4096`},
+		{[]string{"sweep", "-n", "64", "-csv", "x.csv"}, `-csv is for the model sweep, not -n's products (-times writes their times)`},
+		{[]string{"sweep", "-n", "64", "-models", "."}, `-models is for the model sweep`},
+		{[]string{"sweep", "-n", "64", "-eval", "10"}, `-eval is for the model sweep`},
+		{[]string{"sweep", "-n", "0"}, `invalid value "0" for flag -n: n = 0 is out of range: want 1 ≤ n ≤ 8192`},
+		{[]string{"sweep", "-n", "1000000000"}, `n = 1000000000 is out of range`},
+		{[]string{"sweep", "-samples", "0"}, `samples = 0 is out of range: want 1 ≤ samples ≤ 1000`},
+		{[]string{"sweep", "-eval", "0"}, `eval = 0 is out of range`},
+		{[]string{"sweep", "-n", "8", "-times", filepath.Join(t.TempDir(), "missing", "t.txt")}, "does not exist: create it first"},
 		{[]string{"sweep", "-time", "0s"}, `-time 0s: want a positive duration`},
 		{[]string{"sweep", "-bogus"}, `flag provided but not defined: -bogus`},
 	} {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"flag"
+	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -19,7 +20,7 @@ type memoryFlags struct {
 	hidden                        int
 	radius                        float64
 	seed                          uint64
-	rhos                          []float64
+	rhos                          rnn.Rhos
 	ranks                         rnn.Ranks
 	cfg                           rnn.MemoryConfig
 	joint, linear                 bool
@@ -43,18 +44,19 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 			"the theory: MC ≤ r + 1 after a rank-r truncation of A.", stderr)
 	var mf memoryFlags
 	fs.StringVar(&mf.cell, "cell", "rnn", "untrained network: `cell` rnn or mgru")
-	fs.IntVar(&mf.hidden, "hidden", 128, "untrained network: state size n")
+	rnn.Bounds.Hidden.Var(fs, &mf.hidden, 128, "untrained network: state size n")
 	fs.StringVar(&mf.net, "net", "random", "`kind` of the untrained and linear networks' recurrent matrices: random (Gaussian) or orthogonal")
-	fs.Float64Var(&mf.radius, "radius", 0.9, "spectral radius of the untrained and linear networks' recurrent matrices")
+	rnn.Bounds.Radius.Var(fs, &mf.radius, 0.9, "spectral radius of the untrained and linear networks' recurrent matrices")
 	fs.Uint64Var(&mf.seed, "seed", 1, "seed of the untrained and linear networks")
 	fs.StringVar(&mf.model, "model", "", "trained model `file` with one input (default: an untrained network)")
-	rhos := fs.String("rho", "0,0.5,0.9,0.99", "comma-separated AR(1) `coefficients` ρ of the input, each in [0, 1)")
+	mf.rhos = rnn.Rhos{0, 0.5, 0.9, 0.99}
+	fs.Var(&mf.rhos, "rho", "comma-separated AR(1) `coefficients` ρ of the input, each in [0, 1)")
 	mf.ranks, _ = rnn.ParseRanks("2,4,8,16,32,64,full")
 	fs.Var(&mf.ranks, "ranks", "comma-separated `ranks`; full is the uncompressed network; ranks ≥ n are skipped (default 2,4,8,16,32,64,full)")
-	fs.IntVar(&mf.cfg.K, "K", 64, "largest delay K")
-	fs.IntVar(&mf.cfg.Steps, "steps", 10000, "steps per run (a training run and a test run per network and ρ)")
-	fs.IntVar(&mf.cfg.Washout, "washout", 0, "leading `steps` of each run not used (default max(K, min(500, steps/4)))")
-	fs.Float64Var(&mf.cfg.Lambda, "lambda", rnn.DefaultMemoryLambda, "ridge penalty relative to the mean state variance")
+	rnn.Bounds.K.Var(fs, &mf.cfg.K, 64, "largest delay K")
+	rnn.Bounds.Steps.Var(fs, &mf.cfg.Steps, 10000, "steps per run (a training run and a test run per network and ρ)")
+	rnn.Bounds.Washout.Var(fs, &mf.cfg.Washout, 0, "leading `steps` of each run not used (default max(K, min(500, steps/4)))")
+	rnn.Bounds.Lambda.Var(fs, &mf.cfg.Lambda, rnn.DefaultMemoryLambda, "ridge penalty relative to the mean state variance")
 	fs.Uint64Var(&mf.cfg.Seed, "data-seed", 1, "seed of the inputs")
 	fs.StringVar(&mf.method, "method", "svd", "truncation `method`: svd or whitened (calibrated on the training run)")
 	fs.BoolVar(&mf.joint, "joint", false, "MGRU: truncate [U_f; U_h] as one matrix (shared right factor)")
@@ -64,7 +66,9 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"memory", stderr}
-	if err := mf.check(*rhos); err != nil {
+	if err := cmp.Or(mf.check(), atomicfile.CheckOutputs([]string{mf.csv}, mf.model),
+		unused(fs, mf.model != "", "describes an untrained network: -model gives the network", "cell", "hidden"),
+		unused(fs, mf.model != "" && !mf.linear, "describes the untrained and linear networks: with -model and -linear=false there are none", "net", "radius", "seed")); err != nil {
 		return f.usage("%v", err)
 	}
 	var trained *rnn.Model
@@ -75,58 +79,39 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 			return f.fail(err)
 		}
 	}
-	ref, name, origin, err := mf.network(fs, trained, meta)
+	ref, name, origin, err := mf.network(trained, meta)
 	if err != nil {
 		return f.usage("%v", err)
 	}
 	return mf.run(ref, name, origin, stdout, stderr)
 }
 
-// check checks the flags that do not depend on the network, and parses
-// the input coefficients.
-func (mf *memoryFlags) check(rhos string) (err error) {
-	if mf.rhos, err = rnn.ParseRhos(rhos); err != nil {
-		return fmt.Errorf("-rho %v", err)
-	}
-	switch { // zero values mean defaults in rnn.MemoryConfig, not here
+// check checks the flags that do not depend on the network.
+func (mf *memoryFlags) check() error {
+	switch {
 	case !slices.Contains([]rnn.Method{rnn.SVD, rnn.Whitened}, rnn.Method(mf.method)):
 		return fmt.Errorf("-method %q: want svd or whitened", mf.method)
 	case mf.net != "random" && mf.net != "orthogonal":
 		return fmt.Errorf("-net %q: want random or orthogonal", mf.net)
-	case !(mf.radius > 0 && mf.radius < 1):
-		return fmt.Errorf("-radius %v: want a spectral radius in (0, 1) (the linear network must be stable)", mf.radius)
-	case mf.cfg.K < 1:
-		return fmt.Errorf("-K %d: want a largest delay ≥ 1", mf.cfg.K)
-	case mf.cfg.Steps < 1:
-		return fmt.Errorf("-steps %d: want a positive number of steps", mf.cfg.Steps)
-	case !(mf.cfg.Lambda > 0):
-		return fmt.Errorf("-lambda %v: want a positive ridge λ", mf.cfg.Lambda)
-	case mf.cfg.Washout < 0:
-		return fmt.Errorf("-washout %d: want 0 (the default) or at least -K", mf.cfg.Washout)
 	}
 	return nil
 }
 
 // network returns the network the flags name (m, the trained model, if
 // there is one), its name for the CSV and a description.
-func (mf *memoryFlags) network(fs *flag.FlagSet, m *rnn.Model, meta map[string]string) (ref *rnn.Model, name, origin string, err error) {
+func (mf *memoryFlags) network(m *rnn.Model, meta map[string]string) (ref *rnn.Model, name, origin string, err error) {
 	if m == nil {
-		if mf.hidden < 1 || mf.hidden > 4096 {
-			return nil, "", "", fmt.Errorf("-hidden %d: want 1 ≤ n ≤ 4096", mf.hidden)
+		if err = rnn.CheckMemory(mf.cfg.Steps, mf.hidden); err == nil { // before a large network takes minutes to make
+			ref, err = rnn.RandomReservoir(rnn.Cell(mf.cell), mf.hidden, mf.radius, mf.net == "orthogonal", mf.seed)
 		}
-		ref, err = rnn.RandomReservoir(rnn.Cell(mf.cell), mf.hidden, mf.radius, mf.net == "orthogonal", mf.seed)
 		if err != nil {
 			return nil, "", "", err
 		}
 		return ref, fmt.Sprintf("%s-%d-%s", ref.Cell, ref.Hidden, mf.net), fmt.Sprintf("untrained %s-%d, %s recurrent matrices of spectral radius %g, seed %d",
 			ref.Cell, ref.Hidden, mf.net, mf.radius, mf.seed), nil
 	}
-	set := flagsSet(fs)
-	switch {
-	case m.In != 1:
+	if m.In != 1 {
 		return nil, "", "", fmt.Errorf("%s has %d inputs; the memorization experiment drives one (train a recall model)", mf.model, m.In)
-	case set["cell"] && rnn.Cell(mf.cell) != m.Cell || set["hidden"] && mf.hidden != m.Hidden:
-		return nil, "", "", fmt.Errorf("-cell and -hidden describe an untrained network; %s is %s-%d", mf.model, m.Cell, m.Hidden)
 	}
 	origin = fmt.Sprintf("trained model %s (%s-%d", mf.model, m.Cell, m.Hidden)
 	if t := meta["task"]; t != "" {
@@ -151,6 +136,7 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 		taskOut = ref.Out
 	}
 	cfg, err := mf.cfg.Resolve(taskOut)
+	err = cmp.Or(err, rnn.CheckMemory(cfg.Steps, n)) // before any state is allocated
 	switch {
 	case len(ranks) == 0:
 		return f.usage("no rank of -ranks %s is below n = %d", mf.ranks, n)

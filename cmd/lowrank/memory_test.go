@@ -104,7 +104,9 @@ func TestMemoryModel(t *testing.T) {
 		want   string
 	}{
 		{[]string{"-model", two}, 2, "has 2 inputs"},
-		{[]string{"-model", path, "-cell", "rnn"}, 2, "is mgru-8"},
+		{[]string{"-model", path, "-cell", "mgru"}, 2, "-cell describes an untrained network: -model gives the network"},
+		{[]string{"-model", path, "-linear=false", "-radius", "0.5"}, 2, "-radius describes the untrained and linear networks"},
+		{[]string{"-model", path, "-csv", path}, 2, "is the input"},
 		{[]string{"-model", filepath.Join(t.TempDir(), "missing.safetensors")}, 1, "missing.safetensors"},
 	} {
 		status, _, errOut := runCmd(append([]string{"memory"}, tc.args...)...)
@@ -119,23 +121,26 @@ func TestMemoryUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-rho", "1"}, `"1" is not a coefficient in [0, 1)`},
-		{[]string{"-rho", "0,x"}, `"x" is not a coefficient`},
+		{[]string{"-rho", "1"}, `rho = 1 is out of range: want 0 ≤ rho < 1`},
+		{[]string{"-rho", "0,x"}, `rho = "x" is not a number`},
 		{[]string{"-rho", "0.5,0.5"}, "0.5 is listed twice"},
 		{[]string{"-ranks", "0"}, `rank "0" is neither a positive integer nor full`},
 		{[]string{"-ranks", "full,full"}, "rank full is listed twice"},
 		{[]string{"-ranks", "64", "-hidden", "16"}, "no rank of -ranks"},
 		{[]string{"-method", "qr"}, `-method "qr"`},
 		{[]string{"-net", "sparse"}, `-net "sparse"`},
-		{[]string{"-radius", "1.2"}, "-radius 1.2"},
+		{[]string{"-radius", "1.2"}, "radius = 1.2 is out of range"},
 		{[]string{"-cell", "lstm"}, `unknown cell "lstm"`},
-		{[]string{"-hidden", "0"}, "-hidden 0"},
+		{[]string{"-hidden", "0"}, "hidden = 0 is out of range"},
 		{[]string{"-joint"}, "-joint truncates the MGRU"},
-		{[]string{"-K", "0"}, "-K 0: want a largest delay"},
+		{[]string{"-K", "0"}, "K = 0 is out of range"},
 		{[]string{"-K", "600", "-steps", "1000"}, "steps leave"},
 		{[]string{"-washout", "4", "-K", "8"}, "washout 4 is shorter"},
 		{[]string{"-steps", "100"}, "steps leave"},
-		{[]string{"-lambda", "-1"}, "-lambda -1: want a positive ridge λ"},
+		{[]string{"-lambda", "-1"}, "lambda = -1 is out of range"},
+		{[]string{"-steps", "1000000000"}, "steps = 1000000000 is out of range"},
+		{[]string{"-hidden", "4096"}, "10000 steps on 4096 units need 1250 MiB of states, more than the 1024 MiB bound: run at most 8192 steps"},
+		{[]string{"-csv", filepath.Join(t.TempDir(), "no", "m.csv")}, "does not exist: create it first"},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},
 	} {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
 )
 
@@ -27,6 +28,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"report", stderr}
+	mems, _ := filepath.Glob(*memory)
+	if err := atomicfile.CheckOutputs([]string{*out}, append(mems, *sweep, *steps)...); err != nil {
+		return f.usage("%v", err)
+	}
 	in, err := report.ReadInputs(filepath.Dir(*out), *sweep, *steps, *memory, *kernels, *figures)
 	if err == nil {
 		err = report.WriteFile(*out, func(w io.Writer) error { return report.WriteReport(w, in) })

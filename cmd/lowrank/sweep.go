@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,12 +14,10 @@ import (
 	"github.com/klauspost/cpuid/v2"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
-
-// maxN bounds -n: a dense 8192×8192 matrix and its packed copy take 512 MiB.
-const maxN = 8192
 
 // sweepConfig is one lowrank sweep: of the models in dir, or with n > 0
 // of bare products.
@@ -27,7 +26,7 @@ type sweepConfig struct {
 	minTime                        time.Duration
 	ranks                          rnn.Ranks
 	methods                        []rnn.Method
-	targets                        []string
+	targets, files                 []string
 	dir, csv, times, figures, data string
 }
 
@@ -49,23 +48,23 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			"Times are medians of -samples samples of at least -time each; speedups\n"+
 			"are medians of the ratios of samples taken back to back.", stderr)
 	var c sweepConfig
-	fs.IntVar(&c.n, "n", 0, "time products of a random `n`×n matrix only (no models)")
+	rnn.Bounds.N.Var(fs, &c.n, 0, "time products of a random `n`×n matrix only (no models)")
 	fs.Var(&c.ranks, "ranks", "comma-separated `ranks`; the dense step (full) always comes first, ranks ≥ n are skipped (default 8,16,32,64,128 with -n; 4,8,16,32,64,96,112,120,124 for models)")
 	targets := fs.String("targets", "", "comma-separated kernels `targets` (default: all available)")
-	fs.IntVar(&c.samples, "samples", 0, "timed samples per product (the median is reported; default 7 with -n, 5 for models)")
+	rnn.Bounds.Samples.Var(fs, &c.samples, 0, "timed samples per product (the median is reported; default 7 with -n, 5 for models)")
 	fs.DurationVar(&c.minTime, "time", 0, "minimum `duration` of one sample (default 100ms with -n, 10ms for models)")
 	fs.StringVar(&c.csv, "csv", "", "models: write the table's deterministic columns as CSV to `file`")
 	fs.StringVar(&c.times, "times", "", "write the step (or product) times to `file`, in the Go benchmark format")
 	fs.StringVar(&c.dir, "models", "results/models", "`directory` of model files (*.safetensors) to sweep")
 	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
-	fs.IntVar(&c.evalN, "eval", 1000, "held-out sequences each metric is computed on")
+	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out sequences each metric is computed on")
 	fs.StringVar(&c.figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
 	fs.StringVar(&c.data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"sweep", stderr}
-	if err := c.resolve(flagsSet(fs), *targets, *methods); err != nil {
+	if err := c.resolve(fs, *targets, *methods); err != nil {
 		return f.usage("%v", err)
 	}
 	fmt.Fprintf(stdout, "lowrank sweep  %s  %s %s/%s  %s\n", cmp.Or(strings.TrimSpace(cpuid.CPU.BrandName), "unknown"),
@@ -76,8 +75,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	return c.models(stdout, stderr)
 }
 
-// resolve checks the flags and fills in the defaults of the mode.
-func (c *sweepConfig) resolve(set map[string]bool, targets, methods string) error {
+// resolve checks the flags and fills in the defaults of the mode, and
+// finds the model files.
+func (c *sweepConfig) resolve(fs *flag.FlagSet, targets, methods string) error {
+	set := flagsSet(fs)
 	speedOnly := set["n"]
 	ranks, samples, minTime := "4,8,16,32,64,96,112,120,124", 5, 10*time.Millisecond
 	if speedOnly {
@@ -92,17 +93,11 @@ func (c *sweepConfig) resolve(set map[string]bool, targets, methods string) erro
 	if !set["time"] {
 		c.minTime = minTime
 	}
-	switch {
-	case speedOnly && (c.n < 1 || c.n > maxN):
-		return fmt.Errorf("-n %d: want 1 ≤ n ≤ %d", c.n, maxN)
-	case speedOnly && (c.csv != "" || c.figures != ""):
-		return fmt.Errorf("-csv and -figures write the model sweep's results; with -n, -times writes the times")
-	case c.samples < 1:
-		return fmt.Errorf("-samples %d: want at least 1", c.samples)
-	case c.minTime <= 0:
+	if c.minTime <= 0 {
 		return fmt.Errorf("-time %v: want a positive duration such as 10ms", c.minTime)
-	case c.evalN < 1:
-		return fmt.Errorf("-eval %d: want at least 1", c.evalN)
+	}
+	if err := unused(fs, speedOnly, "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "eval", "data", "csv", "figures"); err != nil {
+		return err
 	}
 	var err error
 	if c.targets, err = bench.ParseTargets(targets); err != nil {
@@ -117,7 +112,13 @@ func (c *sweepConfig) resolve(set map[string]bool, targets, methods string) erro
 			c.methods = append(c.methods, m)
 		}
 	}
-	return nil
+	if !speedOnly {
+		c.files, _ = filepath.Glob(filepath.Join(c.dir, "*.safetensors"))
+		if len(c.files) == 0 {
+			return fmt.Errorf("no model files (*.safetensors) in %s; `make models` trains the defaults, or use -n for a speed-only sweep", c.dir)
+		}
+	}
+	return cmp.Or(atomicfile.CheckOutputs([]string{c.csv, c.times}, c.files...), atomicfile.CheckDir(c.figures))
 }
 
 // truncating returns the ranks that truncate an n×n matrix, with a note
@@ -152,17 +153,12 @@ func (c *sweepConfig) products(stdout, stderr io.Writer) int {
 // models sweeps every model file of c.dir.
 func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 	f := failer{"sweep", stderr}
-	files, err := filepath.Glob(filepath.Join(c.dir, "*.safetensors"))
-	if err != nil || len(files) == 0 {
-		return f.usage("no model files (*.safetensors) in %s; `make models` trains the defaults, or use -n for a speed-only sweep", c.dir)
-	}
-	slices.Sort(files)
 	start := time.Now()
 	fmt.Fprintf(stdout, "%d models in %s; metrics on %d held-out sequences; step times: medians of %d samples of ≥ %v\n",
-		len(files), c.dir, c.evalN, c.samples, c.minTime)
+		len(c.files), c.dir, c.evalN, c.samples, c.minTime)
 	var rows []report.SweepRow
 	var times []*bench.Timings // one per cell and size
-	for _, path := range files {
+	for _, path := range c.files {
 		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
 		if err != nil {
 			return f.fail(err)
@@ -210,25 +206,9 @@ func stepTimes(times []*bench.Timings, cell string, n int) *bench.Timings {
 
 // writeOutputs writes the files the flags name, and says what it wrote.
 func (c *sweepConfig) writeOutputs(rows []report.SweepRow, times []*bench.Timings, stdout io.Writer, f failer) int {
-	var wrote []string
-	if c.csv != "" {
-		if err := report.WriteFile(c.csv, func(w io.Writer) error { return report.WriteSweepCSV(w, rows) }); err != nil {
-			return f.fail(err)
-		}
-		wrote = append(wrote, c.csv)
-	}
-	if c.times != "" {
-		if err := report.WriteFile(c.times, func(w io.Writer) error { return bench.WriteTimings(w, times...) }); err != nil {
-			return f.fail(err)
-		}
-		wrote = append(wrote, c.times)
-	}
-	if c.figures != "" {
-		paths, err := report.SweepFigures(rows, c.methods, c.figures)
-		if err != nil {
-			return f.fail(fmt.Errorf("figures: %v", err))
-		}
-		wrote = append(wrote, paths...)
+	wrote, err := report.SweepOutputs{CSV: c.csv, Times: c.times, Figures: c.figures}.Write(rows, c.methods, times)
+	if err != nil {
+		return f.fail(err)
 	}
 	if len(wrote) == 0 {
 		fmt.Fprintf(stdout, "\nwrote nothing (-csv, -times and -figures write the results; make results writes results/)\n")

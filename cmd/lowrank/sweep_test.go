@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +34,15 @@ func TestModelSweep(t *testing.T) {
 	csvPath := filepath.Join(dir, "accuracy", "sweep.csv")
 	timesPath := filepath.Join(dir, "cpu", "sweep.txt")
 	figs := filepath.Join(dir, "figures")
+	// Outputs go into folders that exist: checked before any work.
+	if status, _, errOut := runCmd("sweep", "-models", dir, "-csv", csvPath); status != 2 || !strings.Contains(errOut, "accuracy does not exist: create it first") {
+		t.Errorf("sweep -csv into a missing folder: exit %d, %q", status, errOut)
+	}
+	for _, d := range []string{"accuracy", "cpu", "figures"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	status, out, errOut = runCmd("sweep", "-models", dir, "-ranks", "2,6,full,12", "-targets", "go", "-samples", "1",
 		"-time", "1ms", "-eval", "32", "-csv", csvPath, "-times", timesPath, "-figures", figs)
 	if status != 0 {
@@ -100,6 +111,7 @@ func TestModelSweep(t *testing.T) {
 			t.Errorf("lowrank %q: exit %d, want 2", bad, status)
 		}
 	}
+	testCompressRefusals(t, dir, cpath)
 	if status, _, errOut := runCmd("sweep", "-models", t.TempDir()); status != 2 || !strings.Contains(errOut, "no model files") {
 		t.Errorf("sweep of an empty directory: exit %d, %q", status, errOut)
 	}
@@ -131,5 +143,86 @@ func TestTrainDataFolder(t *testing.T) {
 	}
 	if _, err := rnn.LoadTestbed(out, 32, data); err != nil {
 		t.Errorf("testbed of the data folder's π: %v", err)
+	}
+}
+
+// testCompressRefusals: compress refuses what it would get wrong or
+// ignore, with exit 2 and its output untouched, and warns when the
+// "compressed" model is larger than the dense one.
+func testCompressRefusals(t *testing.T, dir, out string) {
+	rnnModel, mgru := filepath.Join(dir, "recall-rnn.safetensors"), filepath.Join(dir, "recall-mgru.safetensors")
+	before, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-model", rnnModel, "-rank", "4,8"}, "-rank 4,8: the second rank is U_h's, for an MGRU truncated gate by gate; this truncation of rnn-12 has one matrix"},
+		{[]string{"-model", mgru, "-rank", "4,8", "-joint"}, "this truncation of mgru-12 has one matrix"},
+		{[]string{"-model", mgru, "-rank", "4", "-data", dir}, "-data names a folder of task data: a recall model's task is made from its metadata"},
+		{[]string{"-model", mgru, "-rank", "4", "-eval", "0"}, "eval = 0 is out of range"},
+		{[]string{"-model", mgru, "-energy", "0"}, "energy = 0 is out of range: want 0 < energy ≤ 1"},
+		{[]string{"-model", mgru, "-energy", "NaN"}, "energy = NaN is out of range"},
+		{[]string{"-model", mgru, "-rank", "100000"}, "rank = 100000 is out of range"},
+	} {
+		status, _, errOut := runCmd(append(append([]string{"compress"}, tc.args...), "-o", out)...)
+		if status != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("lowrank compress %q: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, status, errOut, tc.want)
+		}
+	}
+	if after, _ := os.ReadFile(out); !bytes.Equal(after, before) {
+		t.Errorf("a refused compress changed %s", out)
+	}
+	// The output may not be the input, nor lie in a missing folder.
+	for _, o := range []string{mgru, filepath.Join(dir, "missing", "c.safetensors")} {
+		if status, _, errOut := runCmd("compress", "-model", mgru, "-rank", "4", "-o", o); status != 2 ||
+			!strings.Contains(errOut, "is the input") && !strings.Contains(errOut, "does not exist") {
+			t.Errorf("compress -o %s: exit %d, %q", o, status, errOut)
+		}
+	}
+	// Rank 8 of n = 12 and the whole energy keep more weights than the
+	// dense matrices: said plainly.
+	for _, args := range [][]string{{"-rank", "8"}, {"-energy", "1"}} {
+		status, _, errOut := runCmd(append([]string{"compress", "-model", rnnModel, "-eval", "32", "-o", out}, args...)...)
+		if status != 0 || !strings.Contains(errOut, "warning: the compressed model has") || !strings.Contains(errOut, "larger and slower than the original") {
+			t.Errorf("compress %q: exit %d, stderr %q: want a warning that it is larger", args, status, errOut)
+		}
+	}
+}
+
+// TestTrainRefusals: train checks its flags and its output before it
+// trains: a flag of another task, a missing folder, a recall task too
+// large to hold.
+func TestTrainRefusals(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-task", "seqmnist", "-rho", "0.5"}, "-rho is a setting of -task recall"},
+		{[]string{"-task", "pi", "-T", "50"}, "-T is a setting of -task recall"},
+		{[]string{"-task", "recall", "-data", "."}, "-data names a folder of task data: -task recall makes its own"},
+		{[]string{"-task", "seqmnist", "-per-epoch", "100"}, "-per-epoch is for the sampled tasks"},
+		{[]string{"-K", "64", "-T", "64"}, "want T > K"},
+		{[]string{"-K", "4096", "-T", "10000", "-hidden", "4096"}, "more than the 1024 MiB bound"},
+		{[]string{"-T", "1000000000"}, "T = 1000000000 is out of range"},
+		{[]string{"-epochs", "0"}, "epochs = 0 is out of range"},
+		{[]string{"-lr", "0"}, "lr = 0 is out of range"},
+		{[]string{"-hidden", "100000"}, "hidden = 100000 is out of range"},
+		{[]string{"-o", filepath.Join(t.TempDir(), "missing", "m.safetensors")}, "does not exist: create it first"},
+	} {
+		args := append([]string{"train", "-epochs", "1000"}, tc.args...)
+		if !slices.Contains(tc.args, "-o") {
+			args = append(args, "-o", out)
+		}
+		status, _, errOut := runCmd(args...)
+		if status != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("lowrank %q: exit %d, stderr:\n%s\nwant exit 2 and %q", args, status, errOut, tc.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused train wrote %s", out)
 	}
 }

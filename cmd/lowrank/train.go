@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
@@ -23,30 +26,28 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			"A progress bar is shown on stderr when it is a terminal.", stderr)
 	name, p := taskFlags(fs)
 	cell := fs.String("cell", "mgru", "`cell`: rnn or mgru")
-	hidden := fs.Int("hidden", 128, "state size n")
+	var hidden, perEpoch int
+	rnn.Bounds.Hidden.Var(fs, &hidden, 128, "state size n")
 	tc := rnn.TrainConfig{}
-	fs.IntVar(&tc.Epochs, "epochs", 10, "training epochs")
-	perEpoch := fs.Int("per-epoch", 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
-	fs.IntVar(&tc.BatchSize, "batch", 64, "sequences per minibatch")
-	fs.Float64Var(&tc.LR, "lr", 2e-3, "Adam step size")
-	fs.Float64Var(&tc.Decay, "decay", 1, "step-size factor applied after each epoch")
-	fs.Float64Var(&tc.Clip, "clip", 1, "gradient-norm clipping threshold")
+	rnn.Bounds.Epochs.Var(fs, &tc.Epochs, 10, "training epochs")
+	rnn.Bounds.PerEpoch.Var(fs, &perEpoch, 20000, "sequences per epoch for the sampled tasks (recall, text); MNIST epochs are its 60000 images")
+	rnn.Bounds.Batch.Var(fs, &tc.BatchSize, 64, "sequences per minibatch")
+	rnn.Bounds.LR.Var(fs, &tc.LR, 2e-3, "Adam step size")
+	rnn.Bounds.Decay.Var(fs, &tc.Decay, 1, "step-size factor applied after each epoch")
+	rnn.Bounds.Clip.Var(fs, &tc.Clip, 1, "gradient-norm clipping threshold")
 	fs.Uint64Var(&tc.Seed, "seed", 1, "seed of the initial weights and the training order")
 	out := fs.String("o", "", "write the trained model to `file` (safetensors)")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"train", stderr}
-	switch {
-	case *out == "":
-		return f.usage("-o FILE is required")
-	case tc.Epochs < 1 || *perEpoch < 1 || tc.BatchSize < 1 || *hidden < 1 || !(tc.LR > 0):
-		return f.usage("-epochs, -per-epoch, -batch, -hidden and -lr must be positive")
+	if err := checkTrain(fs, *name, *p, hidden, *out); err != nil {
+		return f.usage("%v", err)
 	}
 	ds, err := task.Named(*name, *p)
 	var m *rnn.Model
 	if err == nil {
-		m, err = rnn.New(rnn.ConfigFor(ds.Spec(), rnn.Cell(*cell), *hidden), tc.Seed)
+		m, err = rnn.New(rnn.ConfigFor(ds.Spec(), rnn.Cell(*cell), hidden), tc.Seed)
 	}
 	if err != nil {
 		return f.usage("%v", err)
@@ -55,7 +56,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	desc := fmt.Sprintf("%s %s-%d", spec.Name, m.Cell, m.Hidden)
 	tc.Progress = progress(stderr, desc)
 	start := time.Now()
-	loss, err := rnn.Train(m, rnn.TaskData(ds, *perEpoch, tc.Seed), tc)
+	loss, err := rnn.Train(m, rnn.TaskData(ds, perEpoch, tc.Seed), tc)
 	elapsed := time.Since(start)
 	tc.Progress(rnn.Progress{}) // ends the bar
 	if err != nil {
@@ -63,7 +64,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	meter, err := rnn.EvaluateTask(m, ds, 256)
 	if err == nil {
-		err = m.Save(*out, rnn.TrainingMeta(spec, *p, tc, *perEpoch, meter))
+		err = m.Save(*out, rnn.TrainingMeta(spec, *p, tc, perEpoch, meter))
 	}
 	if err != nil {
 		return f.fail(err)
@@ -73,13 +74,30 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// checkTrain checks what the flags ask of training before any data is made
+// or loaded: the output, the flags of other tasks, the recall task's bounds.
+func checkTrain(fs *flag.FlagSet, name string, p task.Params, hidden int, out string) error {
+	if out == "" {
+		return errors.New("-o FILE is required")
+	}
+	recall := name == "recall"
+	err := cmp.Or(unused(fs, !recall, "is a setting of -task recall", "rho", "K", "T", "data-seed"),
+		unused(fs, recall, "names a folder of task data: -task recall makes its own", "data"),
+		unused(fs, strings.HasPrefix(name, "seqmnist"), "is for the sampled tasks: an MNIST epoch is its 60000 images", "per-epoch"),
+		atomicfile.CheckOutputs([]string{out})) // before hours of training
+	if err == nil && recall {
+		err = rnn.CheckRecall(p, hidden)
+	}
+	return err
+}
+
 // taskFlags adds the flags that choose a task.
 func taskFlags(fs *flag.FlagSet) (name *string, p *task.Params) {
 	p = &task.Params{NEval: 512}
 	name = fs.String("task", "recall", "`task`: "+strings.Join(task.Names, ", "))
-	fs.Float64Var(&p.Rho, "rho", 0.9, "recall: AR(1) coefficient ρ of the input, in [0, 1)")
-	fs.IntVar(&p.K, "K", 64, "recall: largest delay K")
-	fs.IntVar(&p.T, "T", 200, "recall: steps per sequence")
+	rnn.Bounds.Rho.Var(fs, &p.Rho, 0.9, "recall: AR(1) coefficient ρ of the input")
+	rnn.Bounds.K.Var(fs, &p.K, 64, "recall: largest delay K")
+	rnn.Bounds.T.Var(fs, &p.T, 200, "recall: steps per sequence")
 	fs.Uint64Var(&p.Seed, "data-seed", 1, "recall: seed of the held-out sequences")
 	fs.StringVar(&p.Dir, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	return name, p

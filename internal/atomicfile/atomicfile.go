@@ -199,6 +199,50 @@ func CheckOutput(path string, inputs ...string) error {
 	return nil
 }
 
+// CheckOutputs is CheckOutput for the several outputs of one command:
+// each path given (empty ones are outputs not asked for) must be writable,
+// name none of inputs, and differ from the other outputs, which do not
+// exist yet, so that one of them would silently replace another.
+func CheckOutputs(outputs []string, inputs ...string) error {
+	for i, out := range outputs {
+		if out == "" {
+			continue
+		}
+		for _, prev := range outputs[:i] {
+			if prev != "" && samePath(out, prev) {
+				return fmt.Errorf("outputs %s and %s are the same file: give each output its own", prev, out)
+			}
+		}
+		if err := CheckOutput(out, inputs...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckDir is CheckOutput for an output directory, such as one that
+// receives figures: dir exists, is a directory, and accepts new files. An
+// empty dir is an output not asked for.
+func CheckDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	return CheckOutput(filepath.Join(dir, "output"))
+}
+
+// samePath reports whether a and b name the same file, existing or not.
+func samePath(a, b string) bool {
+	if same, err := SameFile(a, b); err == nil && same {
+		return true
+	}
+	aa, errA := filepath.Abs(a)
+	ab, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && aa == ab
+}
+
 // SameFile reports whether a and b name the same existing file, by device
 // and inode where the system has them (os.SameFile): symbolic links, hard
 // links and different spellings of one path all count. A path that does
