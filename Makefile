@@ -11,7 +11,7 @@ EMUPKGS := ./asm ./kernels
 QEMU_X86   := $(shell command -v qemu-x86_64 2>/dev/null)
 QEMU_ARM64 := $(shell command -v qemu-aarch64 2>/dev/null)
 
-.PHONY: test lint vet unit purego cross fuzz bench results results-kernels results-accuracy results-memory results-report gate models FORCE
+.PHONY: test lint vet unit purego cross fuzz bench results results-kernels results-accuracy results-plan results-memory results-report gate models FORCE
 
 test: lint unit purego cross
 
@@ -66,11 +66,11 @@ bench:
 
 # Every figure and table under results/: the kernel tables and figures
 # from the committed benchmark files, then the rank sweep (this CPU's step
-# times go to results/<identity>/sweep.txt) and the memorization
-# experiments of the committed models (minutes; nothing is retrained), and
-# REPORT.md. The only way, beside a command's explicit output flag, that
-# the committed results change.
-results: results-kernels results-accuracy results-memory results-report
+# times go to results/<identity>/sweep.txt), the planner's validation
+# against it and the memorization experiments of the committed models
+# (minutes; nothing is retrained), and REPORT.md. The only way, beside a
+# command's explicit output flag, that the committed results change.
+results: results-kernels results-accuracy results-plan results-memory results-report
 
 results-kernels:
 	@set -e; for f in results/*/kernels.txt; do \
@@ -139,6 +139,13 @@ ACC := results/accuracy
 results-accuracy: $(LOWRANK)
 	@mkdir -p $(ACC) results/figures results/$$($(LOWRANK) cpu -slug)
 	$(LOWRANK) sweep -csv $(ACC)/sweep.csv -times results/$$($(LOWRANK) cpu -slug)/sweep.txt -figures results/figures
+
+# The planner, which reads no labels, held out by task family: each model
+# planned for a range of maximum predicted losses and scored with labels,
+# against the sweep's smallest configurations (plan.csv and its figure).
+results-plan: $(LOWRANK)
+	@mkdir -p $(ACC) results/figures
+	$(LOWRANK) plan -models $(MODELS) -csv $(ACC)/plan.csv -sweep $(ACC)/sweep.csv -figures results/figures
 
 results-memory: $(LOWRANK)
 	@mkdir -p $(ACC)

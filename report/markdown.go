@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,10 @@ type Inputs struct {
 	// Memory rows and the memory CSV files, relative to the report.
 	Memory      []MemoryRow
 	MemoryPaths []string
+	// Plans are the rows of plan.csv, nil when there are none, and
+	// PlansPath that file relative to the report.
+	Plans     []PlanRow
+	PlansPath string
 	// Kernels lists the benchmark tables (kernels.md) relative to the report.
 	Kernels []string
 	Figures string // the figures directory, relative to the report
@@ -42,20 +47,24 @@ type Inputs struct {
 
 // ReadInputs reads what REPORT.md is made of from the results files: the
 // sweep's CSV, its step times (a bench.Timings file, which may be
-// missing: the report then leaves the speedups out), the memorization CSV
-// files and kernel tables (globs), and the figures' folder. Paths in the
-// report are relative to its folder, dir.
-func ReadInputs(dir, sweep, steps, memory, kernels, figures string) (Inputs, error) {
+// missing: the report then leaves the speedups out), the planner's CSV
+// (which may be missing too), the memorization CSV files and kernel
+// tables (globs), and the figures' folder. Paths in the report are
+// relative to its folder, dir.
+func ReadInputs(dir, sweep, steps, plans, memory, kernels, figures string) (Inputs, error) {
 	rel := func(p string) string {
 		if r, err := filepath.Rel(dir, p); err == nil {
 			return filepath.ToSlash(r)
 		}
 		return p
 	}
-	in := Inputs{SweepPath: rel(sweep), StepsPath: rel(steps), Figures: rel(figures)}
+	in := Inputs{SweepPath: rel(sweep), StepsPath: rel(steps), PlansPath: rel(plans), Figures: rel(figures)}
 	var err error
 	if in.Sweep, err = ReadSweepFile(sweep); err != nil {
 		return in, fmt.Errorf("%v (make results writes it: lowrank sweep -csv)", err)
+	}
+	if in.Plans, err = ReadPlanFile(plans); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return in, err
 	}
 	if in.Steps, err = bench.ReadTimingsFile(steps); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return in, err
@@ -101,11 +110,13 @@ func WriteReport(w io.Writer, in Inputs) error {
 	p("and by SVD whitened by the hidden states' second moment on calibration sequences (`whitened`, after SVD-LLM). ")
 	p("Source: [%s](%s), written by `make results` (`lowrank sweep -csv`).\n\n", in.SweepPath, in.SweepPath)
 
+	heldOut(p, in)
 	claim1(p, in)
 	dataAware(p, in)
 	claim2(p, in)
 	claim3(p, in)
 	claim4(p, in)
+	planning(p, in)
 	if len(in.Kernels) > 0 {
 		p("## Speed\n\n")
 		p("Kernel benchmarks per CPU, with each result's fraction of the roofline (`make bench`, then `make results`):\n\n")
@@ -120,6 +131,38 @@ func WriteReport(w io.Writer, in Inputs) error {
 }
 
 type pf func(format string, a ...any)
+
+// heldOut says what the metrics and the state errors are computed on: each
+// task's held-out sequences, counted, and the probe batch and scored steps
+// of the state errors.
+func heldOut(p pf, in Inputs) {
+	unit := map[string]string{"accuracy": "test images", "bits/char": "windows of its held-out text", "MC": "generated sequences"}
+	var tasks []string
+	probes := map[int]bool{}
+	for _, r := range in.Sweep {
+		if r.Rank != rnn.Full {
+			continue
+		}
+		probes[r.ProbeSeqs] = true
+		t := fmt.Sprintf("%s: %d %s", r.Task, r.EvalSeqs, cmp.Or(unit[r.MetricName], "sequences"))
+		if !slices.Contains(tasks, t) {
+			tasks = append(tasks, t)
+		}
+	}
+	if len(tasks) == 0 {
+		return
+	}
+	p("Each metric is computed on the task's whole held-out set: %s. ", strings.Join(tasks, "; "))
+	probe := "probe batches"
+	if len(probes) == 1 {
+		for n := range probes {
+			probe = fmt.Sprintf("a probe batch of the first %d held-out sequences", n)
+		}
+	}
+	p("The relative hidden-state errors, measured and predicted, are computed on %s and sum only over the steps ", probe)
+	p("the task scores: for MNIST the state after the last row of each image, for recall the steps after its burn-in of K steps, ")
+	p("for text every step.\n\n")
+}
 
 // stepsLink links the file of the sweep's step times, or says there is
 // none.

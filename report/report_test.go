@@ -18,9 +18,10 @@ import (
 func sweepRows() []SweepRow {
 	mnist := task.Coherence{Family: "seqmnist", Level: "rows in order", Order: 1}
 	return []SweepRow{
-		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, MetricName: "accuracy",
-			Damage: rnn.Damage{Rank: rnn.Full, Params: 32768, MulAdds: 32768, Metric: 0.985, MetricRel: 1}},
-		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, MetricName: "accuracy",
+		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, EvalSeqs: 10000, ProbeSeqs: 32,
+			MetricName: "accuracy", Damage: rnn.Damage{Rank: rnn.Full, Params: 32768, MulAdds: 32768, Metric: 0.985, MetricRel: 1}},
+		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, EvalSeqs: 10000, ProbeSeqs: 32,
+			MetricName: "accuracy",
 			Damage: rnn.Damage{Rank: 16, Method: rnn.Whitened, Joint: true, Params: 6144, MulAdds: 8192, Metric: 0.9,
 				MetricRel: 0.9 / 0.985, RelErr: 0.3, Predicted: 0.4, OutRelErr: 0.2, OutPredicted: 0.25, CalibErr: 0.1}},
 		{Model: "recall-rho0.9-rnn-128", Task: "recall(rho=0.9,K=64)", Coherence: task.Coherence{Family: "recall", Level: "ρ = 0.9", Order: 0.9},
@@ -34,8 +35,8 @@ func TestSweepCSVRoundTrip(t *testing.T) {
 	if err := WriteSweepCSV(&buf, rows); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "model,task,family,level,coherence,cell,hidden,method,joint,rank,params,mul_adds,metric_name,") ||
-		!strings.Contains(buf.String(), "\nseqmnist-mgru-128,seqmnist,seqmnist,rows in order,1,mgru,128,,false,full,32768,") {
+	if !strings.HasPrefix(buf.String(), "model,task,family,level,coherence,cell,hidden,eval_sequences,probe_sequences,method,joint,rank,params,mul_adds,metric_name,") ||
+		!strings.Contains(buf.String(), "\nseqmnist-mgru-128,seqmnist,seqmnist,rows in order,1,mgru,128,10000,32,,false,full,32768,") {
 		t.Errorf("sweep.csv:\n%s", buf.String())
 	}
 	got, err := ReadSweepCSV(&buf)
@@ -63,7 +64,7 @@ func TestReadSweepCSVRejects(t *testing.T) {
 	for _, c := range []struct{ name, text, want string }{
 		{"empty", "", "empty file"},
 		{"foreign", "a,b\n1,2\n", `header "a,b"`},
-		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 22"},
+		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 24"},
 		{"bad number", strings.Replace(good, ",0.985,", ",0.98x5,", 1), `line 2, column metric: "0.98x5" is not a number`},
 		{"empty number", strings.Replace(good, ",0.985,", ",,", 1), `line 2, column metric: "" is not a number`},
 		{"bad rank", strings.Replace(good, ",full,", ",0,", 1), "line 2, column rank"},

@@ -13,21 +13,29 @@ import (
 // SweepRow is one model at one rank of the rank sweep: the model and its
 // task, and what compressing it to that rank costs.
 type SweepRow struct {
-	Model      string // file name without extension, e.g. recall-rho0.9-mgru-128
-	Task       string // task name (task.Spec.Name), e.g. recall(rho=0.9,K=64)
-	Coherence  task.Coherence
-	Cell       rnn.Cell
-	Hidden     int
-	MetricName string // rnn.MetricName of the task: accuracy, MC, bits/char
+	Model     string // file name without extension, e.g. recall-rho0.9-mgru-128
+	Task      string // task name (task.Spec.Name), e.g. recall(rho=0.9,K=64)
+	Coherence task.Coherence
+	Cell      rnn.Cell
+	Hidden    int
+	// EvalSeqs are the held-out sequences (MNIST images, text windows) the
+	// metric is computed on, ProbeSeqs those of the probe batch the state
+	// errors are measured and predicted on.
+	EvalSeqs, ProbeSeqs int
+	MetricName          string // rnn.MetricName of the task: accuracy, MC, bits/char
 	rnn.Damage
 }
 
 // SweepRows returns the rows of one model's sweep (rnn.Testbed.Sweep).
 func SweepRows(model string, tb *rnn.Testbed, damage []rnn.Damage) []SweepRow {
+	eval := 0
+	for _, b := range tb.Eval {
+		eval += b.B
+	}
 	rows := make([]SweepRow, len(damage))
 	for i, d := range damage {
 		rows[i] = SweepRow{Model: model, Task: tb.Spec.Name, Coherence: tb.Spec.Coherence, Cell: tb.Model.Cell,
-			Hidden: tb.Model.Hidden, MetricName: rnn.MetricName(tb.Spec), Damage: d}
+			Hidden: tb.Model.Hidden, EvalSeqs: eval, ProbeSeqs: tb.Probe.B, MetricName: rnn.MetricName(tb.Spec), Damage: d}
 	}
 	return rows
 }
@@ -51,6 +59,8 @@ var sweepColumns = []column[SweepRow]{
 		set(parseFloat, func(r *SweepRow) *float64 { return &r.Coherence.Order })},
 	{"cell", func(r *SweepRow) string { return string(r.Cell) }, set(parseCell, func(r *SweepRow) *rnn.Cell { return &r.Cell })},
 	{"hidden", func(r *SweepRow) string { return strconv.Itoa(r.Hidden) }, set(parseInt, func(r *SweepRow) *int { return &r.Hidden })},
+	{"eval_sequences", func(r *SweepRow) string { return strconv.Itoa(r.EvalSeqs) }, set(parseInt, func(r *SweepRow) *int { return &r.EvalSeqs })},
+	{"probe_sequences", func(r *SweepRow) string { return strconv.Itoa(r.ProbeSeqs) }, set(parseInt, func(r *SweepRow) *int { return &r.ProbeSeqs })},
 	{"method", func(r *SweepRow) string { return string(r.Method) }, set(parseMethod, func(r *SweepRow) *rnn.Method { return &r.Method })},
 	{"joint", func(r *SweepRow) string { return strconv.FormatBool(r.Joint) }, set(strconv.ParseBool, func(r *SweepRow) *bool { return &r.Joint })},
 	{"rank", func(r *SweepRow) string { return r.Rank.String() }, set(parseRank, func(r *SweepRow) *rnn.Rank { return &r.Rank })},

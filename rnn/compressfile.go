@@ -192,13 +192,13 @@ func (c Config) compressedTensors(spec CompressSpec) []tensorSpec {
 	for i, s := range c.shapes() {
 		if g := i / 3; i%3 == 1 && g < c.Cell.gates() {
 			left, right := factorNames(c, g, spec.Joint)
-			ts = append(ts, tensorSpec{left, []int{n, spec.Ranks[g]}})
+			ts = append(ts, tensorSpec{name: left, shape: []int{n, spec.Ranks[g]}})
 			if !spec.Joint || g == 0 {
-				ts = append(ts, tensorSpec{right, []int{spec.Ranks[g], n}})
+				ts = append(ts, tensorSpec{name: right, shape: []int{spec.Ranks[g], n}})
 			}
 			continue
 		}
-		ts = append(ts, tensorSpec{s.name, s.tensorShape()})
+		ts = append(ts, s.tensorSpec())
 	}
 	return ts
 }

@@ -36,18 +36,33 @@
 //	}
 //	d, err := tb.Assess(c) // metric kept, state error measured and predicted
 //
+// Choosing the ranks without labels, on a device, from input frames alone:
+//
+//	p, err := rnn.NewPlanner(m, rnn.PlanConfig{})
+//	if err != nil {
+//		return err
+//	}
+//	for !p.Done() {
+//		p.Step(nextFrame()) // and p.Reset() at the end of a sequence
+//	}
+//	plan, err := p.Plan(rnn.Target{MaxError: 0.05}) // or a Budget of bytes, multiply-adds or time
+//
 // Where things are: model.go, bptt.go and train.go the cells and their
 // training; stream.go and infer.go inference on the kernels; compress.go
 // truncation (plain and whitened); rank.go
 // the ranks every command takes ("4,8,full"); perturb.go the perturbation
 // model; sweep.go the rank sweep (Damage, Testbed); memory.go the
 // memorization experiment and memorysweep.go its sweep over coherence and
-// rank; tasks.go the bridge to package task; file.go, compressfile.go and
+// rank; calibrator.go the input moments accumulated online, plan.go (with
+// planbasis.go, planprobe.go, plancheck.go, planalloc.go) the planner,
+// planbed.go planning a testbed's model, steptime.go the step-time model
+// its time budgets are priced by; tasks.go the bridge to package task;
+// file.go, compressfile.go and
 // safetensors/ the model files; limits.go the bounds (Bounds) that every
 // number read from a file or a flag is checked against.
 //
 // What does not live here: the tasks and their data and metrics (package
 // task), the kernels (package kernels, never asm directly), timing
-// (package bench), and the results files and their formats (package
-// report).
+// (package bench; the planner's step-time model is the one timing here),
+// and the results files and their formats (package report).
 package rnn

@@ -161,17 +161,18 @@ func configFromMeta(md map[string]string) (Config, error) {
 	return cfg, cfg.validate()
 }
 
-// tensorSpec is a tensor a file must hold: its name and exact shape.
+// tensorSpec is a tensor a file must hold: its name and exact shape, or
+// the legacy shape older files wrote it in (nil: none).
 type tensorSpec struct {
-	name  string
-	shape []int
+	name          string
+	shape, legacy []int
 }
 
 // modelTensors lists the tensors of a model file of this configuration.
 func (c Config) modelTensors() []tensorSpec {
 	var ts []tensorSpec
 	for _, s := range c.shapes() {
-		ts = append(ts, tensorSpec{s.name, s.tensorShape()})
+		ts = append(ts, s.tensorSpec())
 	}
 	return ts
 }
@@ -184,7 +185,11 @@ func (c Config) modelTensors() []tensorSpec {
 func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32, error) {
 	values := map[string][]float32{}
 	for _, s := range specs {
-		v, err := f.Float32(s.name, s.shape...)
+		shape := s.shape
+		if t, ok := f.Tensors[s.name]; ok && s.legacy != nil && slices.Equal(t.Shape, s.legacy) {
+			shape = s.legacy
+		}
+		v, err := f.Float32(s.name, shape...)
 		if err != nil {
 			return nil, err
 		}

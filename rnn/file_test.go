@@ -47,6 +47,55 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 }
 
+// TestOneColumnMatrices checks that a model with one input stores its
+// input weights as the matrices they are, [hidden, 1] as PyTorch's
+// weight_ih of a one-input layer, and still reads the files that stored
+// them as vectors of hidden elements, to the same weights. Vectors stay
+// vectors, and a matrix of one column with the wrong length is an error.
+func TestOneColumnMatrices(t *testing.T) {
+	for _, cell := range []Cell{RNN, MGRU} {
+		m, _ := New(Config{Cell: cell, In: 1, Hidden: 5, Out: 1, Objective: Regression, Burn: 1}, 6)
+		f, err := m.File(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string][]int{"W": {5, 1}, "R": {1, 5}, "b": {5}, "c": {1}, "U": {5, 5}} {
+			if cell == MGRU && (name == "W" || name == "U" || name == "b") {
+				name += "_h"
+			}
+			if got := f.Tensors[name].Shape; !slices.Equal(got, want) {
+				t.Errorf("%s: tensor %s has shape %v, want %v", cell, name, got, want)
+			}
+		}
+		legacy := func(shape ...int) []byte {
+			old, _ := m.File(nil)
+			for _, w := range []string{"W", "W_f", "W_h"} {
+				if tw, ok := old.Tensors[w]; ok {
+					tw.Shape = shape
+					old.Tensors[w] = tw
+				}
+			}
+			var buf bytes.Buffer
+			if err := safetensors.Write(&buf, old); err != nil {
+				t.Fatal(err)
+			}
+			return buf.Bytes()
+		}
+		got, _, err := Read(bytes.NewReader(legacy(5)))
+		if err != nil {
+			t.Fatalf("%s: a file with a 1-D W: %v", cell, err)
+		}
+		for i, p := range got.Params() {
+			if !slices.Equal(p.Data, m.Params()[i].Data) {
+				t.Errorf("%s: tensor %s of a 1-D file differs", cell, p.Name)
+			}
+		}
+		if _, _, err := Read(bytes.NewReader(legacy(1, 5))); err == nil || !strings.Contains(err.Error(), "want [5 1]") {
+			t.Errorf("%s: W of shape [1 5]: %v", cell, err)
+		}
+	}
+}
+
 func TestFileErrors(t *testing.T) {
 	m, _ := New(Config{Cell: MGRU, In: 2, Hidden: 4, Out: 3, Objective: Regression}, 1)
 	good, err := m.File(nil)

@@ -60,6 +60,12 @@ var Bounds = struct {
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
+	// Planning: the largest damage, and a budget in bytes (at most the
+	// dense weights of the largest model), in percent of the dense bytes,
+	// or in seconds a step.
+	MaxError, BudgetPercent, BudgetTime FloatRange
+	BudgetBytes                         IntRange
+
 	// Weight bounds every weight of a model file. A trained network's
 	// weights are O(1), and at 1e6 every unit a weight feeds saturates;
 	// within it, sums of at most 65536 products of the tasks' inputs stay
@@ -101,6 +107,11 @@ var Bounds = struct {
 	Decay:  FloatRange{"decay", 0, 1, true, false, "step-size factor per epoch"},
 	Clip:   FloatRange{"clip", 0, 1e6, true, false, "gradient-norm clipping threshold"},
 	Weight: FloatRange{"weight", -1e6, 1e6, false, false, "a model weight"},
+
+	MaxError:      FloatRange{"max-error", 0, 1, true, false, "largest predicted damage: a relative error or loss, 0.05 for 5%"},
+	BudgetPercent: FloatRange{"budget", 0, 100, true, false, "percent of the dense recurrent weights' bytes"},
+	BudgetTime:    FloatRange{"budget", 0, 1, true, false, "seconds a step"},
+	BudgetBytes:   IntRange{"budget", 1, 2 * 4 * 4096 * 4096, "bytes of recurrent weights"},
 }
 
 // MaxWorkingSet is the most memory, in bytes, that a task's data and

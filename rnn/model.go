@@ -168,10 +168,12 @@ type Param struct {
 	Data       []float32
 }
 
-// paramShape names a parameter tensor and its shape (cols = 1: a vector).
+// paramShape names a parameter tensor and its shape: a matrix, or a
+// vector of rows elements (cols = 1).
 type paramShape struct {
 	name       string
 	rows, cols int
+	vector     bool
 }
 
 // shapes lists the parameters of a model of this configuration in Params
@@ -184,19 +186,33 @@ func (c Config) shapes() []paramShape {
 	var ps []paramShape
 	for g := 0; g < c.Cell.gates(); g++ {
 		ps = append(ps,
-			paramShape{"W" + suffix[g], c.Hidden, c.In},
-			paramShape{"U" + suffix[g], c.Hidden, c.Hidden},
-			paramShape{"b" + suffix[g], c.Hidden, 1})
+			paramShape{"W" + suffix[g], c.Hidden, c.In, false},
+			paramShape{"U" + suffix[g], c.Hidden, c.Hidden, false},
+			paramShape{"b" + suffix[g], c.Hidden, 1, true})
 	}
-	return append(ps, paramShape{"R", c.Out, c.Hidden}, paramShape{"c", c.Out, 1})
+	return append(ps, paramShape{"R", c.Out, c.Hidden, false}, paramShape{"c", c.Out, 1, true})
 }
 
-// tensorShape is the shape of a parameter in a model file.
+// tensorShape is the shape of a parameter in a model file: [rows, cols]
+// for a matrix, also of one column (W of a model with one input is
+// [hidden, 1], as PyTorch's weight_ih of a one-input layer), [rows] for a
+// vector.
 func (p paramShape) tensorShape() []int {
-	if p.cols == 1 {
+	if p.vector {
 		return []int{p.rows}
 	}
 	return []int{p.rows, p.cols}
+}
+
+// tensorSpec returns the tensor a file must hold for p. Files written
+// before matrices of one column were 2-D hold them as vectors; they read
+// alike.
+func (p paramShape) tensorSpec() tensorSpec {
+	ts := tensorSpec{name: p.name, shape: p.tensorShape()}
+	if !p.vector && p.cols == 1 {
+		ts.legacy = []int{p.rows}
+	}
+	return ts
 }
 
 // Params lists the parameters in a fixed order: per gate W, U, b, then R, c.

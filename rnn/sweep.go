@@ -197,9 +197,13 @@ type Testbed struct {
 	Base        float64
 }
 
-// LoadTestbed loads a model file and sets up its testbed on the first
-// nEval held-out sequences (at least 32, the probe). dataDir is the task
-// data folder ("" for the default, see task.DataEnv).
+// LoadTestbed loads a model file and sets up its testbed on the task's
+// whole held-out set: for recall, nEval sequences generated from the
+// model's held-out seed (at least 32, the probe); for MNIST and the
+// corpora, their fixed held-out sets (the 10,000 test images; every
+// window of the held-out text), whose leading part is no fair sample of
+// the rest. dataDir is the task data folder ("" for the default, see
+// task.DataEnv).
 func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	m, meta, err := Load(path)
 	if err != nil {
@@ -209,7 +213,7 @@ func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: HeldOut(ds, nEval), Probe: ds.Eval(32)[0]}
+	tb := &Testbed{Model: m, Meta: meta, Spec: ds.Spec(), Eval: ds.Eval(256), Probe: ds.Eval(32)[0]}
 	if tb.Calibration, err = Calibrate(m, CalibrationBatches(ds)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

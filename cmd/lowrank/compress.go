@@ -12,28 +12,32 @@ import (
 )
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F) [flags] -o FILE",
+	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -max-error E | -budget B) [flags] -o FILE",
 		"Compress truncates the recurrent matrices of a trained model to low rank,\n"+
 			"with no fine-tuning, evaluates the compressed model on its task's\n"+
 			"held-out set beside the original, reports the hidden-state error measured\n"+
 			"and predicted by the first-order perturbation model, and saves it as a\n"+
-			"safetensors file of factors that runs on the low-rank kernels.", stderr)
+			"safetensors file of factors that runs on the low-rank kernels. With\n"+
+			"-max-error or -budget it plans the ranks first, without labels (see\n"+
+			"lowrank plan).", stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
 	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU")
 	var energy float64
 	rnn.Bounds.Energy.Var(fs, &energy, 0, "instead of -rank: keep this `fraction` of the singular values' energy Σσ²")
-	method := fs.String("method", "svd", "`method`: svd, or whitened by the hidden states of training sequences")
+	var pf planFlags
+	pf.register(fs)
+	method := fs.String("method", "", "`method`: svd, or whitened by the hidden states of training sequences (default svd; whitened for a plan)")
 	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor")
 	var evalN int
-	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out sequences to evaluate on")
+	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out recall `sequences` to evaluate on (MNIST and the corpora: their whole held-out sets)")
 	data := fs.String("data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	out := fs.String("o", "", "write the compressed model to `file`")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"compress", stderr}
-	spec := rnn.CompressSpec{Method: rnn.Method(*method), Joint: *joint, Energy: energy}
+	spec := rnn.CompressSpec{Method: rnn.Method(cmp.Or(*method, string(rnn.SVD))), Joint: *joint, Energy: energy}
 	var err error
 	if len(ranks) > 0 {
 		spec.Ranks, err = ranks.PerGate()
@@ -41,13 +45,18 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *model == "" || *out == "":
 		return f.usage("-model FILE and -o FILE are required")
-	case (len(ranks) == 0) == (energy == 0):
-		return f.usage("give exactly one of -rank and -energy")
+	case count(len(ranks) > 0, energy != 0, pf.maxError != 0, pf.budget != "") != 1:
+		return f.usage("give exactly one of -rank, -energy, -max-error and -budget")
 	case err != nil:
 		return f.usage("-rank: %v", err)
 	}
-	if err := atomicfile.CheckOutputs([]string{*out}, *model); err != nil {
+	if err := cmp.Or(atomicfile.CheckOutputs([]string{*out}, *model),
+		unused(fs, pf.asked(), "is the plan's to choose", "joint"),
+		unused(fs, !pf.asked(), "is for a plan's -max-error or -budget", "measure", "no-joint")); err != nil {
 		return f.usage("%v", err)
+	}
+	if pf.asked() {
+		return compressPlanned(*model, pf, cmp.Or(*method, string(rnn.Whitened)), evalN, *data, *out, stdout, f)
 	}
 	tb, err := rnn.LoadTestbed(*model, evalN, *data)
 	if err != nil {
@@ -65,6 +74,17 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	return compress(tb, spec, *model, *out, stdout, f)
 }
 
+// count returns how many of the conditions hold.
+func count(conds ...bool) int {
+	n := 0
+	for _, c := range conds {
+		if c {
+			n++
+		}
+	}
+	return n
+}
+
 // compress compresses the testbed's model, assesses and saves it.
 func compress(tb *rnn.Testbed, spec rnn.CompressSpec, model, out string, stdout io.Writer, f failer) int {
 	c, err := rnn.Compress(tb.Model, spec)
@@ -78,11 +98,30 @@ func compress(tb *rnn.Testbed, spec rnn.CompressSpec, model, out string, stdout 
 	if err != nil {
 		return f.fail(err)
 	}
+	report.WriteCompression(stdout, model, tb, c, d)
+	return save(tb, c, model, out, stdout, f)
+}
+
+// compressPlanned plans the compression of the model file without labels,
+// compresses it so and saves it.
+func compressPlanned(model string, pf planFlags, method string, evalN int, data, out string, stdout io.Writer, f failer) int {
+	r, tb, status := planModel(model, pf, method, evalN, data, f)
+	if r == nil {
+		return status
+	}
+	report.WritePlan(stdout, model, tb, r)
+	if r.Compressed == nil {
+		return f.fail(fmt.Errorf("nothing to save: the plan keeps the model dense; allow a larger -max-error or -budget"))
+	}
+	return save(tb, r.Compressed, model, out, stdout, f)
+}
+
+// save writes the compressed model, recording where it came from.
+func save(tb *rnn.Testbed, c *rnn.Compressed, model, out string, stdout io.Writer, f failer) int {
 	tb.Meta["compressed_from"] = model
 	if err := c.Save(out, tb.Meta); err != nil {
 		return f.fail(err)
 	}
-	report.WriteCompression(stdout, model, tb, c, d)
 	fmt.Fprintf(stdout, "saved %s\n", out)
 	return exitOK
 }

@@ -67,12 +67,13 @@ func TestHostileCommands(t *testing.T) {
 		if err := os.WriteFile(out, previous, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		flag := map[string]string{"compress": "-o", "memory": "-csv", "sweep": "-csv"}[command]
+		flag := map[string]string{"compress": "-o", "memory": "-csv", "sweep": "-csv", "plan": "-csv"}[command]
 		runs = append(runs, run{c, command, out, command == "memory" && c.Stage == hostile.Task && !c.Compressed})
 		jobs = append(jobs, job{Args: append([]string{bin, command}, append(args, flag, out)...)})
 	}
 	modelRuns := func(c hostile.Case, path string) {
 		add(c, "compress", "-model", path, "-rank", "4", "-eval", "200")
+		add(c, "compress", "-model", path, "-max-error", "0.1", "-eval", "200") // planned without labels
 		add(c, "memory", "-model", path, "-rho", "0", "-ranks", "2", "-steps", "400", "-K", "4", "-linear=false")
 	}
 	for i, c := range append(hostile.Models(), hostile.CompressedModels()...) {
@@ -88,6 +89,7 @@ func TestHostileCommands(t *testing.T) {
 		modelRuns(c, path)
 		add(c, "sweep", "-models", caseDir, "-ranks", "2", "-methods", "svd", "-targets", "go", "-samples", "1",
 			"-time", "1ms", "-eval", "200", "-figures", "")
+		add(c, "plan", "-models", caseDir, "-eval", "200", "-sweep", filepath.Join(dir, "no-sweep.csv"))
 	}
 	for _, e := range []struct{ name, path string }{
 		{"a directory", dir},
@@ -164,7 +166,7 @@ type reader int
 
 const (
 	benchfmtFile reader = 1 << iota // the Go benchmark format: bench -from, regress OLD NEW, report -steps
-	csvFile                         // a results CSV: report -sweep, report -memory
+	csvFile                         // a results CSV: report -sweep, -memory, -plans; plan -sweep
 )
 
 // hostileResults returns hostile results files, each with the formats
@@ -212,8 +214,8 @@ func hostileResults(model []byte) []struct {
 
 // TestHostileResultsFiles gives every hostile results file, and a
 // directory, a missing file and /dev/null, to every command that reads a
-// results file: bench -from, regress (as OLD and as NEW), and report
-// (-sweep, -memory, -steps). Each run must be refused as
+// results file: bench -from, regress (as OLD and as NEW), report (-sweep,
+// -memory, -steps, -plans) and plan -models (-sweep). Each run must be refused as
 // TestHostileCommands requires, with its pre-existing output (bench
 // -table, report -o) byte-identical.
 func TestHostileResultsFiles(t *testing.T) {
@@ -255,6 +257,10 @@ func TestHostileResultsFiles(t *testing.T) {
 		if readers&csvFile != 0 {
 			add(name, "-o", "report", "-sweep", path, "-steps", good["steps"], "-memory", good["memory"])
 			add(name, "-o", "report", "-memory", path, "-steps", good["steps"], "-sweep", good["sweep"])
+			if !missingOK { // the planner's results, and the oracle of its validation, may be missing
+				add(name, "-o", "report", "-plans", path, "-steps", good["steps"], "-sweep", good["sweep"], "-memory", good["memory"])
+				add(name, "-csv", "plan", "-models", filepath.Dir(good["model"]), "-sweep", path, "-eval", "32")
+			}
 		}
 	}
 	model, err := os.ReadFile(good["model"])

@@ -158,7 +158,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{}, "Usage:"},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, sweep, memory, bench, tune, regress, report, help`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, plan, sweep, memory, bench, tune, regress, report, help`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},
@@ -200,7 +200,7 @@ func TestHelp(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("lowrank help: exit %d", status)
 	}
-	for _, c := range []string{"cpu", "train", "compress", "sweep", "memory", "bench", "regress", "report", "help"} {
+	for _, c := range []string{"cpu", "train", "compress", "plan", "sweep", "memory", "bench", "regress", "report", "help"} {
 		if !strings.Contains(out, "\t"+c+" ") {
 			t.Errorf("help does not list %s:\n%s", c, out)
 		}

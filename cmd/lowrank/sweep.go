@@ -57,7 +57,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.times, "times", "", "write the step (or product) times to `file`, in the Go benchmark format")
 	fs.StringVar(&c.dir, "models", "results/models", "`directory` of model files (*.safetensors) to sweep")
 	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
-	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out sequences each metric is computed on")
+	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out recall `sequences` each metric is computed on (MNIST and the corpora: their whole held-out sets)")
 	fs.StringVar(&c.figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
 	fs.StringVar(&c.data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	if status, done := parseFlags(fs, args); done {
@@ -150,41 +150,52 @@ func (c *sweepConfig) products(stdout, stderr io.Writer) int {
 	return c.writeOutputs(nil, []*bench.Timings{t}, stdout, f)
 }
 
-// models sweeps every model file of c.dir.
+// models sweeps every model file of c.dir: the step times of each cell
+// and size first, alone (timing beside other work would time the
+// contention, and a timing switches the kernels target of the whole
+// process), then the models, one per core at a time, their tables printed
+// in file order as they are done.
 func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 	f := failer{"sweep", stderr}
 	start := time.Now()
-	fmt.Fprintf(stdout, "%d models in %s; metrics on %d held-out sequences; step times: medians of %d samples of ≥ %v\n",
+	fmt.Fprintf(stdout, "%d models in %s; metrics on their held-out sets (%d recall sequences); step times: medians of %d samples of ≥ %v\n",
 		len(c.files), c.dir, c.evalN, c.samples, c.minTime)
-	var rows []report.SweepRow
 	var times []*bench.Timings // one per cell and size
 	for _, path := range c.files {
-		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
+		m, _, err := rnn.Load(path)
 		if err != nil {
 			return f.fail(err)
+		}
+		if stepTimes(times, string(m.Cell), m.Hidden) != nil {
+			continue
+		}
+		ops, err := bench.StepOps(string(m.Cell), m.Hidden, c.truncating(m.Hidden, f))
+		if err != nil {
+			return f.fail(err)
+		}
+		t, err := bench.TimeOps(ops, c.targets, c.samples, c.minTime)
+		if err != nil {
+			return f.fail(err)
+		}
+		times = append(times, t)
+	}
+	var rows []report.SweepRow
+	err := inOrder(c.files, func(path string) ([]report.SweepRow, error) {
+		tb, err := rnn.LoadTestbed(path, c.evalN, c.data)
+		if err != nil {
+			return nil, err
 		}
 		damage, err := tb.Sweep(c.ranks, c.methods)
 		if err != nil {
-			return f.fail(fmt.Errorf("%s: %w", path, err))
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		m := tb.Model
-		t := stepTimes(times, string(m.Cell), m.Hidden)
-		if t == nil {
-			ops, err := bench.StepOps(string(m.Cell), m.Hidden, c.truncating(m.Hidden, f))
-			if err == nil {
-				t, err = bench.TimeOps(ops, c.targets, c.samples, c.minTime)
-			}
-			if err != nil {
-				return f.fail(err)
-			}
-			times = append(times, t)
-		}
-		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
-		model := report.SweepRows(name, tb, damage)
-		if err := report.WriteSweepTable(stdout, model, t); err != nil {
-			return f.fail(err)
-		}
+		return report.SweepRows(strings.TrimSuffix(filepath.Base(path), ".safetensors"), tb, damage), nil
+	}, func(model []report.SweepRow) error {
 		rows = append(rows, model...)
+		return report.WriteSweepTable(stdout, model, stepTimes(times, string(model[0].Cell), model[0].Hidden))
+	})
+	if err != nil {
+		return f.fail(err)
 	}
 	if status := c.writeOutputs(rows, times, stdout, f); status != exitOK {
 		return status

@@ -76,7 +76,7 @@ func TestModelSweep(t *testing.T) {
 		}
 	}
 	// compress one of them, and write a report from the sweep and a memory run.
-	cpath := filepath.Join(dir, "c.safetensors")
+	cpath := filepath.Join(t.TempDir(), "c.safetensors") // not among the models
 	status, out, errOut = runCmd("compress", "-model", filepath.Join(dir, "recall-mgru.safetensors"), "-rank", "3",
 		"-method", "whitened", "-eval", "32", "-o", cpath)
 	if status != 0 || !strings.Contains(out, "ranks [3 3]") || !strings.Contains(out, "predicted") {
@@ -89,8 +89,17 @@ func TestModelSweep(t *testing.T) {
 	if status, out, errOut := runCmd("memory", "-hidden", "8", "-K", "3", "-ranks", "2,full", "-rho", "0", "-steps", "600", "-csv", memCSV); status != 0 {
 		t.Fatalf("memory: exit %d\n%s%s", status, out, errOut)
 	}
+	// The planner's validation on the same models, against the sweep.
+	planCSV := filepath.Join(dir, "accuracy", "plan.csv")
+	status, out, errOut = runCmd("plan", "-models", dir, "-eval", "32", "-csv", planCSV, "-figures", figs, "-sweep", csvPath)
+	if status != 0 || !strings.Contains(errOut, "no held-out test: the models are all of one task family") || !strings.Contains(out, "wrote "+planCSV) {
+		t.Fatalf("plan -models: exit %d\n%s%s", status, out, errOut)
+	}
+	if plans, err := report.ReadPlanFile(planCSV); err != nil || len(plans) != 2*2*len(report.PlanThresholds()) {
+		t.Errorf("plan.csv: %d rows (%v), want 2 models × 2 allocations × %d thresholds", len(plans), err, len(report.PlanThresholds()))
+	}
 	rep := filepath.Join(dir, "REPORT.md")
-	status, out, errOut = runCmd("report", "-sweep", csvPath, "-steps", timesPath, "-memory", filepath.Join(dir, "memory-*.csv"),
+	status, out, errOut = runCmd("report", "-sweep", csvPath, "-steps", timesPath, "-plans", planCSV, "-memory", filepath.Join(dir, "memory-*.csv"),
 		"-figures", figs, "-o", rep)
 	if status != 0 {
 		t.Fatalf("report: exit %d\n%s%s", status, out, errOut)
@@ -100,7 +109,9 @@ func TestModelSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## Claim 1", "## Claim 2", "## Claim 3", "## Claim 4", "Spearman", "recall-mgru", "figures/coherence-svd.svg",
-		"(step times: [cpu/sweep.txt](cpu/sweep.txt))", "**rnn-8-random**", "| linear-8-random | 2 |"} {
+		"(step times: [cpu/sweep.txt](cpu/sweep.txt))", "**rnn-8-random**", "| linear-8-random | 2 |",
+		"## Choosing the rank without labels", "No held-out test: the models are all of one task family",
+		"recall(rho=0.5,K=4): 32 generated sequences"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
