@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -83,6 +84,27 @@ type TuneConfig struct {
 	Name string
 	// Log receives a line per shape measured; nil for none.
 	Log io.Writer
+}
+
+// ParsePrefetch parses a comma-separated list of prefetch distances in
+// bytes, as TuneConfig.Prefetch takes them: each a positive multiple of 64
+// (a cache line) below 1 MiB.
+func ParsePrefetch(s string) ([]int, error) {
+	var dists []int
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := strconv.Atoi(f)
+		if err != nil || d <= 0 || d%64 != 0 || d >= 1<<20 {
+			return nil, fmt.Errorf("prefetch distance %q: want positive multiples of 64 below 1048576, comma-separated, e.g. 1024,4096", f)
+		}
+		dists = append(dists, d)
+	}
+	if len(dists) == 0 {
+		return nil, fmt.Errorf("no prefetch distance in %q: want positive multiples of 64, comma-separated, e.g. 1024,4096", s)
+	}
+	return dists, nil
 }
 
 // A TuneResult is the measurement of every candidate geometry on one shape.

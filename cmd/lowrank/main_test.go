@@ -178,6 +178,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "-n", "8", "-times", filepath.Join(t.TempDir(), "missing", "t.txt")}, "does not exist: create it first"},
 		{[]string{"sweep", "-time", "0s"}, `-time 0s: want a positive duration`},
 		{[]string{"sweep", "-bogus"}, `flag provided but not defined: -bogus`},
+		{[]string{"tune", "-prefetch", "100"}, `prefetch distance "100": want positive multiples of 64`},
+		{[]string{"tune", "-prefetch", ","}, `no prefetch distance in ","`},
+		{[]string{"tune", "-rounds", "2"}, `rounds = 2 is out of range: want 3 ≤ rounds ≤ 10000`},
+		{[]string{"tune", "-margin", "0"}, `margin = 0 is out of range: want 0 < margin < 1`},
+		{[]string{"tune", "-block", "0s"}, `-block 0s: want a positive length`},
+		{[]string{"tune", "-o", filepath.Join(t.TempDir(), "missing", "e.go")}, "does not exist: create it first"},
 	} {
 		status, _, errOut := runCmd(tc.args...)
 		if status != 2 || !strings.Contains(errOut, tc.want) {
