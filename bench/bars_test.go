@@ -24,6 +24,8 @@ import (
 //	BenchmarkBars/step/cell=rnn/n=256/rank=16  x/product: a fused step over the product alone
 //	BenchmarkBars/batch/cell=rnn/n=256/rank=full/B=2   x/B1: a sequence step of B streams
 //	                                                   over one of a single stream
+//	BenchmarkBars/batchstep/cell=mgru/n=256/rank=32/B=4  x/B1: the same without the
+//	                                                     input projections: the recurrent step alone
 //
 //	go test -tags cpeer -run '^$' -bench BenchmarkBars -benchtime 2s ./bench
 func BenchmarkBars(b *testing.B) {
@@ -103,6 +105,36 @@ func BenchmarkBars(b *testing.B) {
 			})
 		}
 	})
+	b.Run("batchstep", func(b *testing.B) {
+		for _, c := range []struct {
+			kind    string
+			n, rank int
+			batch   int
+		}{{"rnn", 256, 0, 2}, {"rnn", 256, 0, 4}, {"mgru", 256, 32, 2}, {"mgru", 256, 32, 4}} {
+			b.Run("cell="+c.kind+"/n="+strconv.Itoa(c.n)+"/rank="+rankName(c.rank)+"/B="+strconv.Itoa(c.batch), func(b *testing.B) {
+				// The recurrent step alone (no input projections): a
+				// batched step of B streams over a fused step of one.
+				b.ReportMetric(pairedLoop(b, newBatchStep(c.kind, c.n, c.rank, c.batch), newStepInputs(c.kind, c.n, c.rank).step), "x/B1")
+			})
+		}
+	})
+}
+
+// newBatchStep returns a function that advances B states by one batched
+// step (RNNStepBatch or MGRUStepBatch) with the active kernels target.
+func newBatchStep(kind string, n, rank, batch int) func() {
+	c := newCell(kind, n, rank)
+	h, hNew := randomMatrix(batch, n, 31), kernels.NewMatrix(batch, n)
+	scale(h.Data, 0.5)
+	xpf, xph, work := randomMatrix(batch, n, 32), randomMatrix(batch, n, 33), make([]float32, 2*batch*n)
+	return func() {
+		if kind == "mgru" {
+			kernels.MGRUStepBatch(hNew, h, xpf, xph, c.bf, c.bh, c.uf, c.uh, work)
+		} else {
+			kernels.RNNStepBatch(hNew, h, xpf, c.bf, c.uf)
+		}
+		h, hNew = hNew, h
+	}
 }
 
 // pairedLoop runs b's loop: each iteration times a block of calls of f,
