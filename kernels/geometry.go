@@ -202,14 +202,14 @@ var geometryTable = []CPUGeometry{
 		},
 	},
 	{
-		// Not measured with lowrank tune: no such machine was at hand. The
-		// first baselines (results/intel-xeon-f6-m207) ran the 16-row
-		// four-stream loop at 87–104% of its L2 roofline, and the issue
-		// that introduced geometries reports that this Xeon preferred a
-		// geometry other than Zen 5's; so it keeps that loop until tune
-		// runs there.
+		// Not measured with lowrank tune: no such machine was at hand.
+		// The first baselines (results/intel-f6-m207-avx2-avx512-vnni-bf16)
+		// ran the 16-row four-stream loop at 87–104% of its L2 roofline,
+		// and the issue that introduced geometries reports that this Xeon
+		// preferred a geometry other than Zen 5's; so it keeps that loop
+		// until tune runs there.
 		Name: "Intel Emerald Rapids", Vendor: "Intel", Family: 6, Model: 207,
-		Source: "the 16-row four-stream loop of the first baselines (results/intel-xeon-f6-m207); not tuned",
+		Source: "the 16-row four-stream loop of the first baselines (results/intel-f6-m207-avx2-avx512-vnni-bf16); not tuned",
 		Rules: []GeometryRule{
 			{RoleDense, 0, DefaultGeometry},
 			{RoleU, 0, DefaultGeometry},
