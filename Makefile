@@ -33,8 +33,9 @@ unit:
 purego:
 	LOWRANK_REQUIRE= $(GO) test -count=1 -short -tags purego $(PKGS)
 
-# The AVX2 path without AVX-512, the generic path without AVX, and NEON,
-# under qemu-user. Skipped, loudly, where qemu-user is not installed.
+# The AVX2 path without AVX-512, the generic path without AVX, and NEON
+# with and without the dot product (cortex-a57 lacks it), under qemu-user.
+# Skipped, loudly, where qemu-user is not installed.
 cross:
 ifeq ($(QEMU_X86),)
 	@echo "cross: qemu-x86_64 not found (apt-get install qemu-user): SKIPPED the Haswell and qemu64 runs"
@@ -45,13 +46,15 @@ endif
 ifeq ($(QEMU_ARM64),)
 	@echo "cross: qemu-aarch64 not found (apt-get install qemu-user): SKIPPED the arm64 run"
 else
-	LOWRANK_REQUIRE=neon GOARCH=arm64 $(GO) test -count=1 -short -exec '$(QEMU_ARM64)' $(EMUPKGS)
+	LOWRANK_REQUIRE=neon,neondot GOARCH=arm64 $(GO) test -count=1 -short -exec '$(QEMU_ARM64) -cpu max' $(EMUPKGS)
+	LOWRANK_REQUIRE=neon GOARCH=arm64 $(GO) test -count=1 -short -exec '$(QEMU_ARM64) -cpu cortex-a57' $(EMUPKGS)
 endif
 
 # A short fuzzing session of every target against the reference.
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime $(FUZZTIME) ./kernels
+	$(GO) test -run '^$$' -fuzz FuzzQuant -fuzztime $(FUZZTIME) ./kernels
 
 # A fresh results file for this CPU, results/<identity>/kernels.txt (lowrank
 # cpu -slug: vendor, family, model and ISA, not the brand string): the

@@ -7,6 +7,13 @@
 //     two vectors), GemvTiles (packed in tiles, for the V of a low rank),
 //     Tanh, Sigmoid and the fused recurrent step StepPanels, one per ISA,
 //     named <Op><ISA> (GemvPanelsAVX512);
+//   - the quantized products of package kernels' PackedInt8 and
+//     PackedBF16: GemvInt8… (gemv_int8_<isa>_<arch>.s, over the panel
+//     products of panel_int8_<isa>_<arch>.h, with VPDPBUSD, VPMADDUBSW,
+//     SDOT or SMULL) and GemvBF16… (gemv_bf16_…, VDPBF16PS or its
+//     emulation with FMAs). Each quantizes its input into its own frame
+//     and gives the bits of the Go reference; neon_quant_arm64.h spells
+//     the Arm instructions they need;
 //   - the roofline probes of the benchmark suite (roofline_amd64.go):
 //     FMAPeak… and Read… run one resource of the core flat out, so that
 //     bench can say what fraction of the machine a kernel uses.

@@ -192,3 +192,109 @@ func GemmTiles4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []f
 //
 //go:noescape
 func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+
+// Quantized products, int8 (kernels.PackedInt8): gemv_int8_avx512_amd64.s,
+// gemv_int8_avx2_amd64.s, with the panel products of
+// panel_int8_<isa>_amd64.h. Each quantizes x into its own frame, so
+// len(x) ≤ 4096 (kernels.MaxQuantCols). With u = 127 + v, v the quantized
+// x (see kernels/quant.go), each is, for i := range y, p, r := i/16, i%16:
+//
+//	acc := Σ_j a[p*stride+64*(j/4)+4*r+j%4] * u[j] − bias[i]  // int32
+//	s := float32(acc) * scale[i] * d
+//	if add { y[i] += s } else { y[i] = s }
+//
+// with (inv, d) = (127, 1/127), or from max |x| when dyn. scale and bias
+// hold a whole number of 16-row panels.
+
+// GemvInt8AVX512VNNI is the int8 product above with VPDPBUSD. Requires
+// AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+//
+//go:noescape
+func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8AVX512 is the int8 product above with VPMADDUBSW and VPMADDWD.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8AVXVNNI is the int8 product above with the VEX-encoded VPDPBUSD.
+// Requires AVX2, AVX-VNNI.
+//
+//go:noescape
+func GemvInt8AVXVNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8AVX2 is the int8 product above with VPMADDUBSW and VPMADDWD.
+// Requires AVX2.
+//
+//go:noescape
+func GemvInt8AVX2(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// Quantized products, bf16 (kernels.PackedBF16): gemv_bf16_avx512_amd64.s,
+// gemv_bf16_avx2_amd64.s, with the panel products of
+// panel_bf16_<isa>_amd64.h. Each rounds x to bf16 into its own frame, so
+// len(x) ≤ 4096 (kernels.MaxQuantCols), and is, for i := range y,
+// p, r := i/16, i%16, with w(j) = a[p*stride+32*(j/2)+2*r+j%2] widened and
+// acc[0..3] = 0:
+//
+//	for k := range ⌈len(x)/2⌉ {
+//		acc[k%4] = fma(w(2k+1), bf16(x[2k+1]), acc[k%4])
+//		acc[k%4] = fma(w(2k), bf16(x[2k]), acc[k%4])
+//	}
+//	s := (acc[0] + acc[1]) + (acc[2] + acc[3])
+//	if add { y[i] += s } else { y[i] = s }
+//
+// (see kernels/bf16.go for bf16 rounding and why FMAs reproduce
+// VDPBF16PS).
+
+// GemvBF16AVX512BF16 is the bf16 product above with VDPBF16PS. Requires
+// AVX-512 F+BW+DQ+VL, AVX512_BF16.
+//
+//go:noescape
+func GemvBF16AVX512BF16(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// GemvBF16AVX512 is the bf16 product above with FMAs. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemvBF16AVX512(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// GemvBF16AVX2 is the bf16 product above with FMAs. Requires AVX2, FMA3.
+//
+//go:noescape
+func GemvBF16AVX2(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// Batched int8 products, four vectors at once: gemm_int8_avx512_amd64.s,
+// gemm_int8_avx2_amd64.s.
+
+// GemmInt8x4AVX512VNNI is: for b := range 4 { GemvInt8AVX512VNNI(y[b*ldy:][:rows],
+// a, stride, scale, bias, x[b*ldx:][:cols], dyn, add) }, each vector
+// quantized with its own scales, loading each group of weights once for
+// the four. Requires AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+//
+//go:noescape
+func GemmInt8x4AVX512VNNI(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols int, dyn, add bool)
+
+// GemmInt8x4AVX512 is GemmInt8x4AVX512VNNI with VPMADDUBSW and VPMADDWD.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemmInt8x4AVX512(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols int, dyn, add bool)
+
+// Fused quantized recurrent steps: step_int8_avx512_amd64.s, the int8
+// product above with the epilogue of StepPanelsAVX512 (mode 0: RNN, 1:
+// MGRU gate, 2: MGRU output) applied to its rows in registers.
+
+// StepInt8AVX512VNNI is the fused step on a PackedInt8 product s =
+// GemvInt8AVX512VNNI's (dyn as there): if add { s += y[i] }; s = (s +
+// xp[i]) + b[i]; then the mode's epilogue, as StepPanelsAVX512. Requires
+// AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+//
+//go:noescape
+func StepInt8AVX512VNNI(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool)
+
+// StepInt8AVX512 is StepInt8AVX512VNNI with VPMADDUBSW and VPMADDWD.
+// Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func StepInt8AVX512(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool)

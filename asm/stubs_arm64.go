@@ -83,3 +83,47 @@ func StepPanelsNEON(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32
 //
 //go:noescape
 func GemvTilesNEON(y, a []float32, stride int, x []float32, add bool)
+
+// Quantized products, int8 (kernels.PackedInt8): gemv_int8_neon_arm64.s,
+// with the panel product of panel_int8_neon_arm64.h. Each quantizes x into
+// its own frame, so len(x) ≤ 4096 (kernels.MaxQuantCols). With v the
+// quantized x (see kernels/quant.go), each is, for i := range y,
+// p, r := i/16, i%16:
+//
+//	acc := Σ_j a[p*stride+64*(j/4)+4*r+j%4] * v[j]  // int32
+//	s := float32(acc) * scale[i] * d
+//	if add { y[i] += s } else { y[i] = s }
+//
+// with (inv, d) = (127, 1/127), or from max |x| when dyn. scale holds a
+// whole number of 16-row panels; bias (the x86 kernels' offset correction)
+// is not read.
+
+// GemvInt8NEONDot is the int8 product above with SDOT. Requires ASIMDDP
+// (FEAT_DotProd).
+//
+//go:noescape
+func GemvInt8NEONDot(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// GemvInt8NEON is the int8 product above with SMULL, SMLAL and SADALP.
+//
+//go:noescape
+func GemvInt8NEON(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+
+// Quantized products, bf16 (kernels.PackedBF16): gemv_bf16_neon_arm64.s,
+// with the panel product of panel_bf16_neon_arm64.h.
+
+// GemvBF16NEON rounds x to bf16 into its own frame (len(x) ≤ 4096) and is,
+// for i := range y, p, r := i/16, i%16, with w(j) =
+// a[p*stride+32*(j/2)+2*r+j%2] widened and acc[0..3] = 0:
+//
+//	for k := range ⌈len(x)/2⌉ {
+//		acc[k%4] = fma(w(2k+1), bf16(x[2k+1]), acc[k%4])
+//		acc[k%4] = fma(w(2k), bf16(x[2k]), acc[k%4])
+//	}
+//	s := (acc[0] + acc[1]) + (acc[2] + acc[3])
+//	if add { y[i] += s } else { y[i] = s }
+//
+// the bits of AVX512_BF16's VDPBF16PS (see kernels/bf16.go).
+//
+//go:noescape
+func GemvBF16NEON(y []float32, a []uint16, stride int, x []float32, add bool)

@@ -42,10 +42,10 @@ func BenchmarkBars(b *testing.B) {
 	product := func(n, rank int) (f func(), weights, ws int) {
 		if rank == 0 {
 			c := denseInputs(n)
-			return c.matVecFunc(impl{name: kernels.Active()}), c.p.WeightBytes(), c.workingSet()
+			return c.matVecFunc(impl{name: kernels.Active()}, f32), c.p.WeightBytes(), c.workingSet(f32)
 		}
 		c := lowRankInputs(n, rank)
-		return c.matVecFunc(impl{name: kernels.Active()}), c.p.WeightBytes(), c.workingSet()
+		return c.matVecFunc(impl{name: kernels.Active()}, f32), c.p.WeightBytes(), c.workingSet(f32)
 	}
 	b.Run("roof", func(b *testing.B) {
 		for _, s := range roofShapes {
@@ -73,9 +73,9 @@ func BenchmarkBars(b *testing.B) {
 				f, _, _ := product(s.n, s.rank)
 				var g func()
 				if s.rank == 0 {
-					g = denseInputs(s.n).matVecFunc(impl{name: "c", peer: c})
+					g = denseInputs(s.n).matVecFunc(impl{name: "c", peer: c}, f32)
 				} else {
-					g = lowRankInputs(s.n, s.rank).matVecFunc(impl{name: "c", peer: c})
+					g = lowRankInputs(s.n, s.rank).matVecFunc(impl{name: "c", peer: c}, f32)
 				}
 				b.ReportMetric(pairedLoop(b, f, g), "x/c")
 			})
@@ -84,7 +84,7 @@ func BenchmarkBars(b *testing.B) {
 	b.Run("step", func(b *testing.B) {
 		for _, rank := range []int{16, 32} {
 			b.Run("cell=rnn/n=256/rank="+strconv.Itoa(rank), func(b *testing.B) {
-				s := newStepInputs("rnn", 256, rank)
+				s := newStepInputs("rnn", f32, 256, rank)
 				y := make([]float32, 256)
 				b.ReportMetric(pairedLoop(b, s.step, func() { s.uf.MatVec(y, s.h) }), "x/product")
 			})
@@ -100,7 +100,7 @@ func BenchmarkBars(b *testing.B) {
 				// Whole sequences of T steps (input projections included),
 				// as BenchmarkSequence runs them: per step of all B
 				// streams over per step of one.
-				many, one := newSeqInputs(c.kind, c.n, c.rank, seqT, c.batch), newSeqInputs(c.kind, c.n, c.rank, seqT, 1)
+				many, one := newSeqInputs(c.kind, f32, c.n, c.rank, seqT, c.batch), newSeqInputs(c.kind, f32, c.n, c.rank, seqT, 1)
 				b.ReportMetric(pairedLoop(b, many.run, one.run), "x/B1")
 			})
 		}
@@ -114,7 +114,7 @@ func BenchmarkBars(b *testing.B) {
 			b.Run("cell="+c.kind+"/n="+strconv.Itoa(c.n)+"/rank="+rankName(c.rank)+"/B="+strconv.Itoa(c.batch), func(b *testing.B) {
 				// The recurrent step alone (no input projections): a
 				// batched step of B streams over a fused step of one.
-				b.ReportMetric(pairedLoop(b, newBatchStep(c.kind, c.n, c.rank, c.batch), newStepInputs(c.kind, c.n, c.rank).step), "x/B1")
+				b.ReportMetric(pairedLoop(b, newBatchStep(c.kind, c.n, c.rank, c.batch), newStepInputs(c.kind, f32, c.n, c.rank).step), "x/B1")
 			})
 		}
 	})
@@ -123,7 +123,7 @@ func BenchmarkBars(b *testing.B) {
 // newBatchStep returns a function that advances B states by one batched
 // step (RNNStepBatch or MGRUStepBatch) with the active kernels target.
 func newBatchStep(kind string, n, rank, batch int) func() {
-	c := newCell(kind, n, rank)
+	c := newCell(kind, f32, n, rank)
 	h, hNew := randomMatrix(batch, n, 31), kernels.NewMatrix(batch, n)
 	scale(h.Data, 0.5)
 	xpf, xph, work := randomMatrix(batch, n, 32), randomMatrix(batch, n, 33), make([]float32, 2*batch*n)

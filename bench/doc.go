@@ -8,11 +8,19 @@
 // The benchmarks put our kernel targets side by side with their peers
 // under names benchstat can project:
 //
-//	BenchmarkMatVec/impl=avx512/n=512
-//	BenchmarkLowRank/impl=avx512/n=512/rank=64
-//	BenchmarkStep/cell=mgru/impl=avx512/n=256/rank=32          (rank=full: dense)
-//	BenchmarkSequence/cell=rnn/impl=avx512/n=256/rank=32/T=100/B=4
-//	BenchmarkRatio/op=matvec/impl=best/n=256                    (the gate's)
+//	BenchmarkMatVec/impl=avx512/dtype=f32/n=512
+//	BenchmarkLowRank/impl=avx512vnni/dtype=int8/n=1024/rank=64
+//	BenchmarkStep/cell=mgru/impl=avx512/dtype=f32/n=256/rank=32          (rank=full: dense)
+//	BenchmarkSequence/cell=rnn/impl=avx512/dtype=bf16/n=256/rank=32/T=100/B=4
+//	BenchmarkRatio/op=matvec/impl=best/dtype=f32/n=256                    (the gate's)
+//
+// dtype is the element type of the (recurrent) weights: f32, or the
+// quantized bf16 and int8 of kernels.PackBF16 and PackInt8, which run on
+// every target but go, and on the quantized variants (avx512vnni, …), of
+// which dtype=f32 would only repeat the family's float32 kernels; the
+// peers are float32 only. `benchstat -col /dtype` compares them. The
+// quantized dtypes run a subset of the shapes (low rank 16 and 64, steps
+// dense and at rank 32, sequences up to n = 256 with B = 1 and 4).
 //
 // impl is every kernels target this CPU and build can run (go, avx2,
 // avx512, neon), gonum (blas32.Gemv on the row-major matrix), and the

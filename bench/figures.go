@@ -128,7 +128,9 @@ func (s *Summary) title(what string) string {
 // rankFigure plots the time of LowRank/n=n against the rank per impl,
 // with MatVec/n=n as a dashed line.
 func (s *Summary) rankFigure(n int) (*plot.Plot, bool, error) {
-	isLow := func(r SummaryRow) bool { return r.Group() == "LowRank" && r.Int("n") == n && !math.IsNaN(r.SecPerOp) }
+	isLow := func(r SummaryRow) bool {
+		return r.Group() == "LowRank" && r.F32() && r.Int("n") == n && !math.IsNaN(r.SecPerOp)
+	}
 	impls := s.implsOf(isLow)
 	if len(impls) == 0 {
 		return nil, false, nil
@@ -170,7 +172,7 @@ func (s *Summary) rankFigure(n int) (*plot.Plot, bool, error) {
 	// Dense lines, drawn once the rank range is known.
 	for _, im := range impls {
 		for _, r := range s.Rows {
-			if r.Group() == "MatVec" && r.Impl == im && r.Int("n") == n && !math.IsNaN(r.SecPerOp) {
+			if r.Group() == "MatVec" && r.F32() && r.Impl == im && r.Int("n") == n && !math.IsNaN(r.SecPerOp) {
 				y := r.SecPerOp * 1e6
 				line, err := plotter.NewLine(plotter.XYs{{X: minR, Y: y}, {X: maxR, Y: y}})
 				if err != nil {
@@ -193,7 +195,7 @@ func (s *Summary) rankFigure(n int) (*plot.Plot, bool, error) {
 // size and impl as grouped bars.
 func (s *Summary) roofFigure(group string, rank int) (*plot.Plot, bool, error) {
 	keep := func(r SummaryRow) bool {
-		return r.Group() == group && r.Int("rank") == rank && !math.IsNaN(r.Roof)
+		return r.Group() == group && r.F32() && r.Int("rank") == rank && !math.IsNaN(r.Roof)
 	}
 	impls := s.implsOf(keep)
 	if len(impls) == 0 {

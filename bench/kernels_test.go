@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,8 @@ func printConfig(w io.Writer) {
 	fmt.Fprintln(w, "Unit FLOP/s better=higher")
 	fmt.Fprintln(w, "Unit roof better=higher")
 	fmt.Fprintln(w, "Unit x/ref better=lower")
+	fmt.Fprintln(w, "Unit x/f32 better=lower")
+	fmt.Fprintln(w, "Unit x/bare better=lower")
 	fmt.Fprintln(w, "Unit ns/step better=lower")
 	// BenchmarkAccuracy's metrics are deterministic.
 	fmt.Fprintln(w, "Unit acc better=higher assume=exact")
@@ -115,18 +118,21 @@ const best = "best"
 // An impl is one implementation a benchmark times: a kernels target,
 // gonum's blas32, or a peer.
 type impl struct {
-	name string
-	peer *bench.Peer // nil for targets and gonum
+	name    string
+	peer    *bench.Peer // nil for targets and gonum
+	variant bool        // a quantized variant of a target (its Family is another's)
 }
 
 func (im impl) target() bool { return im.name != "gonum" && im.name != best && im.peer == nil }
 
 // targetImpls returns the selected kernels targets this CPU and build can
-// run.
+// run that have float32 kernels of their own: the quantized variants
+// (avx512vnni, …) run their family's, so a float32 benchmark of them
+// would repeat it.
 func targetImpls() []impl {
 	var out []impl
 	for _, t := range kernels.Targets() {
-		if t.Available && selected(t.Name) {
+		if t.Available && t.Family == t.Name && selected(t.Name) {
 			out = append(out, impl{name: t.Name})
 		}
 	}
@@ -143,11 +149,56 @@ func some(b *testing.B, impls []impl) []impl {
 	return impls
 }
 
+// The element types of the recurrent weights (key dtype=): float32, and
+// the quantized bf16 and int8 of kernels.PackBF16 and kernels.PackInt8.
+// Peers and gonum are float32 only; the quantized products run on every
+// kernels target but go (whose reference loops would only time Go) and on
+// the variants, which differ from their family in these products alone.
+const (
+	f32  = "f32"
+	bf16 = "bf16"
+	int8 = "int8"
+)
+
+// dtypesOf returns the dtypes impl runs.
+func dtypesOf(im impl) []string {
+	var out []string
+	if !im.variant {
+		out = append(out, f32)
+	}
+	if im.target() && im.name != "go" || im.name == best {
+		out = append(out, bf16, int8)
+	}
+	return out
+}
+
+// quantImpls returns the selected variants (whose only benchmarks are the
+// quantized ones).
+func quantImpls() []impl {
+	var out []impl
+	for _, t := range kernels.Targets() {
+		if t.Available && t.Family != t.Name && selected(t.Name) {
+			out = append(out, impl{name: t.Name, variant: true})
+		}
+	}
+	return out
+}
+
+// stepImpls returns the impls of the step and sequence benchmarks: every
+// kernels target, variants included.
+func stepImpls() []impl { return append(targetImpls(), quantImpls()...) }
+
+// flopsPerByte returns the flops (two per multiply-add) per byte of
+// weights read: the intensity of a product's roofline, 0.5 in float32.
+func flopsPerByte(mulAdds, weightBytes int) float64 {
+	return 2 * float64(mulAdds) / float64(weightBytes)
+}
+
 // impls returns the implementations of a matrix–vector product to
 // compare: the selected targets, gonum, and the peers compiled into this
 // build that can run here.
 func impls() []impl {
-	out := targetImpls()
+	out := append(targetImpls(), quantImpls()...)
 	if selected("gonum") {
 		out = append(out, impl{name: "gonum"})
 	}
@@ -220,7 +271,27 @@ func fill(v []float32, seed uint64) {
 type dense struct {
 	a    kernels.Matrix
 	p    *kernels.Packed
+	q    map[string]kernels.Operator // quantized copies of a, by dtype
 	x, y []float32
+}
+
+// op returns the packed weights of dtype.
+func (c *dense) op(dtype string) kernels.Operator {
+	if dtype == f32 {
+		return c.p
+	}
+	if c.q[dtype] == nil {
+		c.q[dtype] = quantize(c.a, dtype)
+	}
+	return c.q[dtype]
+}
+
+// quantize returns a packed in dtype, bf16 or int8.
+func quantize(a kernels.Matrix, dtype string) kernels.Operator {
+	if dtype == bf16 {
+		return kernels.PackBF16(a)
+	}
+	return kernels.PackInt8(a)
 }
 
 var denseCache = map[int]*dense{}
@@ -229,7 +300,7 @@ func denseInputs(n int) *dense {
 	if c, ok := denseCache[n]; ok {
 		return c
 	}
-	c := &dense{a: randomMatrix(n, n, 1), x: make([]float32, n), y: make([]float32, n)}
+	c := &dense{a: randomMatrix(n, n, 1), x: make([]float32, n), y: make([]float32, n), q: map[string]kernels.Operator{}}
 	c.p = kernels.Pack(c.a)
 	fill(c.x, 3)
 	denseCache[n] = c
@@ -237,7 +308,9 @@ func denseInputs(n int) *dense {
 }
 
 // workingSet returns the bytes one product touches: the weights, x and y.
-func (c *dense) workingSet() int { return c.p.WeightBytes() + 4*(len(c.x)+len(c.y)) }
+func (c *dense) workingSet(dtype string) int {
+	return c.op(dtype).WeightBytes() + 4*(len(c.x)+len(c.y))
+}
 
 // gonum returns the blas32 views of the dense inputs.
 func (c *dense) gonum() (a blas32.General, x, y blas32.Vector) {
@@ -248,8 +321,23 @@ func (c *dense) gonum() (a blas32.General, x, y blas32.Vector) {
 type lowRank struct {
 	w    kernels.LowRank
 	p    *kernels.PackedLowRank
+	q    map[string]kernels.Operator // quantized copies of w, by dtype
 	x, y []float32
 	t    []float32 // V·x, for gonum
+}
+
+// op returns the packed factors of dtype.
+func (c *lowRank) op(dtype string) kernels.Operator {
+	switch {
+	case dtype == f32:
+		return c.p
+	case c.q[dtype] != nil:
+	case dtype == bf16:
+		c.q[dtype] = kernels.PackBF16LowRank(c.w)
+	default:
+		c.q[dtype] = kernels.PackInt8LowRank(c.w)
+	}
+	return c.q[dtype]
 }
 
 var lowRankCache = map[[2]int]*lowRank{}
@@ -260,7 +348,7 @@ func lowRankInputs(n, r int) *lowRank {
 	}
 	c := &lowRank{
 		w: kernels.LowRank{U: randomMatrix(n, r, 4), V: randomMatrix(r, n, 5)},
-		x: make([]float32, n), y: make([]float32, n), t: make([]float32, r),
+		x: make([]float32, n), y: make([]float32, n), t: make([]float32, r), q: map[string]kernels.Operator{},
 	}
 	c.p = kernels.PackLowRank(c.w)
 	fill(c.x, 3)
@@ -270,8 +358,8 @@ func lowRankInputs(n, r int) *lowRank {
 
 // workingSet returns the bytes one product touches: both factors, x, y and
 // the temporary V·x.
-func (c *lowRank) workingSet() int {
-	return c.p.WeightBytes() + 4*(len(c.x)+len(c.y)+len(c.t))
+func (c *lowRank) workingSet(dtype string) int {
+	return c.op(dtype).WeightBytes() + 4*(len(c.x)+len(c.y)+len(c.t))
 }
 
 // gonum returns the blas32 views of the low-rank inputs and the temporary.
@@ -306,9 +394,9 @@ func peerFunc(p *bench.Peer, a kernels.Matrix) func(y, x []float32) {
 }
 
 // matVecFunc returns impl's y = W·x for the dense inputs: packed (Pack,
-// MatVec) for our targets, row-major blas32.Gemv for gonum, the peer's
-// own layout for a peer.
-func (c *dense) matVecFunc(im impl) func() {
+// MatVec, or the quantized forms of dtype) for our targets, row-major
+// blas32.Gemv for gonum, the peer's own layout for a peer.
+func (c *dense) matVecFunc(im impl, dtype string) func() {
 	switch {
 	case im.name == "gonum":
 		a, x, y := c.gonum()
@@ -317,13 +405,14 @@ func (c *dense) matVecFunc(im impl) func() {
 		f := peerFunc(im.peer, c.a)
 		return func() { f(c.y, c.x) }
 	}
-	return func() { c.p.MatVec(c.y, c.x) }
+	op := c.op(dtype)
+	return func() { op.MatVec(c.y, c.x) }
 }
 
 // matVecFunc returns impl's y = U·(V·x) for the low-rank inputs: the
 // packed factors for our targets, two products through a preallocated
 // temporary for gonum and the peers.
-func (c *lowRank) matVecFunc(im impl) func() {
+func (c *lowRank) matVecFunc(im impl, dtype string) func() {
 	switch {
 	case im.name == "gonum":
 		u, v, x, y, t := c.gonum()
@@ -338,26 +427,39 @@ func (c *lowRank) matVecFunc(im impl) func() {
 			fu(c.y, c.t)
 		}
 	}
-	return func() { c.p.MatVec(c.y, c.x) }
+	op := c.op(dtype)
+	return func() { op.MatVec(c.y, c.x) }
 }
 
-// BenchmarkMatVec times y = W·x for a dense n×n W, for every impl.
+// quantLowRank reports whether the quantized low-rank products run at
+// n and rank r: a subset of the float32 shapes, ranks 16 and 64 where
+// they save (r < n/2), to keep lowrank bench's length.
+func quantLowRank(n, r int) bool { return (r == 16 || r == 64) && 2*r < n }
+
+// BenchmarkMatVec times y = W·x for a dense n×n W, for every impl and
+// dtype. MB/s counts the weight bytes of the dtype (int8 scales
+// included).
 func BenchmarkMatVec(b *testing.B) {
 	for _, im := range some(b, impls()) {
 		b.Run("impl="+im.name, func(b *testing.B) {
-			for _, n := range sizes {
-				b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-					useTarget(b, im)
-					c := denseInputs(n)
-					warmRoofline(c.workingSet())
-					f := c.matVecFunc(im)
-					b.SetBytes(int64(c.p.WeightBytes()))
-					b.ReportAllocs()
-					for b.Loop() {
-						f()
+			for _, dtype := range dtypesOf(im) {
+				b.Run("dtype="+dtype, func(b *testing.B) {
+					for _, n := range sizes {
+						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+							useTarget(b, im)
+							c := denseInputs(n)
+							warmRoofline(c.workingSet(dtype))
+							f := c.matVecFunc(im, dtype)
+							bytes := c.op(dtype).WeightBytes()
+							b.SetBytes(int64(bytes))
+							b.ReportAllocs()
+							for b.Loop() {
+								f()
+							}
+							reportFLOPs(b, n*n)
+							reportRoof(b, 2*float64(n*n), c.workingSet(dtype), flopsPerByte(n*n, bytes))
+						})
 					}
-					reportFLOPs(b, n*n)
-					reportRoof(b, 2*float64(n*n), c.workingSet(), bench.MatVecFlopsPerByte)
 				})
 			}
 		})
@@ -369,24 +471,29 @@ func BenchmarkMatVec(b *testing.B) {
 func BenchmarkLowRank(b *testing.B) {
 	for _, im := range some(b, impls()) {
 		b.Run("impl="+im.name, func(b *testing.B) {
-			for _, n := range sizes {
-				b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-					for _, r := range ranks {
-						if r >= n {
-							continue
-						}
-						b.Run("rank="+strconv.Itoa(r), func(b *testing.B) {
-							useTarget(b, im)
-							c := lowRankInputs(n, r)
-							warmRoofline(c.workingSet())
-							f := c.matVecFunc(im)
-							b.SetBytes(int64(c.p.WeightBytes()))
-							b.ReportAllocs()
-							for b.Loop() {
-								f()
+			for _, dtype := range dtypesOf(im) {
+				b.Run("dtype="+dtype, func(b *testing.B) {
+					for _, n := range sizes {
+						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+							for _, r := range ranks {
+								if r >= n || (dtype != f32 && !quantLowRank(n, r)) {
+									continue
+								}
+								b.Run("rank="+strconv.Itoa(r), func(b *testing.B) {
+									useTarget(b, im)
+									c := lowRankInputs(n, r)
+									warmRoofline(c.workingSet(dtype))
+									f := c.matVecFunc(im, dtype)
+									bytes := c.op(dtype).WeightBytes()
+									b.SetBytes(int64(bytes))
+									b.ReportAllocs()
+									for b.Loop() {
+										f()
+									}
+									reportFLOPs(b, 2*n*r)
+									reportRoof(b, 4*float64(n*r), c.workingSet(dtype), flopsPerByte(2*n*r, bytes))
+								})
 							}
-							reportFLOPs(b, 2*n*r)
-							reportRoof(b, 4*float64(n*r), c.workingSet(), bench.MatVecFlopsPerByte)
 						})
 					}
 				})
@@ -408,25 +515,47 @@ func TestBenchmarkInputs(t *testing.T) {
 	wantLow := make([]float32, n)
 	kernels.LowRankMatVecGeneric(wantLow, l.w, l.x)
 
+	// The quantized products are exact: the go target's bits.
+	restore, err := kernels.Use("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantQ := map[string][2][]float32{}
+	for _, dtype := range []string{bf16, int8} {
+		dy, ly := make([]float32, n), make([]float32, n)
+		d.op(dtype).MatVec(dy, d.x)
+		l.op(dtype).MatVec(ly, l.x)
+		wantQ[dtype] = [2][]float32{dy, ly}
+	}
+	restore()
+
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
 			useTarget(t, im)
-			clear(d.y)
-			clear(l.y)
-			d.matVecFunc(im)()
-			l.matVecFunc(im)()
-			// Differently ordered float32 sums: allow a few units of
-			// rounding per term, relative to the sum of magnitudes.
-			check(t, "dense", d.y, wantDense, func(i int) float64 {
-				return absDot(d.a.Row(i), d.x)
-			}, n)
-			check(t, "low rank", l.y, wantLow, func(i int) float64 {
-				tmp := make([]float32, r)
-				for k := range tmp {
-					tmp[k] = float32(absDot(l.w.V.Row(k), l.x))
+			for _, dtype := range dtypesOf(im) {
+				clear(d.y)
+				clear(l.y)
+				d.matVecFunc(im, dtype)()
+				l.matVecFunc(im, dtype)()
+				if dtype != f32 {
+					if !slices.Equal(d.y, wantQ[dtype][0]) || !slices.Equal(l.y, wantQ[dtype][1]) {
+						t.Errorf("%s: the products differ from the go target's", dtype)
+					}
+					continue
 				}
-				return absDot(l.w.U.Row(i), tmp)
-			}, n+r)
+				// Differently ordered float32 sums: allow a few units of
+				// rounding per term, relative to the sum of magnitudes.
+				check(t, "dense", d.y, wantDense, func(i int) float64 {
+					return absDot(d.a.Row(i), d.x)
+				}, n)
+				check(t, "low rank", l.y, wantLow, func(i int) float64 {
+					tmp := make([]float32, r)
+					for k := range tmp {
+						tmp[k] = float32(absDot(l.w.V.Row(k), l.x))
+					}
+					return absDot(l.w.U.Row(i), tmp)
+				}, n+r)
+			}
 		})
 	}
 }

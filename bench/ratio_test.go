@@ -15,9 +15,9 @@ import (
 
 // The paired-ratio benchmarks, which the regression gate compares:
 //
-//	BenchmarkRatio/op=matvec/impl=best/n=256
-//	BenchmarkRatio/op=lowrank/impl=best/n=1024/rank=64
-//	BenchmarkRatio/op=step/impl=best/cell=mgru/n=256/rank=32
+//	BenchmarkRatio/op=matvec/impl=best/dtype=f32/n=256
+//	BenchmarkRatio/op=lowrank/impl=best/dtype=int8/n=1024/rank=64
+//	BenchmarkRatio/op=step/impl=best/dtype=f32/cell=mgru/n=256/rank=32
 //
 // Each iteration times a block of calls of the candidate, then the same
 // number of passes of the reference (bench.ReadReference: the roofline's
@@ -29,21 +29,28 @@ import (
 //
 // The shapes put weights in each cache level of a current server core
 // (48 KiB L1d, 1–2 MiB L2): L1 (16 KiB, 8 KiB), L2 (64–512 KiB) and L3
-// (4 MiB).
+// (4 MiB); the quantized ones are those of the quantized kernels' speed
+// claims (int8 and bf16 products at n = 512, int8 low rank at n = 1024,
+// r = 64, the int8 MGRU step at n = 256).
 var ratioShapes = []struct {
-	op   string // "matvec", "lowrank" or "step"
-	cell string // for op=step: "rnn" or "mgru"
-	n    int
-	rank int // 0: dense
+	op    string // "matvec", "lowrank" or "step"
+	dtype string // f32, bf16 or int8
+	cell  string // for op=step: "rnn" or "mgru"
+	n     int
+	rank  int // 0: dense
 }{
-	{op: "matvec", n: 64},
-	{op: "matvec", n: 256},
-	{op: "matvec", n: 1024},
-	{op: "lowrank", n: 64, rank: 16},
-	{op: "lowrank", n: 256, rank: 32},
-	{op: "lowrank", n: 1024, rank: 64},
-	{op: "step", cell: "rnn", n: 256},
-	{op: "step", cell: "mgru", n: 256, rank: 32},
+	{op: "matvec", dtype: f32, n: 64},
+	{op: "matvec", dtype: f32, n: 256},
+	{op: "matvec", dtype: f32, n: 1024},
+	{op: "matvec", dtype: int8, n: 512},
+	{op: "matvec", dtype: bf16, n: 512},
+	{op: "lowrank", dtype: f32, n: 64, rank: 16},
+	{op: "lowrank", dtype: f32, n: 256, rank: 32},
+	{op: "lowrank", dtype: f32, n: 1024, rank: 64},
+	{op: "lowrank", dtype: int8, n: 1024, rank: 64},
+	{op: "step", dtype: f32, cell: "rnn", n: 256},
+	{op: "step", dtype: f32, cell: "mgru", n: 256, rank: 32},
+	{op: "step", dtype: int8, cell: "mgru", n: 256},
 }
 
 // slowdownEnv injects a known slowdown into the candidate of every
@@ -73,7 +80,7 @@ func ratioImpls(op string) []impl {
 		out = append(out, impl{name: best})
 	}
 	if op == "step" {
-		return append(out, targetImpls()...)
+		return append(out, stepImpls()...)
 	}
 	return append(out, impls()...)
 }
@@ -90,7 +97,7 @@ func BenchmarkRatio(b *testing.B) {
 			for _, im := range some(b, ratioImpls(op)) {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					for _, s := range ratioShapes {
-						if s.op != op {
+						if s.op != op || !slices.Contains(dtypesOf(im), s.dtype) {
 							continue
 						}
 						name := "n=" + strconv.Itoa(s.n)
@@ -100,6 +107,7 @@ func BenchmarkRatio(b *testing.B) {
 						if s.op != "matvec" {
 							name += "/rank=" + rankName(s.rank)
 						}
+						name = "dtype=" + s.dtype + "/" + name
 						b.Run(name, func(b *testing.B) {
 							useTarget(b, im)
 							var f func()
@@ -107,12 +115,12 @@ func BenchmarkRatio(b *testing.B) {
 							switch s.op {
 							case "matvec":
 								c := denseInputs(s.n)
-								f, bytes = c.matVecFunc(im), c.p.WeightBytes()
+								f, bytes = c.matVecFunc(im, s.dtype), c.op(s.dtype).WeightBytes()
 							case "lowrank":
 								c := lowRankInputs(s.n, s.rank)
-								f, bytes = c.matVecFunc(im), c.p.WeightBytes()
+								f, bytes = c.matVecFunc(im, s.dtype), c.op(s.dtype).WeightBytes()
 							case "step":
-								st := newStepInputs(s.cell, s.n, s.rank)
+								st := newStepInputs(s.cell, s.dtype, s.n, s.rank)
 								f, bytes = st.step, st.recurrentBytes()
 							}
 							ratioLoop(b, f, bytes)

@@ -2,10 +2,10 @@ package bench_test
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 
-	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
@@ -44,17 +44,32 @@ func rankName(r int) string {
 // rank-r factors, scaled so that W·h keeps the size of h (rows of norm
 // about one) and the activations work in their interesting range rather
 // than saturated.
-func operator(n, rank int, seed uint64) kernels.Operator {
+func operator(n, rank int, seed uint64, dtype string) kernels.Operator {
 	if rank == 0 {
 		a := randomMatrix(n, n, seed)
 		scale(a.Data, math.Sqrt(3/float64(n)))
+		if dtype != f32 {
+			return quantize(a, dtype)
+		}
 		return kernels.Pack(a)
 	}
 	u, v := randomMatrix(n, rank, seed), randomMatrix(rank, n, seed+1)
 	scale(u.Data, math.Sqrt(3/float64(rank)))
 	scale(v.Data, math.Sqrt(3/float64(n)))
-	return kernels.PackLowRank(kernels.LowRank{U: u, V: v})
+	w := kernels.LowRank{U: u, V: v}
+	switch dtype {
+	case bf16:
+		return kernels.PackBF16LowRank(w)
+	case int8:
+		return kernels.PackInt8LowRank(w)
+	}
+	return kernels.PackLowRank(w)
 }
+
+// quantStep reports whether the quantized steps and sequences run at n
+// and rank r (0: dense): dense and rank 32, to keep lowrank bench's
+// length.
+func quantStep(n, r int) bool { return r == 0 || r == 32 }
 
 func scale(v []float32, s float64) {
 	for i := range v {
@@ -72,6 +87,7 @@ func vec(n int, seed uint64) []float32 {
 // the input weights wf only) or an MGRU (the f and h halves).
 type cell struct {
 	kind   string // "rnn" or "mgru"
+	dtype  string // of the recurrent weights: f32, bf16 or int8
 	n      int
 	rank   int // 0: dense
 	uf, uh kernels.Operator
@@ -79,13 +95,13 @@ type cell struct {
 	wf, wh *kernels.Packed // input weights, n×stepIn
 }
 
-func newCell(kind string, n, rank int) *cell {
-	c := &cell{kind: kind, n: n, rank: rank, uf: operator(n, rank, 11), bf: vec(n, 12)}
+func newCell(kind, dtype string, n, rank int) *cell {
+	c := &cell{kind: kind, dtype: dtype, n: n, rank: rank, uf: operator(n, rank, 11, dtype), bf: vec(n, 12)}
 	w := randomMatrix(n, stepIn, 13)
 	scale(w.Data, math.Sqrt(3/float64(stepIn)))
 	c.wf = kernels.Pack(w)
 	if kind == "mgru" {
-		c.uh, c.bh = operator(n, rank, 21), vec(n, 22)
+		c.uh, c.bh = operator(n, rank, 21, dtype), vec(n, 22)
 		w := randomMatrix(n, stepIn, 23)
 		scale(w.Data, math.Sqrt(3/float64(stepIn)))
 		c.wh = kernels.Pack(w)
@@ -102,7 +118,8 @@ func (c *cell) gates() int {
 	return 1
 }
 
-// recurrentBytes returns the bytes of recurrent weights one step reads.
+// recurrentBytes returns the bytes of recurrent weights one step reads,
+// in the cell's dtype (int8 scales included).
 func (c *cell) recurrentBytes() int { return c.gates() * c.uf.WeightBytes() }
 
 // inputBytes returns the bytes of input weights.
@@ -127,8 +144,8 @@ type stepInputs struct {
 	work     []float32
 }
 
-func newStepInputs(kind string, n, rank int) *stepInputs {
-	s := &stepInputs{cell: newCell(kind, n, rank), h: vec(n, 31), hNew: make([]float32, n),
+func newStepInputs(kind, dtype string, n, rank int) *stepInputs {
+	s := &stepInputs{cell: newCell(kind, dtype, n, rank), h: vec(n, 31), hNew: make([]float32, n),
 		xpf: vec(n, 32), xph: vec(n, 33), work: make([]float32, 2*n)}
 	scale(s.h, 0.5)
 	return s
@@ -164,13 +181,20 @@ func (s *stepInputs) step() {
 func BenchmarkStep(b *testing.B) {
 	for _, kind := range []string{"rnn", "mgru"} {
 		b.Run("cell="+kind, func(b *testing.B) {
-			for _, im := range some(b, targetImpls()) {
+			for _, im := range some(b, stepImpls()) {
 				b.Run("impl="+im.name, func(b *testing.B) {
-					for _, n := range stepSizes {
-						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-							for _, r := range stepRanksFor(n) {
-								b.Run("rank="+rankName(r), func(b *testing.B) {
-									benchStep(b, im, kind, n, r)
+					for _, dtype := range dtypesOf(im) {
+						b.Run("dtype="+dtype, func(b *testing.B) {
+							for _, n := range stepSizes {
+								b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+									for _, r := range stepRanksFor(n) {
+										if dtype != f32 && !quantStep(n, r) {
+											continue
+										}
+										b.Run("rank="+rankName(r), func(b *testing.B) {
+											benchStep(b, im, kind, dtype, n, r)
+										})
+									}
 								})
 							}
 						})
@@ -181,9 +205,9 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-func benchStep(b *testing.B, im impl, kind string, n, r int) {
+func benchStep(b *testing.B, im impl, kind, dtype string, n, r int) {
 	useTarget(b, im)
-	s := newStepInputs(kind, n, r)
+	s := newStepInputs(kind, dtype, n, r)
 	warmRoofline(s.workingSet())
 	b.SetBytes(int64(s.recurrentBytes()))
 	b.ReportAllocs()
@@ -191,7 +215,7 @@ func benchStep(b *testing.B, im impl, kind string, n, r int) {
 		s.step()
 	}
 	reportFLOPs(b, s.recurrentMulAdds())
-	reportRoof(b, 2*float64(s.recurrentMulAdds()), s.workingSet(), bench.MatVecFlopsPerByte)
+	reportRoof(b, 2*float64(s.recurrentMulAdds()), s.workingSet(), flopsPerByte(s.recurrentMulAdds(), s.recurrentBytes()))
 }
 
 // seqInputs is B sequences of T inputs through one cell: X holds the
@@ -207,8 +231,8 @@ type seqInputs struct {
 	work     []float32
 }
 
-func newSeqInputs(kind string, n, rank, t, batch int) *seqInputs {
-	s := &seqInputs{cell: newCell(kind, n, rank), t: t, batch: batch,
+func newSeqInputs(kind, dtype string, n, rank, t, batch int) *seqInputs {
+	s := &seqInputs{cell: newCell(kind, dtype, n, rank), t: t, batch: batch,
 		x:   randomMatrix(t*batch, stepIn, 41),
 		xpf: kernels.NewMatrix(t*batch, n), xph: kernels.NewMatrix(t*batch, n),
 		hs: kernels.NewMatrix(t*batch, n), h0: kernels.NewMatrix(batch, n),
@@ -276,19 +300,32 @@ func (s *seqInputs) weightTraffic() int { return s.inputBytes() + s.t*s.recurren
 func BenchmarkSequence(b *testing.B) {
 	for _, kind := range []string{"rnn", "mgru"} {
 		b.Run("cell="+kind, func(b *testing.B) {
-			for _, im := range some(b, targetImpls()) {
+			for _, im := range some(b, stepImpls()) {
 				b.Run("impl="+im.name, func(b *testing.B) {
-					for _, n := range stepSizes {
-						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-							for _, r := range stepRanksFor(n) {
-								b.Run("rank="+rankName(r), func(b *testing.B) {
-									b.Run("T="+strconv.Itoa(seqT), func(b *testing.B) {
-										for _, batch := range seqBatch {
-											b.Run("B="+strconv.Itoa(batch), func(b *testing.B) {
-												benchSequence(b, im, kind, n, r, batch)
-											})
+					for _, dtype := range dtypesOf(im) {
+						b.Run("dtype="+dtype, func(b *testing.B) {
+							for _, n := range stepSizes {
+								if dtype != f32 && n > 256 {
+									continue
+								}
+								b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+									for _, r := range stepRanksFor(n) {
+										if dtype != f32 && !quantStep(n, r) {
+											continue
 										}
-									})
+										b.Run("rank="+rankName(r), func(b *testing.B) {
+											b.Run("T="+strconv.Itoa(seqT), func(b *testing.B) {
+												for _, batch := range seqBatch {
+													if dtype != f32 && batch != 1 && batch != 4 {
+														continue
+													}
+													b.Run("B="+strconv.Itoa(batch), func(b *testing.B) {
+														benchSequence(b, im, kind, dtype, n, r, batch)
+													})
+												}
+											})
+										})
+									}
 								})
 							}
 						})
@@ -299,9 +336,9 @@ func BenchmarkSequence(b *testing.B) {
 	}
 }
 
-func benchSequence(b *testing.B, im impl, kind string, n, r, batch int) {
+func benchSequence(b *testing.B, im impl, kind, dtype string, n, r, batch int) {
 	useTarget(b, im)
-	s := newSeqInputs(kind, n, r, seqT, batch)
+	s := newSeqInputs(kind, dtype, n, r, seqT, batch)
 	warmRoofline(s.recurrentBytes() + s.inputBytes())
 	b.SetBytes(int64(s.weightTraffic()))
 	b.ReportAllocs()
@@ -318,12 +355,19 @@ func benchSequence(b *testing.B, im impl, kind string, n, r, batch int) {
 // against the pure-Go references on every target, at a small size.
 func TestStepInputs(t *testing.T) {
 	const n, T = 64, 5
-	for _, im := range targetImpls() {
+	for _, im := range stepImpls() {
 		for _, kind := range []string{"rnn", "mgru"} {
-			for _, r := range []int{0, 16} {
-				t.Run(im.name+"/"+kind+"/rank="+rankName(r), func(t *testing.T) {
+			for _, c := range []struct {
+				r     int
+				dtype string
+			}{{0, f32}, {16, f32}, {0, int8}, {16, int8}, {0, bf16}, {16, bf16}} {
+				r, dtype := c.r, c.dtype
+				if !slices.Contains(dtypesOf(im), dtype) {
+					continue
+				}
+				t.Run(im.name+"/"+kind+"/dtype="+dtype+"/rank="+rankName(r), func(t *testing.T) {
 					useTarget(t, im)
-					s := newStepInputs(kind, n, r)
+					s := newStepInputs(kind, dtype, n, r)
 					h := append([]float32(nil), s.h...)
 					want := make([]float32, n)
 					if kind == "mgru" {
@@ -335,10 +379,10 @@ func TestStepInputs(t *testing.T) {
 					near(t, "step", s.h, want)
 
 					// A batch of 3 runs like 3 single sequences.
-					q := newSeqInputs(kind, n, r, T, 3)
+					q := newSeqInputs(kind, dtype, n, r, T, 3)
 					q.run()
 					for b := range 3 {
-						one := newSeqInputs(kind, n, r, T, 1)
+						one := newSeqInputs(kind, dtype, n, r, T, 1)
 						for tt := range T {
 							copy(one.x.Row(tt), q.x.Row(tt*3+b))
 						}

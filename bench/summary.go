@@ -64,9 +64,14 @@ func (r SummaryRow) Int(k string) int {
 	return v
 }
 
+// F32 reports whether the row's weights are float32: dtype=f32, or no
+// dtype (results recorded before the quantized kernels).
+func (r SummaryRow) F32() bool { return r.Keys["dtype"] == "" || r.Keys["dtype"] == "f32" }
+
 // implOrder is the order of the impl columns: our targets from the most
-// portable, the gate's best, then the peers.
-var implOrder = []string{"go", "avx2", "avx512", "neon", "best", "gonum", "openblas", "c", "simd"}
+// portable (each family's quantized variants after it), the gate's best,
+// then the peers.
+var implOrder = []string{"go", "avx2", "avxvnni", "avx512", "avx512vnni", "avx512bf16", "neon", "neondot", "best", "gonum", "openblas", "c", "simd"}
 
 func implRank(s string) int {
 	if i := slices.Index(implOrder, s); i >= 0 {
@@ -103,7 +108,7 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 		n++
 		for _, c := range rec.Config {
 			if _, ok := s.Config[c.Key]; !ok && c.File {
-				s.Config[c.Key] = string(c.Value)
+				s.Config[c.Key] = strings.TrimSpace(string(c.Value)) // a brand string may end in padding
 			}
 		}
 		bench, impl, keys := splitName(string(rec.Name.Full()))
@@ -166,18 +171,29 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 	return s, nil
 }
 
-// weightBytes returns the bytes of float32 weights that one product or
-// step of the suite's benchmark r reads, from its name: 4n² dense, 8nr for
-// rank r, twice for an MGRU; for a sequence, those of its recurrent
-// weights, which it reads every step. 0 for names it does not know.
+// weightBytes returns the bytes of weights that one product or step of the
+// suite's benchmark r reads, from its name: n² weights dense, 2nr for rank
+// r, twice for an MGRU; for a sequence, those of its recurrent weights,
+// which it reads every step. A weight is 4 bytes in float32, 2 in bf16, 1
+// in int8, whose matrices add a 4-byte scale per row. 0 for names it does
+// not know.
 func weightBytes(r SummaryRow) int {
 	n, rank := r.Int("n"), r.Int("rank")
 	if n == 0 {
 		return 0
 	}
-	per := 4 * n * n
+	size, scales := 4, 0
+	switch r.Keys["dtype"] {
+	case "bf16":
+		size = 2
+	case "int8":
+		size, scales = 1, 4
+	}
+	dense := size*n*n + scales*n
+	low := 2*size*n*rank + scales*(n+rank)
+	per := dense
 	if rank > 0 {
-		per = 8 * n * rank
+		per = low
 	}
 	gates := 1
 	if r.Keys["cell"] == "mgru" {
@@ -185,9 +201,9 @@ func weightBytes(r SummaryRow) int {
 	}
 	switch op := r.Keys["op"]; {
 	case r.Group() == "MatVec", op == "matvec":
-		return 4 * n * n
+		return dense
 	case r.Group() == "LowRank", op == "lowrank":
-		return 8 * n * rank
+		return low
 	case r.Group() == "Step", r.Group() == "Sequence", op == "step":
 		return gates * per
 	}

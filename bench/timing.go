@@ -71,6 +71,26 @@ func ParseTargets(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
 		return kernels.Available(), nil
 	}
+	return parseTargets(s)
+}
+
+// ParseFloatTargets is ParseTargets for float32 work only: "" means the
+// available targets with float32 kernels of their own, leaving out the
+// quantized variants (avx512vnni, …), which run their family's.
+func ParseFloatTargets(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		var names []string
+		for _, t := range kernels.Targets() {
+			if t.Available && t.Family == t.Name {
+				names = append(names, t.Name)
+			}
+		}
+		return names, nil
+	}
+	return parseTargets(s)
+}
+
+func parseTargets(s string) ([]string, error) {
 	var targets []string
 	for name := range strings.SplitSeq(s, ",") {
 		name = strings.TrimSpace(name)

@@ -10,9 +10,16 @@ import (
 
 // A Target is one implementation of the kernels: "go" (portable Go, always
 // available), "avx2" (AVX2+FMA), "avx512" (AVX-512 F+BW+DQ+VL) or "neon"
-// (arm64 Advanced SIMD).
+// (arm64 Advanced SIMD); or a variant of one of these that adds the
+// instructions of the quantized kernels (see quant.go): "avxvnni" (avx2 with
+// AVX-VNNI), "avx512vnni" (avx512 with AVX512_VNNI), "avx512bf16" (that and
+// AVX512_BF16) or "neondot" (neon with the dot product, FEAT_DotProd).
 type Target struct {
 	Name string
+	// Family is the target whose float32 kernels this one runs: its own
+	// name, or "avx2", "avx512" or "neon" for a variant. Variants differ
+	// from their family in the int8 and bf16 kernels only.
+	Family string
 	// Available reports whether this CPU and build can run the target.
 	Available bool
 	// Requires lists the CPU features the target needs, as cpuid names them.
@@ -28,15 +35,38 @@ const (
 	targetAVX2
 	targetAVX512
 	targetNEON
+	// The variants: the float32 kernels of their family (familyOf), their
+	// own int8 and bf16 kernels.
+	targetAVXVNNI
+	targetAVX512VNNI
+	targetAVX512BF16
+	targetNEONDot
 )
+
+// familyOf returns the id of the target whose float32 kernels id runs.
+func familyOf(id int) int {
+	switch id {
+	case targetAVXVNNI:
+		return targetAVX2
+	case targetAVX512VNNI, targetAVX512BF16:
+		return targetAVX512
+	case targetNEONDot:
+		return targetNEON
+	}
+	return id
+}
 
 var (
 	targetsOnce sync.Once
 	targetList  []Target // filled by archTargets; index = id
-	// active is the id of the target in use. Read on every kernel call, so it
-	// is an atomic: Use may run concurrently with kernels in tests.
+	// active is the family of the target in use, the id the float32 leaves
+	// switch on. Read on every kernel call, so it is an atomic: Use may run
+	// concurrently with kernels in tests.
 	active atomic.Int32
-	envErr error
+	// variant is the id of the target in use, the one the quantized leaves
+	// switch on; active is its family.
+	variant atomic.Int32
+	envErr  error
 )
 
 // targets returns the compiled-in targets, go first. The list is fixed after
@@ -56,7 +86,7 @@ func init() {
 			best = i
 		}
 	}
-	active.Store(int32(idOf(ts[best].Name)))
+	setTarget(idOf(ts[best].Name))
 	if name := strings.TrimSpace(os.Getenv("LOWRANK_TARGET")); name != "" {
 		if _, err := Use(name); err != nil {
 			envErr = fmt.Errorf("LOWRANK_TARGET: %w", err)
@@ -76,8 +106,22 @@ func idOf(name string) int {
 		return targetAVX512
 	case "neon":
 		return targetNEON
+	case "avxvnni":
+		return targetAVXVNNI
+	case "avx512vnni":
+		return targetAVX512VNNI
+	case "avx512bf16":
+		return targetAVX512BF16
+	case "neondot":
+		return targetNEONDot
 	}
 	return -1
+}
+
+// setTarget makes id the target in use and returns the one it replaces.
+func setTarget(id int) (prev int) {
+	active.Store(int32(familyOf(id)))
+	return int(variant.Swap(int32(id)))
 }
 
 // Targets returns every target compiled into this binary, available or not,
@@ -99,13 +143,21 @@ func Available() []string {
 
 // Active returns the name of the target the kernels use now.
 func Active() string {
-	switch active.Load() {
+	switch variant.Load() {
 	case targetAVX2:
 		return "avx2"
 	case targetAVX512:
 		return "avx512"
 	case targetNEON:
 		return "neon"
+	case targetAVXVNNI:
+		return "avxvnni"
+	case targetAVX512VNNI:
+		return "avx512vnni"
+	case targetAVX512BF16:
+		return "avx512bf16"
+	case targetNEONDot:
+		return "neondot"
 	}
 	return "go"
 }
@@ -132,8 +184,8 @@ func Use(name string) (restore func(), err error) {
 		return func() {}, fmt.Errorf("target %q is not available: %s (available: %s)",
 			name, t.Missing, names(targets(), true))
 	}
-	prev := active.Swap(int32(idOf(name)))
-	return func() { active.Store(prev) }, nil
+	prev := setTarget(idOf(name))
+	return func() { setTarget(prev) }, nil
 }
 
 func names(ts []Target, availableOnly bool) string {
@@ -147,4 +199,4 @@ func names(ts []Target, availableOnly bool) string {
 }
 
 // goTarget is the portable target, present in every build.
-var goTarget = Target{Name: "go", Available: true}
+var goTarget = Target{Name: "go", Family: "go", Available: true}

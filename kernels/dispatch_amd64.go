@@ -12,17 +12,32 @@ import (
 // set its assembly uses, as cpuid reports them (including OS support for the
 // wider registers), so that an unsupported request is an error, never SIGILL.
 func archTargets() []Target {
-	avx2 := Target{Name: "avx2", Requires: "AVX2 FMA3",
+	avx2 := Target{Name: "avx2", Family: "avx2", Requires: "AVX2 FMA3",
 		Available: cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)}
 	if !avx2.Available {
 		avx2.Missing = "this CPU lacks AVX2 or FMA3"
 	}
-	avx512 := Target{Name: "avx512", Requires: "AVX512F AVX512BW AVX512DQ AVX512VL",
+	avx512 := Target{Name: "avx512", Family: "avx512", Requires: "AVX512F AVX512BW AVX512DQ AVX512VL",
 		Available: cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL)}
 	if !avx512.Available {
 		avx512.Missing = "this CPU or OS lacks AVX-512 F+BW+DQ+VL"
 	}
-	return []Target{goTarget, avx2, avx512}
+	return []Target{goTarget, avx2, withFeatures(avx2, "avxvnni", cpuid.AVXVNNI),
+		avx512, withFeatures(avx512, "avx512vnni", cpuid.AVX512VNNI),
+		withFeatures(avx512, "avx512bf16", cpuid.AVX512VNNI, cpuid.AVX512BF16)}
+}
+
+// withFeatures returns the variant name of family that also needs fs.
+func withFeatures(family Target, name string, fs ...cpuid.FeatureID) Target {
+	t := Target{Name: name, Family: family.Family, Requires: family.Requires,
+		Available: family.Available && cpuid.CPU.Supports(fs...)}
+	for _, f := range fs {
+		t.Requires += " " + f.String()
+	}
+	if !t.Available {
+		t.Missing = "this CPU or OS lacks " + t.Requires
+	}
+	return t
 }
 
 // The leaf dispatchers. Direct calls in a switch, rather than a table of
@@ -185,5 +200,72 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 	for ; b < batch; b++ {
 		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
+}
+
+// The quantized leaves switch on the variant, which picks the dot-product
+// instructions; see quant.go.
+
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+	switch variant.Load() {
+	case targetAVX512VNNI, targetAVX512BF16:
+		asm.GemvInt8AVX512VNNI(y, a, stride, scale, bias, x, dyn, add)
+	case targetAVX512:
+		asm.GemvInt8AVX512(y, a, stride, scale, bias, x, dyn, add)
+	case targetAVXVNNI:
+		asm.GemvInt8AVXVNNI(y, a, stride, scale, bias, x, dyn, add)
+	case targetAVX2:
+		asm.GemvInt8AVX2(y, a, stride, scale, bias, x, dyn, add)
+	default:
+		gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+	}
+}
+
+// stepInt8 is the fused quantized step: the int8 product of gemvInt8 with
+// the epilogue of stepPanels. Where no fused routine exists, the product
+// goes to y and stepPanels applies the epilogue alone to it: the same
+// operations, so the same bits.
+func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
+	switch variant.Load() {
+	case targetAVX512VNNI, targetAVX512BF16:
+		asm.StepInt8AVX512VNNI(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
+	case targetAVX512:
+		asm.StepInt8AVX512(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
+	default:
+		gemvInt8(y, a, stride, scale, bias, x, dyn, add)
+		epilogue(y, y2, h, f, xp, b, mode)
+	}
+}
+
+// gemmInt8 is gemvInt8 for the batch rows b of x (ldx apart) into y (ldy
+// apart), four at a time where a batched kernel reads the weights once for
+// the four.
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+	b := 0
+	switch variant.Load() {
+	case targetAVX512VNNI, targetAVX512BF16:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmInt8x4AVX512VNNI(y[b*ldy:], ldy, rows, a, stride, scale, bias, x[b*ldx:], ldx, cols, dyn, add)
+		}
+	case targetAVX512:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmInt8x4AVX512(y[b*ldy:], ldy, rows, a, stride, scale, bias, x[b*ldx:], ldx, cols, dyn, add)
+		}
+	}
+	for ; b < batch; b++ {
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+	}
+}
+
+func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
+	switch variant.Load() {
+	case targetAVX512BF16:
+		asm.GemvBF16AVX512BF16(y, a, stride, x, add)
+	case targetAVX512, targetAVX512VNNI:
+		asm.GemvBF16AVX512(y, a, stride, x, add)
+	case targetAVX2, targetAVXVNNI:
+		asm.GemvBF16AVX2(y, a, stride, x, add)
+	default:
+		gemvBF16Generic(y, a, stride, x, add)
 	}
 }

@@ -2,12 +2,21 @@
 
 package kernels
 
-import "github.com/lowrank-rnn/lowrank/asm"
+import (
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/lowrank-rnn/lowrank/asm"
+)
 
 // archTargets lists the arm64 targets. Advanced SIMD (NEON) is mandatory in
 // AArch64, so the neon target is always available.
 func archTargets() []Target {
-	return []Target{goTarget, {Name: "neon", Requires: "ASIMD", Available: true}}
+	dot := cpuid.CPU.Supports(cpuid.ASIMDDP)
+	neondot := Target{Name: "neondot", Family: "neon", Requires: "ASIMD ASIMDDP", Available: dot}
+	if !dot {
+		neondot.Missing = "this CPU lacks the dot product instructions (ASIMDDP, FEAT_DotProd)"
+	}
+	return []Target{goTarget, {Name: "neon", Family: "neon", Requires: "ASIMD", Available: true}, neondot}
 }
 
 // The leaf dispatchers; see dispatch_amd64.go for why they switch.
@@ -107,4 +116,36 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	for b := 0; b < batch; b++ {
 		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
 	}
+}
+
+// The quantized leaves switch on the variant; see quant.go.
+
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+	switch variant.Load() {
+	case targetNEONDot:
+		asm.GemvInt8NEONDot(y, a, stride, scale, bias, x, dyn, add)
+	case targetNEON:
+		asm.GemvInt8NEON(y, a, stride, scale, bias, x, dyn, add)
+	default:
+		gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+	}
+}
+
+func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
+	gemvInt8(y, a, stride, scale, bias, x, dyn, add)
+	epilogue(y, y2, h, f, xp, b, mode)
+}
+
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+	}
+}
+
+func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
+	if familyOf(int(variant.Load())) == targetNEON {
+		asm.GemvBF16NEON(y, a, stride, x, add)
+		return
+	}
+	gemvBF16Generic(y, a, stride, x, add)
 }

@@ -41,3 +41,22 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
 	}
 }
+
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+	gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
+}
+
+func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
+	gemvInt8(y, a, stride, scale, bias, x, dyn, add)
+	epilogue(y, y2, h, f, xp, b, mode)
+}
+
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+	}
+}
+
+func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
+	gemvBF16Generic(y, a, stride, x, add)
+}

@@ -32,6 +32,15 @@
 //     start-up from the CPU's features (klauspost/cpuid), listed by Targets,
 //     switched by Use or by LOWRANK_TARGET=go|avx2|avx512|neon. An
 //     unsupported request is an error, never an illegal instruction.
+//   - quantized weights (quant.go, bf16.go): PackInt8 (int8 with a per-row
+//     scale, the state quantized to 8 bits at each product) and PackBF16,
+//     and their low-rank forms PackInt8LowRank and PackBF16LowRank, all
+//     Operators that the steps, batches and sequences run. Their results
+//     are specified to the bit, and every target reproduces the Go
+//     reference exactly. The variants avxvnni, avx512vnni, avx512bf16 and
+//     neondot run the float32 kernels of their family (Target.Family) and
+//     the quantized products with AVX-VNNI, AVX512_VNNI, AVX512_BF16 or
+//     the Arm dot product; the plain targets emulate those instructions.
 //
 // What does not: the assembly itself (package asm, whose kernels are called
 // from here only), models, training and compression (package rnn), and the

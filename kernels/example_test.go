@@ -79,3 +79,24 @@ func ExampleUse() {
 	// go
 	// still go
 }
+
+// Quantize recurrent weights to int8: one scale per row (the row's largest
+// magnitude over 64), the state quantized to 8 bits at each product. Every
+// target gives these exact bits.
+func ExamplePackInt8() {
+	w := kernels.NewMatrix(2, 3)
+	copy(w.Row(0), []float32{0.5, -0.25, 0.125})
+	copy(w.Row(1), []float32{1, 0, -1})
+	p := kernels.PackInt8(w)
+	q, scale := p.Quantized()
+	fmt.Println(q, scale)
+
+	// The weights are exact here; the state is not: 0.5 becomes 64/127.
+	h := []float32{1, -1, 0.5}
+	y := make([]float32, 2)
+	p.MatVec(y, h) // W·h = [0.8125 0.5]
+	fmt.Println(y, p.WeightBytes(), "bytes")
+	// Output:
+	// [64 -32 16 64 0 -64] [0.0078125 0.015625]
+	// [0.8129921 0.496063] 14 bytes
+}

@@ -24,6 +24,13 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	case *PackedLowRank:
 		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
+	case *PackedInt8:
+		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, h, false, nil, nil, xp, b, stepRNN, false)
+	case *PackedInt8LowRank:
+		var buf [MaxInt8Rank]float32
+		t := buf[:u.Rank()]
+		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
+		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, nil, nil, xp, b, stepRNN, false)
 	default:
 		u.MatVec(hNew, h)
 		epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
@@ -56,6 +63,13 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	case *PackedLowRank:
 		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
+	case *PackedInt8:
+		stepInt8(f, fh, u.data, u.stride, u.scale, u.bias, h, false, h, nil, xpf, bf, stepGate, false)
+	case *PackedInt8LowRank:
+		var buf [MaxInt8Rank]float32
+		t := buf[:u.Rank()]
+		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
+		stepInt8(f, fh, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, nil, xpf, bf, stepGate, false)
 	default:
 		u.MatVec(f, h)
 		epilogue(f, fh, h, nil, xpf, bf, stepGate)
@@ -65,6 +79,13 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	case *PackedLowRank:
 		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
+	case *PackedInt8:
+		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, fh, false, h, f, xph, bh, stepOut, false)
+	case *PackedInt8LowRank:
+		var buf [MaxInt8Rank]float32
+		t := buf[:u.Rank()]
+		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, fh, false, false)
+		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xph, bh, stepOut, false)
 	default:
 		u.MatVec(hNew, fh)
 		epilogue(hNew, nil, h, f, xph, bh, stepOut)
@@ -290,6 +311,12 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 	switch u := u.(type) {
 	case *Packed:
 		u.batch(y.Data, y.Stride, x.Data, x.Stride, u.cols, x.Rows, 0, false)
+		return
+	case *PackedInt8:
+		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false)
+		return
+	case *PackedInt8LowRank:
+		u.batch(y, x)
 		return
 	case *PackedLowRank:
 		switch r := u.Rank(); {

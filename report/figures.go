@@ -48,17 +48,25 @@ var groups = []struct{ name, title string }{
 
 // SweepFigures writes the figures of a rank sweep into dir, SVG and PNG:
 // the coherence and retention figures of each method (CoherenceFigures)
-// and the perturbation figure (PerturbationFigure). It returns the paths.
+// and the perturbation figure (PerturbationFigure) of the float32 rows,
+// and the Pareto figures of the precisions (ParetoFigures) when the sweep
+// has them. It returns the paths.
 func SweepFigures(rows []SweepRow, methods []rnn.Method, dir string) ([]string, error) {
 	var written []string
+	f32 := F32Rows(rows)
 	for _, method := range methods {
-		paths, err := CoherenceFigures(rows, string(method), dir)
+		paths, err := CoherenceFigures(f32, string(method), dir)
 		written = append(written, paths...)
 		if err != nil {
 			return written, err
 		}
 	}
-	paths, err := PerturbationFigure(rows, dir)
+	paths, err := PerturbationFigure(f32, dir)
+	written = append(written, paths...)
+	if err != nil || !hasPrecisions(rows) {
+		return written, err
+	}
+	paths, err = ParetoFigures(rows, dir)
 	return append(written, paths...), err
 }
 

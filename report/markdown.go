@@ -111,12 +111,16 @@ func WriteReport(w io.Writer, in Inputs) error {
 	p("Source: [%s](%s), written by `make results` (`lowrank sweep -csv`).\n\n", in.SweepPath, in.SweepPath)
 
 	heldOut(p, in)
+	all := in.Sweep
+	in.Sweep = F32Rows(all) // the study's claims, and the planner's, are about truncation
 	claim1(p, in)
 	dataAware(p, in)
 	claim2(p, in)
 	claim3(p, in)
 	claim4(p, in)
 	planning(p, in)
+	in.Sweep = all
+	rankOrBits(p, in)
 	if len(in.Kernels) > 0 {
 		p("## Speed\n\n")
 		p("Kernel benchmarks per CPU, with each result's fraction of the roofline (`make bench`, then `make results`):\n\n")

@@ -276,13 +276,14 @@ func PlanTests(plans []PlanRow, sweep []SweepRow, allocation string, targets []f
 	return tests, nil
 }
 
-// oracleOf returns the smallest swept configuration of a model (the
-// uncompressed model included) that meets the target.
+// oracleOf returns the smallest swept float32 configuration of a model
+// (the uncompressed model included) that meets the target: the planner
+// chooses ranks, not precisions.
 func oracleOf(sweep []SweepRow, model string, target float64) (SweepRow, bool) {
 	var best SweepRow
 	found := false
 	for _, r := range sweep {
-		if r.Model == model && r.Loss() <= target && (!found || r.Params < best.Params) {
+		if r.Model == model && r.Precision == rnn.F32 && r.Loss() <= target && (!found || r.Params < best.Params) {
 			best, found = r, true
 		}
 	}

@@ -89,9 +89,9 @@ func TestPlanTests(t *testing.T) {
 					Ranks: [2]int{int(1 / e), 0}, Params: int(1000 / e), MetricName: "MC", MetricRel: 1 - slope[fam]*e})
 			}
 			sweep = append(sweep,
-				SweepRow{Model: m, MetricName: "MC", Damage: rnn.Damage{Rank: rnn.Full, Params: 1e6, MetricRel: 1}},
-				SweepRow{Model: m, MetricName: "MC", Damage: rnn.Damage{Rank: 32, Method: rnn.SVD, Params: 100000, MetricRel: 0.995}},
-				SweepRow{Model: m, MetricName: "MC", Damage: rnn.Damage{Rank: 16, Method: rnn.SVD, Params: 20000, MetricRel: 0.98}})
+				SweepRow{Model: m, MetricName: "MC", Damage: rnn.Damage{Precision: rnn.F32, Rank: rnn.Full, Params: 1e6, MetricRel: 1}},
+				SweepRow{Model: m, MetricName: "MC", Damage: rnn.Damage{Precision: rnn.F32, Rank: 32, Method: rnn.SVD, Params: 100000, MetricRel: 0.995}},
+				SweepRow{Model: m, MetricName: "MC", Damage: rnn.Damage{Precision: rnn.F32, Rank: 16, Method: rnn.SVD, Params: 20000, MetricRel: 0.98}})
 		}
 	}
 	for _, capped := range []bool{true, false} {

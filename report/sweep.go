@@ -63,8 +63,10 @@ var sweepColumns = []column[SweepRow]{
 	{"probe_sequences", func(r *SweepRow) string { return strconv.Itoa(r.ProbeSeqs) }, set(parseInt, func(r *SweepRow) *int { return &r.ProbeSeqs })},
 	{"method", func(r *SweepRow) string { return string(r.Method) }, set(parseMethod, func(r *SweepRow) *rnn.Method { return &r.Method })},
 	{"joint", func(r *SweepRow) string { return strconv.FormatBool(r.Joint) }, set(strconv.ParseBool, func(r *SweepRow) *bool { return &r.Joint })},
+	{"precision", func(r *SweepRow) string { return string(r.Precision) }, set(rnn.ParsePrecision, func(r *SweepRow) *rnn.Precision { return &r.Precision })},
 	{"rank", func(r *SweepRow) string { return r.Rank.String() }, set(parseRank, func(r *SweepRow) *rnn.Rank { return &r.Rank })},
 	{"params", func(r *SweepRow) string { return strconv.Itoa(r.Params) }, set(parseInt, func(r *SweepRow) *int { return &r.Params })},
+	{"bytes", func(r *SweepRow) string { return strconv.Itoa(r.Bytes) }, set(parseInt, func(r *SweepRow) *int { return &r.Bytes })},
 	{"mul_adds", func(r *SweepRow) string { return strconv.Itoa(r.MulAdds) }, set(parseInt, func(r *SweepRow) *int { return &r.MulAdds })},
 	{"metric_name", func(r *SweepRow) string { return r.MetricName }, set(nonEmpty, func(r *SweepRow) *string { return &r.MetricName })},
 	sweepFloat("metric", func(r *SweepRow) *float64 { return &r.Metric }),
@@ -99,6 +101,18 @@ func ReadSweepCSV(r io.Reader) ([]SweepRow, error) {
 		}
 	}
 	return rows, nil
+}
+
+// F32Rows returns the rows whose recurrent weights are float32: the rank
+// sweep proper, which the figures and claims of the study are about.
+func F32Rows(rows []SweepRow) []SweepRow {
+	var out []SweepRow
+	for _, r := range rows {
+		if r.Precision == rnn.F32 {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // ReadSweepFile reads a sweep.csv file.

@@ -32,7 +32,7 @@ func table(w io.Writer, rows [][]string) error {
 func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 	r0 := rows[0]
 	fmt.Fprintf(w, "\n%s  (%s, %s-%d, %s)\n", r0.Model, r0.Task, r0.Cell, r0.Hidden, r0.MetricName)
-	head := []string{"method", "rank", "params", "mul-adds"}
+	head := []string{"method", "rank", "weights", "params", "bytes", "mul-adds"}
 	for _, target := range t.Targets {
 		head = append(head, target+" ns", "speedup")
 	}
@@ -46,7 +46,13 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 		if r.Rank == rnn.Full {
 			method = "-"
 		}
-		row := append([]string{method, r.Rank.String(), strconv.Itoa(r.Params), strconv.Itoa(r.MulAdds)}, t.Cells(op)...)
+		times := t.Cells(op)
+		if r.Precision != rnn.F32 { // the sweep times the float32 steps only: lowrank bench times the rest
+			for i := range times {
+				times[i] = "-"
+			}
+		}
+		row := append([]string{method, r.Rank.String(), string(r.Precision), strconv.Itoa(r.Params), strconv.Itoa(r.Bytes), strconv.Itoa(r.MulAdds)}, times...)
 		cells = append(cells, append(row, FormatMetric(r.MetricName, r.Metric), fmt.Sprintf("%.3f", r.Kept()),
 			fmt.Sprintf("%.3g", r.RelErr), fmt.Sprintf("%.3g", r.Predicted), fmt.Sprintf("%.3g", r.Tangent)))
 	}
@@ -135,14 +141,23 @@ func WriteCompression(w io.Writer, path string, tb *rnn.Testbed, c *rnn.Compress
 	if c.Spec.Joint {
 		joint = " (joint [U_f; U_h])"
 	}
-	fmt.Fprintf(w, "%s: %s-%d on %s, %s truncation%s, ranks %v\n", path, m.Cell, m.Hidden, tb.Spec.Name, c.Spec.Method, joint,
-		c.Ranks[:m.Cell.Gates()])
+	var ranks []string
+	for _, r := range c.Ranks[:m.Cell.Gates()] {
+		ranks = append(ranks, rnn.Rank(r).String())
+	}
+	method := string(c.Spec.Method) + " truncation"
+	if c.Spec.Method == "" {
+		method = "no truncation"
+	}
+	fmt.Fprintf(w, "%s: %s-%d on %s, %s%s, ranks %v, %s weights\n", path, m.Cell, m.Hidden, tb.Spec.Name, method, joint,
+		ranks, c.Precision())
 	dense, sequences := m.RecurrentParams(), 0
 	for _, b := range tb.Eval {
 		sequences += b.B
 	}
 	fmt.Fprintf(w, "recurrent weights %d → %d (%.1f%%), multiply-adds per step %d → %d\n",
 		dense, d.Params, 100*float64(d.Params)/float64(dense), dense, d.MulAdds)
+	fmt.Fprintf(w, "recurrent bytes %d → %d (%.1f%%)\n", m.RecurrentBytes(), d.Bytes, 100*float64(d.Bytes)/float64(m.RecurrentBytes()))
 	fmt.Fprintf(w, "%s %s → %s on %d held-out sequences (kept %.4f)\n", name,
 		FormatMetric(name, tb.Base), FormatMetric(name, d.Metric), sequences, d.MetricRel)
 	fmt.Fprintf(w, "relative hidden-state error %.4g measured, predicted %.4g (tangent) and %.4g (first-order); products on calibration states %.4g\n",

@@ -52,6 +52,10 @@ type CompressSpec struct {
 	Method Method
 	// Calibration holds the input moments for Whitened (see Calibrate).
 	Calibration *Calibration
+	// Precision of the recurrent weights after truncation: F32 (the
+	// default, ""), BF16 or Int8. A rank of Full keeps that gate's matrix
+	// dense, so Ranks {Full, Full} with Int8 quantizes without truncating.
+	Precision Precision
 }
 
 // Compressed is a model whose recurrent matrices are low-rank.
@@ -67,6 +71,9 @@ type Compressed struct {
 	// Sigma[g] are the singular values of U[g] (SVD) or U[g]·S (Whitened);
 	// of [U_f; U_h] (times S) in Sigma[0] for Joint.
 	Sigma [2][]float64
+	// ops are the recurrent products as the kernels run them, in the
+	// precision of Spec (see pack).
+	ops [2]kernels.Operator
 }
 
 // Calibration holds the second moments of the recurrent matrices' inputs
@@ -135,7 +142,14 @@ func Calibrate(m *Model, batches []*task.Batch) (*Calibration, error) {
 
 // Compress returns a compressed copy of m; m is not modified.
 func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
-	if spec.Method == "" {
+	if spec.Precision == "" {
+		spec.Precision = F32
+	}
+	truncates := spec.Energy != 0
+	for g := 0; g < m.Cell.gates(); g++ {
+		truncates = truncates || spec.Ranks[g] != int(Full)
+	}
+	if spec.Method == "" && truncates {
 		spec.Method = SVD
 	}
 	if err := m.Config.validate(); err != nil {
@@ -145,7 +159,13 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		return nil, err
 	}
 	switch {
-	case spec.Method != SVD && spec.Method != Whitened:
+	case !spec.Precision.valid():
+		return nil, fmt.Errorf("rnn: compress: unknown precision %q (want %s, %s or %s)", spec.Precision, F32, BF16, Int8)
+	case !truncates && spec.Precision == F32:
+		return nil, errors.New("rnn: compress: every matrix full rank in f32: nothing to compress; give a rank, an energy fraction or a precision")
+	case !truncates && spec.Method != "":
+		return nil, fmt.Errorf("rnn: compress: method %s with every matrix full rank: nothing is truncated", spec.Method)
+	case truncates && spec.Method != SVD && spec.Method != Whitened:
 		return nil, fmt.Errorf("rnn: compress: unknown method %q (want %q or %q)", spec.Method, SVD, Whitened)
 	case spec.Method == Whitened && spec.Calibration == nil:
 		return nil, errors.New("rnn: compress: the whitened method needs a Calibration (see Calibrate)")
@@ -164,6 +184,9 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		switch r := spec.Ranks[g]; {
 		case spec.Energy != 0 && r != 0:
 			return nil, fmt.Errorf("rnn: compress: rank %d of %s and an energy fraction: give one or the other", r, name)
+		case r == int(Full) && spec.Joint:
+			return nil, errors.New("rnn: compress: a joint truncation has one rank, not full")
+		case r == int(Full):
 		case spec.Energy == 0 && (r < 1 || r > n):
 			return nil, fmt.Errorf("rnn: compress: rank %d of %s outside [1, %d] (or choose the ranks by an energy fraction)", r, name, n)
 		}
@@ -175,12 +198,19 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		}
 	} else {
 		for g := 0; g < m.Cell.gates(); g++ {
+			if spec.Ranks[g] == int(Full) {
+				c.Ranks[g] = int(Full) // kept dense
+				continue
+			}
 			if err := c.truncate(m, g); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if err := c.checkFactors(m); err != nil {
+		return nil, err
+	}
+	if err := c.pack(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -376,23 +406,12 @@ func reconstruct(f kernels.LowRank, n int) kernels.Matrix {
 	return u
 }
 
-// NewStream returns a stream that runs the compressed model on the
-// low-rank kernels: each step costs r·2n multiply-adds per recurrent matrix
-// instead of n².
+// NewStream returns a stream that runs the compressed model as deployed:
+// on the low-rank kernels (each step costs r·2n multiply-adds per truncated
+// recurrent matrix instead of n²), and with int8 or bf16 weights on the
+// quantized kernels.
 func (c *Compressed) NewStream() *Stream {
-	var u [2]kernels.Operator
-	var sharedV *kernels.Packed
-	for g := 0; g < c.Cell.gates(); g++ {
-		p := kernels.PackLowRank(c.Factors[g])
-		if c.Spec.Joint {
-			if sharedV == nil {
-				sharedV = p.V
-			}
-			p.V = sharedV // one copy of the shared factor, as stored
-		}
-		u[g] = p
-	}
-	return newStream(c.Model, u)
+	return newStream(c.Model, c.operators())
 }
 
 // RecurrentParams returns the weights of the recurrent matrices: n² per
@@ -404,6 +423,10 @@ func (c *Compressed) RecurrentParams() int {
 	}
 	p := 0
 	for g := 0; g < c.Cell.gates(); g++ {
+		if c.Ranks[g] == int(Full) {
+			p += n * n
+			continue
+		}
 		p += c.Ranks[g] * 2 * n
 	}
 	return p

@@ -16,11 +16,25 @@ import (
 // A compressed model file is a model file whose recurrent matrices are
 // stored as their factors: "<U>.left" (n×r, singular values folded in) and
 // "<U>.right" (r×n) for each recurrent matrix <U> ("U", or "U_f" and "U_h");
-// a joint MGRU truncation stores one shared "U_fh.right". The metadata adds
-// "compressed" (the method), "ranks" and "joint".
+// a joint MGRU truncation stores one shared "U_fh.right". A matrix kept at
+// full rank is stored whole, as "<U>". The metadata adds "compressed" (the
+// method, "none" when nothing is truncated), "ranks" (a rank or "full" per
+// matrix), "joint" and "precision".
+//
+// The precision is that of the recurrent tensors ("<U>", "<U>.left",
+// "<U>.right", "U_fh.right"); every other tensor stays F32:
+//
+//	f32   F32 tensors
+//	bf16  BF16 tensors (torch.bfloat16)
+//	int8  I8 tensors of integers in [−64, 64], each with an F32 tensor of
+//	      one scale per row, "<name>.scale" of shape [rows]: the matrix is
+//	      q·scale row by row, in PyTorch
+//	      t["U_h.left"].float() * t["U_h.left.scale"][:, None]
+//
+// safetensors.torch.load_file reads every one of them.
 
 // compressedKeys are the metadata entries a compressed file adds.
-var compressedKeys = []string{"compressed", "ranks", "joint"}
+var compressedKeys = []string{"compressed", "ranks", "joint", "precision"}
 
 // File returns c as a safetensors file (see the package comment above).
 func (c *Compressed) File(meta map[string]string) (*safetensors.File, error) {
@@ -33,22 +47,64 @@ func (c *Compressed) File(meta map[string]string) (*safetensors.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Metadata["compressed"] = string(c.Spec.Method)
-	f.Metadata["ranks"] = fmt.Sprintf("%d,%d", c.Ranks[0], c.Ranks[1])
+	method := string(c.Spec.Method)
+	if method == "" {
+		method = "none"
+	}
+	f.Metadata["compressed"] = method
+	f.Metadata["ranks"] = Ranks{Rank(c.Ranks[0]), Rank(c.Ranks[1])}.String()
+	if c.Cell != MGRU {
+		f.Metadata["ranks"] = Rank(c.Ranks[0]).String() + ",0"
+	}
 	f.Metadata["joint"] = strconv.FormatBool(c.Spec.Joint)
+	f.Metadata["precision"] = string(c.Precision())
 	n := c.Hidden
+	ops := c.operators()
 	for g := 0; g < c.Cell.gates(); g++ {
-		delete(f.Tensors, c.shapes()[3*g+1].name)
+		name := c.shapes()[3*g+1].name
+		delete(f.Tensors, name)
+		if c.Ranks[g] == int(Full) {
+			putRecurrent(f, name, ops[g], c.U[g])
+			continue
+		}
 		left, right := factorNames(c.Config, g, c.Spec.Joint)
 		fc, r := c.Factors[g], c.Ranks[g]
 		if fc.U.Rows != n || fc.U.Cols != r || fc.V.Rows != r || fc.V.Cols != n {
 			return nil, fmt.Errorf("rnn: the factors of %s are %d×%d and %d×%d, want %d×%d and %d×%d for rank %d",
-				c.shapes()[3*g+1].name, fc.U.Rows, fc.U.Cols, fc.V.Rows, fc.V.Cols, n, r, r, n, r)
+				name, fc.U.Rows, fc.U.Cols, fc.V.Rows, fc.V.Cols, n, r, r, n, r)
 		}
-		f.Tensors[left] = matrixTensor(fc.U)
-		f.Tensors[right] = matrixTensor(fc.V)
+		u, v := factorOps(ops[g])
+		putRecurrent(f, left, u, fc.U)
+		putRecurrent(f, right, v, fc.V)
 	}
 	return f, nil
+}
+
+// factorOps returns the packed factors of a low-rank operator (nil, nil for
+// float32, whose factors are written from the matrices).
+func factorOps(op kernels.Operator) (u, v kernels.Operator) {
+	switch lr := op.(type) {
+	case *kernels.PackedInt8LowRank:
+		return lr.U, lr.V
+	case *kernels.PackedBF16LowRank:
+		return lr.U, lr.V
+	}
+	return nil, nil
+}
+
+// putRecurrent stores one recurrent matrix of the file in its precision:
+// int8 with its scales, bf16, or float32 from a.
+func putRecurrent(f *safetensors.File, name string, op kernels.Operator, a kernels.Matrix) {
+	switch q := op.(type) {
+	case *kernels.PackedInt8:
+		v, scale := q.Quantized()
+		f.Tensors[name] = safetensors.FromInt8([]int{q.Rows(), q.Cols()}, v)
+		f.Tensors[name+".scale"] = safetensors.FromFloat32([]int{q.Rows()}, scale)
+	case *kernels.PackedBF16:
+		f.Tensors[name] = safetensors.FromBF16([]int{q.Rows(), q.Cols()}, q.BF16())
+	default:
+		f.Tensors[name] = matrixTensor(a)
+	}
 }
 
 // matrixTensor returns a as an F32 tensor of shape [Rows, Cols], rows
@@ -116,30 +172,112 @@ func CompressedFromFile(f *safetensors.File) (*Compressed, map[string]string, er
 	if err != nil {
 		return nil, nil, err
 	}
-	values, err := readTensors(f, cfg.compressedTensors(spec))
+	specs := cfg.compressedTensors(spec)
+	values, err := readTensors(f, specs)
 	if err != nil {
 		return nil, nil, err
 	}
 	m := buildModel(cfg, values)
 	c := &Compressed{Model: m, Spec: spec, Ranks: spec.Ranks}
 	n := cfg.Hidden
-	mat := func(v []float32, rows, cols int) kernels.Matrix {
-		return kernels.Matrix{Rows: rows, Cols: cols, Stride: cols, Data: v}
-	}
+	p := spec.Precision
 	for g := 0; g < cfg.Cell.gates(); g++ {
+		name := cfg.shapes()[3*g+1].name
+		if spec.Ranks[g] == int(Full) {
+			op, a, err := readRecurrent(f, values, p, name, n, n, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			c.ops[g], c.U[g] = op, a
+			continue
+		}
 		left, right := factorNames(cfg, g, spec.Joint)
-		c.Factors[g] = kernels.LowRank{U: mat(values[left], n, spec.Ranks[g]), V: mat(values[right], spec.Ranks[g], n)}
+		var shared kernels.Operator
+		if spec.Joint && g == 1 {
+			_, shared = factorOps(c.ops[0])
+		}
+		uop, u, err := readRecurrent(f, values, p, left, n, spec.Ranks[g], nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		vop, v, err := readRecurrent(f, values, p, right, spec.Ranks[g], n, shared)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Factors[g] = kernels.LowRank{U: u, V: v}
 		c.U[g] = reconstruct(c.Factors[g], n)
+		switch p {
+		case BF16:
+			c.ops[g], _ = kernels.NewPackedBF16LowRank(uop.(*kernels.PackedBF16), vop.(*kernels.PackedBF16)) // shapes checked
+		case Int8:
+			if c.ops[g], err = kernels.NewPackedInt8LowRank(uop.(*kernels.PackedInt8), vop.(*kernels.PackedInt8)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if p == F32 {
+		c.ops = [2]kernels.Operator{} // packed on first use
 	}
 	return c, userMeta(f.Metadata), nil
+}
+
+// readRecurrent decodes the recurrent tensor name (rows×cols) in precision
+// p, and returns its packed form (nil for float32, or shared when the
+// joint right factor was already read) and the matrix it represents.
+// Quantized values must decode to finite weights within Bounds.Weight,
+// int8 ones lie in [−64, 64].
+func readRecurrent(f *safetensors.File, values map[string][]float32, p Precision, name string, rows, cols int, shared kernels.Operator) (kernels.Operator, kernels.Matrix, error) {
+	var op interface {
+		kernels.Operator
+		Dequantize() kernels.Matrix
+	}
+	switch p {
+	case F32:
+		return nil, kernels.Matrix{Rows: rows, Cols: cols, Stride: cols, Data: values[name]}, nil
+	case BF16:
+		bits, err := f.Tensors[name].BF16() // dtype and shape checked by readTensors
+		if err != nil {
+			return nil, kernels.Matrix{}, fmt.Errorf("tensor %s: %w", quote.String(name), err)
+		}
+		if op, err = kernels.NewPackedBF16(rows, cols, bits); err != nil {
+			return nil, kernels.Matrix{}, fmt.Errorf("tensor %s: %w", quote.String(name), err)
+		}
+	case Int8:
+		q, err := f.Tensors[name].Int8()
+		if err != nil {
+			return nil, kernels.Matrix{}, fmt.Errorf("tensor %s: %w", quote.String(name), err)
+		}
+		if op, err = kernels.NewPackedInt8(rows, cols, q, values[name+".scale"]); err != nil {
+			return nil, kernels.Matrix{}, fmt.Errorf("tensor %s: %w", quote.String(name), err)
+		}
+	}
+	if shared != nil {
+		op = shared.(interface {
+			kernels.Operator
+			Dequantize() kernels.Matrix
+		})
+	}
+	a := op.Dequantize()
+	if err := checkWeights(name, a.Data); err != nil {
+		return nil, kernels.Matrix{}, err
+	}
+	return op, a, nil
 }
 
 // compressionFromMeta parses and checks the metadata a compressed file
 // adds: the method, joint, and one rank per recurrent matrix in [1, n].
 func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error) {
 	method := Method(md["compressed"])
-	if method != SVD && method != Whitened {
-		return CompressSpec{}, fmt.Errorf("metadata compressed = %s: not a compressed model file, or an unknown method (want %q or %q)", quote.String(md["compressed"]), SVD, Whitened)
+	if method != SVD && method != Whitened && method != "none" {
+		return CompressSpec{}, fmt.Errorf("metadata compressed = %s: not a compressed model file, or an unknown method (want %q, %q or none)", quote.String(md["compressed"]), SVD, Whitened)
+	}
+	precision := F32
+	if s, ok := md["precision"]; ok {
+		if p := Precision(s); p.valid() {
+			precision = p
+		} else {
+			return CompressSpec{}, fmt.Errorf("metadata precision = %s, want %s, %s or %s", quote.String(s), F32, BF16, Int8)
+		}
 	}
 	joint, err := strconv.ParseBool(md["joint"])
 	if err != nil || (joint && cfg.Cell != MGRU) {
@@ -158,6 +296,10 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 			}
 			continue
 		}
+		if rs[g] == "full" {
+			ranks[g] = int(Full)
+			continue
+		}
 		r, err := Bounds.Rank.Parse(rs[g])
 		if err == nil {
 			err = CheckRank(r, n)
@@ -165,12 +307,25 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 		if err != nil {
 			return CompressSpec{}, fmt.Errorf("metadata ranks = %s: %w", quote.String(md["ranks"]), err)
 		}
+		if precision == Int8 && r > kernels.MaxInt8Rank {
+			return CompressSpec{}, fmt.Errorf("metadata ranks = %s: int8 low rank goes up to rank %d", quote.String(md["ranks"]), kernels.MaxInt8Rank)
+		}
 		ranks[g] = r
 	}
-	if joint && ranks[0] != ranks[1] {
+	truncates := ranks[0] != int(Full) || (cfg.Cell == MGRU && ranks[1] != int(Full))
+	switch {
+	case joint && (ranks[0] != ranks[1] || !truncates):
 		return CompressSpec{}, fmt.Errorf("metadata ranks = %s: a joint truncation has one rank", quote.String(md["ranks"]))
+	case truncates == (method == "none"):
+		return CompressSpec{}, fmt.Errorf("metadata compressed = %s and ranks = %s: \"none\" is the method of a file whose matrices are all full rank, and only of those",
+			quote.String(md["compressed"]), quote.String(md["ranks"]))
+	case !truncates && precision == F32:
+		return CompressSpec{}, fmt.Errorf("metadata ranks = %s and precision = f32: nothing is compressed; load it with rnn.Load", quote.String(md["ranks"]))
 	}
-	return CompressSpec{Method: method, Joint: joint, Ranks: ranks}, nil
+	if method == "none" {
+		method = ""
+	}
+	return CompressSpec{Method: method, Joint: joint, Ranks: ranks, Precision: precision}, nil
 }
 
 // factorNames returns the names of the left and right factors of gate g's
@@ -189,12 +344,27 @@ func factorNames(cfg Config, g int, joint bool) (left, right string) {
 func (c Config) compressedTensors(spec CompressSpec) []tensorSpec {
 	n := c.Hidden
 	var ts []tensorSpec
+	recurrent := func(name string, rows, cols int) {
+		switch spec.Precision {
+		case Int8:
+			ts = append(ts, tensorSpec{name: name, shape: []int{rows, cols}, dtype: safetensors.I8},
+				tensorSpec{name: name + ".scale", shape: []int{rows}})
+		case BF16:
+			ts = append(ts, tensorSpec{name: name, shape: []int{rows, cols}, dtype: safetensors.BF16})
+		default:
+			ts = append(ts, tensorSpec{name: name, shape: []int{rows, cols}})
+		}
+	}
 	for i, s := range c.shapes() {
 		if g := i / 3; i%3 == 1 && g < c.Cell.gates() {
+			if spec.Ranks[g] == int(Full) {
+				recurrent(s.name, n, n)
+				continue
+			}
 			left, right := factorNames(c, g, spec.Joint)
-			ts = append(ts, tensorSpec{name: left, shape: []int{n, spec.Ranks[g]}})
+			recurrent(left, n, spec.Ranks[g])
 			if !spec.Joint || g == 0 {
-				ts = append(ts, tensorSpec{name: right, shape: []int{spec.Ranks[g], n}})
+				recurrent(right, spec.Ranks[g], n)
 			}
 			continue
 		}

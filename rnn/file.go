@@ -161,11 +161,13 @@ func configFromMeta(md map[string]string) (Config, error) {
 	return cfg, cfg.validate()
 }
 
-// tensorSpec is a tensor a file must hold: its name and exact shape, or
-// the legacy shape older files wrote it in (nil: none).
+// tensorSpec is a tensor a file must hold: its name, exact shape (or the
+// legacy shape older files wrote it in; nil: none), and dtype ("" for F32,
+// the only one readTensors decodes).
 type tensorSpec struct {
 	name          string
 	shape, legacy []int
+	dtype         string
 }
 
 // modelTensors lists the tensors of a model file of this configuration.
@@ -185,6 +187,21 @@ func (c Config) modelTensors() []tensorSpec {
 func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32, error) {
 	values := map[string][]float32{}
 	for _, s := range specs {
+		if s.dtype != "" { // a quantized tensor: its reader decodes it
+			t, ok := f.Tensors[s.name]
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("tensor %q not found", s.name)
+			case t.DType != s.dtype:
+				return nil, fmt.Errorf("tensor %q has dtype %s, want %s", s.name, t.DType, s.dtype)
+			case !slices.Equal(t.Shape, s.shape):
+				return nil, fmt.Errorf("tensor %q has shape %v, want %v", s.name, t.Shape, s.shape)
+			}
+			if err := t.Check(); err != nil {
+				return nil, fmt.Errorf("tensor %q: %w", s.name, err)
+			}
+			continue
+		}
 		shape := s.shape
 		if t, ok := f.Tensors[s.name]; ok && s.legacy != nil && slices.Equal(t.Shape, s.legacy) {
 			shape = s.legacy
@@ -199,7 +216,7 @@ func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32,
 		values[s.name] = v
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
-		if _, ok := values[name]; !ok {
+		if !slices.ContainsFunc(specs, func(s tensorSpec) bool { return s.name == name }) {
 			return nil, fmt.Errorf("unexpected tensor %s", quote.String(name))
 		}
 	}

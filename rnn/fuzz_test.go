@@ -25,7 +25,8 @@ func oneLine(t *testing.T, err error) {
 // valid compressed files and the hostile ones, and checks that: it never
 // panics; it allocates within allocBound; a refusal is one line; and what
 // it accepts is a compressed model that keeps every promise of the format:
-// ranks in [1, n], factors of n×r and r×n, shared for a joint MGRU, every
+// ranks in [1, n] (or full, a dense quantized gate), factors of n×r and
+// r×n, shared for a joint MGRU, every
 // weight finite and within Bounds.Weight, outputs of a step finite, and
 // Write followed by ReadCompressed giving back the same bytes.
 func FuzzReadCompressed(f *testing.F) {
@@ -33,6 +34,9 @@ func FuzzReadCompressed(f *testing.F) {
 		if c.Compressed && len(c.Data) < 64<<10 { // megabyte seeds slow every iteration
 			f.Add(c.Data)
 		}
+	}
+	for _, s := range quantizedSeeds(f) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c *rnn.Compressed
@@ -48,6 +52,12 @@ func FuzzReadCompressed(f *testing.F) {
 		n := c.Hidden
 		for g := 0; g < c.Cell.Gates(); g++ {
 			r, fc := c.Ranks[g], c.Factors[g]
+			if r == int(rnn.Full) && c.Precision() != rnn.F32 { // a dense gate, quantized
+				if u := c.U[g]; u.Rows != n || u.Cols != n {
+					t.Fatalf("gate %d: dense, %d×%d for n = %d", g, u.Rows, u.Cols, n)
+				}
+				continue
+			}
 			if r < 1 || r > n || fc.U.Rows != n || fc.U.Cols != r || fc.V.Rows != r || fc.V.Cols != n {
 				t.Fatalf("gate %d: rank %d, factors %d×%d and %d×%d for n = %d", g, r, fc.U.Rows, fc.U.Cols, fc.V.Rows, fc.V.Cols, n)
 			}
@@ -80,6 +90,32 @@ func FuzzReadCompressed(f *testing.F) {
 			t.Fatalf("Write, ReadCompressed, Write changed the file (%v)", err)
 		}
 	})
+}
+
+// quantizedSeeds returns small compressed files in bf16 and int8, dense
+// and low-rank, for FuzzReadCompressed.
+func quantizedSeeds(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, cell := range []rnn.Cell{rnn.RNN, rnn.MGRU} {
+		m, err := rnn.New(rnn.Config{Cell: cell, In: 2, Hidden: 6, Out: 2, Objective: rnn.Regression}, 1)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, p := range []rnn.Precision{rnn.BF16, rnn.Int8} {
+			for _, ranks := range [][2]int{{int(rnn.Full), int(rnn.Full)}, {2, 3}} {
+				c, err := rnn.Compress(m, rnn.CompressSpec{Ranks: ranks, Precision: p})
+				if err != nil {
+					f.Fatal(err)
+				}
+				var b bytes.Buffer
+				if err := c.Write(&b, nil); err != nil {
+					f.Fatal(err)
+				}
+				out = append(out, b.Bytes())
+			}
+		}
+	}
+	return out
 }
 
 // FuzzMetadata puts arbitrary strings in the metadata of valid model files

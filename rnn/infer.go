@@ -108,12 +108,8 @@ func (e *engine) evaluate(spec task.Spec, batches []*task.Batch) *task.Meter {
 	return meter
 }
 
-// engine returns an engine that runs the compressed model on the low-rank
-// kernels.
+// engine returns an engine that runs the compressed model on its kernels:
+// low-rank, quantized, or both.
 func (c *Compressed) engine() *engine {
-	var u [2]kernels.Operator
-	for g := 0; g < c.Cell.gates(); g++ {
-		u[g] = kernels.PackLowRank(c.Factors[g])
-	}
-	return newEngine(c.Model, u)
+	return newEngine(c.Model, c.operators())
 }

@@ -159,6 +159,29 @@ func checkSquare(a kernels.Matrix, n int, name string) error {
 // the pass holding h_t (and, for the MGRU, f_t, h̃_t, f_t ⊙ h_{t−1}) for
 // every step. Targets are not needed: the readout runs as ClassifyLast
 // against dummy labels, which only costs one B×Out product.
+// baseRun is m's unperturbed float64 run over a probe batch: what
+// predicting and measuring every compression of m on that batch share, so
+// that a sweep runs it once.
+type baseRun struct {
+	m  *Model
+	b  *task.Batch
+	nt *net[float64]
+	ps *pass[float64]
+}
+
+// runOf returns m's run over b: run itself when it is that run, else a new
+// one.
+func runOf(run *baseRun, m *Model, b *task.Batch) (*baseRun, error) {
+	if run != nil && run.m == m && run.b == b {
+		return run, nil
+	}
+	nt, ps, err := trajectory(m, b)
+	if err != nil {
+		return nil, err
+	}
+	return &baseRun{m, b, nt, ps}, nil
+}
+
 func trajectory(m *Model, b *task.Batch) (*net[float64], *pass[float64], error) {
 	if err := m.Config.validate(); err != nil {
 		return nil, nil, err
@@ -231,7 +254,7 @@ func outputs(nt *net[float64], h, y []float64, bs int) {
 // that gate is unperturbed; the RNN uses dU[0] only). Only b's inputs are
 // used. See DeltaU for the dU of a compressed model.
 func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error) {
-	return predict(m, dU, b, "Predict", false)
+	return predict(m, dU, b, "Predict", false, nil)
 }
 
 // PredictTangent is Predict with the error propagated through the
@@ -251,21 +274,23 @@ func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error)
 // for the MGRU, the products of two errors). It needs no labels and never
 // runs the perturbed model, and costs what Predict costs.
 func PredictTangent(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error) {
-	return predict(m, dU, b, "PredictTangent", true)
+	return predict(m, dU, b, "PredictTangent", true, nil)
 }
 
 // predict is Predict, with the Jacobian of the perturbed network when
-// perturbedJacobian is set (PredictTangent).
-func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller string, perturbedJacobian bool) (*ErrorCurve, error) {
+// perturbedJacobian is set (PredictTangent), on m's run over b (nil: run
+// it).
+func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller string, perturbedJacobian bool, run *baseRun) (*ErrorCurve, error) {
 	n := m.Hidden
 	du, err := perturbations(m, dU, caller)
 	if err != nil {
 		return nil, err
 	}
-	nt, ps, err := trajectory(m, b)
+	run, err = runOf(run, m, b)
 	if err != nil {
 		return nil, err
 	}
+	nt, ps := run.nt, run.ps
 	c, err := newCurve(m.Config, b.T, b.B)
 	if err != nil {
 		return nil, err
@@ -478,13 +503,19 @@ func mgruInjected(uh, duf, duh, hp, f, hc []float64) []float64 {
 // float64 over the inputs of b and returns the measured error curve:
 // ‖h'_t − h_t‖², ‖y'_t − y_t‖² and the unperturbed ‖h_t‖², ‖y_t‖².
 func Measure(m, perturbed *Model, b *task.Batch) (*ErrorCurve, error) {
+	return measure(m, perturbed, b, nil)
+}
+
+// measure is Measure on m's run over b (nil: run it).
+func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, error) {
 	if m.Config != perturbed.Config {
 		return nil, fmt.Errorf("rnn: Measure: models differ in shape: %+v and %+v", m.Config, perturbed.Config)
 	}
-	nt, ps, err := trajectory(m, b)
+	run, err := runOf(run, m, b)
 	if err != nil {
 		return nil, err
 	}
+	nt, ps := run.nt, run.ps
 	nq, pq, err := trajectory(perturbed, b)
 	if err != nil {
 		return nil, err

@@ -108,16 +108,14 @@ func (rs Ranks) Truncating(n int) (ranks []int, skipped Ranks) {
 }
 
 // PerGate returns CompressSpec.Ranks from a list of one rank for every
-// recurrent matrix, or one per gate (the MGRU's U_f, U_h).
+// recurrent matrix, or one per gate (the MGRU's U_f, U_h). Full keeps a
+// matrix dense, which only a lower precision compresses (Compress says so).
 func (rs Ranks) PerGate() ([2]int, error) {
 	var ranks [2]int
 	if len(rs) < 1 || len(rs) > 2 {
 		return ranks, fmt.Errorf("ranks %s: want R, or R_f,R_h for the MGRU", rs)
 	}
 	for i, r := range rs {
-		if r == Full {
-			return ranks, fmt.Errorf("ranks %s: full keeps a matrix dense; want ranks to truncate to", rs)
-		}
 		ranks[i] = int(r)
 	}
 	if len(rs) == 1 {

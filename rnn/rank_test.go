@@ -60,7 +60,10 @@ func TestRanksPerGate(t *testing.T) {
 	if r, err := (Ranks{8, 4}).PerGate(); err != nil || r != [2]int{8, 4} {
 		t.Errorf("8,4: %v, %v", r, err)
 	}
-	for _, bad := range []Ranks{nil, {1, 2, 3}, {Full}, {4, Full}} {
+	if r, err := (Ranks{4, Full}).PerGate(); err != nil || r != [2]int{4, int(Full)} {
+		t.Errorf("4,full: %v, %v", r, err)
+	}
+	for _, bad := range []Ranks{nil, {1, 2, 3}} {
 		if _, err := bad.PerGate(); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

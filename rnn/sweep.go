@@ -14,14 +14,19 @@ type Damage struct {
 	Rank      Rank   // Full: the uncompressed model
 	Method    Method // "" for the uncompressed model
 	Joint     bool
-	Params    int     // recurrent weights
-	MulAdds   int     // recurrent multiply-adds per step
-	Metric    float64 // the task metric (see MetricName)
-	MetricRel float64 // Metric over the uncompressed model's
+	Precision Precision // of the recurrent weights: f32, bf16, int8
+	Params    int       // recurrent weights
+	Bytes     int       // recurrent bytes a step reads, scales included
+	MulAdds   int       // recurrent multiply-adds per step
+	Metric    float64   // the task metric (see MetricName)
+	MetricRel float64   // Metric over the uncompressed model's
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
-	// batch, measured by running both models; Predicted is the first-order
-	// perturbation model's value (Predict) and Tangent the tangent model's
-	// (PredictTangent), both from the uncompressed run alone.
+	// batch, measured by running both models (a quantized model on its own
+	// kernels, the state quantized at each product, against the float64
+	// run); Predicted is the first-order perturbation model's value
+	// (Predict) and Tangent the tangent model's (PredictTangent), both from
+	// the uncompressed run alone, fed the change of the recurrent weights
+	// (truncation and quantization) as ΔU.
 	RelErr, Predicted, Tangent float64
 	// OutRelErr, OutPredicted and OutTangent are the same for the readout.
 	OutRelErr, OutPredicted, OutTangent float64
@@ -61,11 +66,19 @@ func metric(spec task.Spec, m *task.Meter) (float64, error) {
 
 // SweepConfig sets up a rank sweep of one model.
 type SweepConfig struct {
-	// Ranks to try; Full (the uncompressed model always comes first) and
-	// ranks ≥ Hidden are skipped.
+	// Ranks to try; ranks ≥ Hidden are skipped, and Full is the dense
+	// model (the uncompressed model always comes first).
 	Ranks  Ranks
 	Method Method
 	Joint  bool
+	// Precisions of the recurrent weights (f32 when empty), each tried at
+	// every rank; below f32 also on the dense model, and only at the ranks
+	// below n/2: a truncation to n/2 or more reads at least the bytes of the
+	// dense model in the same precision, and keeps less of it.
+	Precisions []Precision
+	// NoDense leaves out the quantized dense models (a second method's
+	// sweep of the same model needs them once).
+	NoDense bool
 	// Eval is the held-out data the metric is computed on (a prefix of the
 	// task's held-out set keeps a sweep fast), Probe the batch the hidden
 	// state error is measured and predicted on, Calib the batches whitening
@@ -92,26 +105,48 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		return nil, err
 	}
 	p := m.RecurrentParams()
-	rows := []Damage{{Rank: Full, Params: p, MulAdds: p, Metric: base, MetricRel: 1}}
+	rows := []Damage{{Rank: Full, Precision: F32, Params: p, Bytes: m.RecurrentBytes(), MulAdds: p, Metric: base, MetricRel: 1}}
 	cal := sc.Calibration
 	if cal == nil {
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
 			return nil, err
 		}
 	}
+	precisions := sc.Precisions
+	if len(precisions) == 0 {
+		precisions = []Precision{F32}
+	}
+	run, err := runOf(nil, m, sc.Probe) // shared by every row
+	if err != nil {
+		return nil, err
+	}
+	ranks := Ranks{Full} // the dense model (again, quantized) first, once
 	for _, r := range sc.Ranks {
-		if !r.Truncates(m.Hidden) {
-			continue
+		if r != Full {
+			ranks = append(ranks, r)
 		}
-		c, err := Compress(m, CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal})
-		if err != nil {
-			return nil, err
+	}
+	for _, pr := range precisions {
+		for _, r := range ranks {
+			cs := CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal, Precision: pr}
+			switch {
+			case r == Full && pr != F32 && !sc.NoDense: // the dense model, quantized
+				cs.Method, cs.Joint, cs.Calibration = "", false, nil
+			case !r.Truncates(m.Hidden):
+				continue // the float32 dense model is the first row
+			case pr != F32 && 2*int(r) >= m.Hidden:
+				continue // more bytes than the dense model in pr: dominated by it
+			}
+			c, err := Compress(m, cs)
+			if err != nil {
+				return nil, err
+			}
+			d, err := assess(m, c, spec, sc.Eval, sc.Probe, cal, base, run)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, d)
 		}
-		d, err := Assess(m, c, spec, sc.Eval, sc.Probe, cal, base)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, d)
 	}
 	return rows, nil
 }
@@ -150,18 +185,31 @@ func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 // alone; and the error of the recurrent products on the calibration
 // moments cal.
 func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
-	n := m.Hidden
-	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Params: c.RecurrentParams(),
-		CalibErr: calibErr(m, c.Model, cal)}
-	for g := 0; g < m.Cell.gates(); g++ {
-		d.MulAdds += c.Ranks[g] * 2 * n
+	return assess(m, c, spec, eval, probe, cal, base, nil)
+}
+
+// assess is Assess on m's run over probe (nil: run it).
+func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64, run *baseRun) (Damage, error) {
+	run, err := runOf(run, m, probe)
+	if err != nil {
+		return Damage{}, err
 	}
-	var err error
+	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Precision: c.Precision(),
+		Params: c.RecurrentParams(), Bytes: c.RecurrentBytes(), CalibErr: calibErr(m, c.Model, cal)}
+	d.MulAdds = d.Params // one multiply-add per weight, the shared factor of a joint pair once
+	if c.Spec.Joint {
+		d.MulAdds = c.Ranks[0] * 4 * m.Hidden // …but V·h is computed for each gate
+	}
 	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
 		return d, err
 	}
 	d.MetricRel = relative(d.Metric, base)
-	measured, err := Measure(m, c.Model, probe)
+	var measured *ErrorCurve
+	if c.Precision() == F32 {
+		measured, err = measure(m, c.Model, probe, run)
+	} else {
+		measured, err = measureDeployed(m, c, probe, run)
+	}
 	if err != nil {
 		return d, err
 	}
@@ -169,11 +217,11 @@ func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	if err != nil {
 		return d, err
 	}
-	predicted, err := Predict(m, du, probe)
+	predicted, err := predict(m, du, probe, "Predict", false, run)
 	if err != nil {
 		return d, err
 	}
-	tangent, err := PredictTangent(m, du, probe)
+	tangent, err := predict(m, du, probe, "PredictTangent", true, run)
 	if err != nil {
 		return d, err
 	}
@@ -228,13 +276,14 @@ func (tb *Testbed) Assess(c *Compressed) (Damage, error) {
 	return Assess(tb.Model, c, tb.Spec, tb.Eval, tb.Probe, tb.Calibration, tb.Base)
 }
 
-// Sweep compresses the model to each rank by each method: the uncompressed
-// model first (once), then each method's ranks below n.
-func (tb *Testbed) Sweep(ranks Ranks, methods []Method) ([]Damage, error) {
+// Sweep compresses the model to each rank by each method, in each
+// precision: the uncompressed model first (once), then each method's ranks
+// below n (and, below f32, the dense model).
+func (tb *Testbed) Sweep(ranks Ranks, methods []Method, precisions []Precision) ([]Damage, error) {
 	var all []Damage
 	for i, method := range methods {
 		d, err := Sweep(tb.Model, tb.Spec, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
-			Calibration: tb.Calibration})
+			Calibration: tb.Calibration, Precisions: precisions, NoDense: i > 0})
 		if err != nil {
 			return nil, err
 		}

@@ -64,7 +64,7 @@ func TestTestbed(t *testing.T) {
 	if base, err := MetricOf(tb.Model, tb.Spec, tb.Eval); err != nil || tb.Spec.Name != rec.Spec().Name || tb.Probe.B != 32 || tb.Base != base {
 		t.Fatalf("testbed %+v", tb)
 	}
-	rows, err := tb.Sweep(Ranks{2, 5, 10}, []Method{SVD, Whitened})
+	rows, err := tb.Sweep(Ranks{2, 5, 10}, []Method{SVD, Whitened}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

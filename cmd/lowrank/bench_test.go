@@ -123,7 +123,7 @@ func TestBenchRuns(t *testing.T) {
 	out := filepath.Join(dir, "kernels.txt")
 	md := filepath.Join(dir, "kernels.md")
 	status, stdout, stderr := runCmd("bench", "-pkg", "../../bench", "-targets", "go", "-peers", "none",
-		"-bench", "^BenchmarkMatVec$/./^n=64$", "-count", "2", "-benchtime", "5ms",
+		"-bench", "^BenchmarkMatVec$/./^dtype=f32$/^n=64$", "-count", "2", "-benchtime", "5ms",
 		"-gate-count", "2", "-gate-benchtime", "5ms", "-o", out, "-table", md)
 	if status != 0 {
 		t.Fatalf("lowrank bench: exit %d\nstdout:\n%s\nstderr:\n%s", status, stdout, stderr)
@@ -135,17 +135,17 @@ func TestBenchRuns(t *testing.T) {
 	text := string(b)
 	for _, want := range []string{
 		"target: " + kernels.Active() + "\n", "cpu-slug: " + bench.CPUSlug() + "\n", "caches: ", "goamd64: ",
-		"BenchmarkMatVec/impl=go/n=64 ", "BenchmarkMatVec/impl=gonum/n=64 ",
-		"BenchmarkRatio/op=matvec/impl=best/n=64 ", "x/ref",
+		"BenchmarkMatVec/impl=go/dtype=f32/n=64 ", "BenchmarkMatVec/impl=gonum/dtype=f32/n=64 ",
+		"BenchmarkRatio/op=matvec/impl=best/dtype=f32/n=64 ", "x/ref",
 	} {
 		if !strings.Contains(text, want) && !(want == "goamd64: " && !strings.Contains(text, "goarch: amd64")) {
 			t.Errorf("results lack %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "impl=avx") || strings.Contains(text, "BenchmarkMatVec/impl=go/n=64-") {
+	if strings.Contains(text, "impl=avx") || strings.Contains(text, "BenchmarkMatVec/impl=go/dtype=f32/n=64-") {
 		t.Errorf("results hold other targets, or names with a -N suffix:\n%s", text)
 	}
-	if n := strings.Count(text, "BenchmarkRatio/op=matvec/impl=best/n=64 "); n != 2 {
+	if n := strings.Count(text, "BenchmarkRatio/op=matvec/impl=best/dtype=f32/n=64 "); n != 2 {
 		t.Errorf("%d gate samples of Ratio/op=matvec/n=64, want 2", n)
 	}
 	// Every pass prints the same configuration, so that benchstat keeps
@@ -153,10 +153,10 @@ func TestBenchRuns(t *testing.T) {
 	if n := strings.Count(text, "target: "+kernels.Active()+"\n"); n < 3 || n != strings.Count(text, "target: ") {
 		t.Errorf("want the same target: line in every pass:\n%s", text)
 	}
-	if !strings.Contains(stdout, "MatVec/n=64") || !strings.Contains(stdout, "L1") {
+	if !strings.Contains(stdout, "MatVec/dtype=f32/n=64") || !strings.Contains(stdout, "L1") {
 		t.Errorf("no summary table on stdout:\n%s", stdout)
 	}
-	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "| MatVec/n=64 |") {
+	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "| MatVec/dtype=f32/n=64 |") {
 		t.Errorf("-table %s: %v\n%s", md, err, b)
 	}
 }

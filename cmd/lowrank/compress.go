@@ -12,17 +12,22 @@ import (
 )
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -max-error E | -budget B) [flags] -o FILE",
+	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -bits 16|8 | -max-error E | -budget B) [flags] -o FILE",
 		"Compress truncates the recurrent matrices of a trained model to low rank,\n"+
-			"with no fine-tuning, evaluates the compressed model on its task's\n"+
-			"held-out set beside the original, reports the hidden-state error measured\n"+
-			"and predicted by the first-order perturbation model, and saves it as a\n"+
-			"safetensors file of factors that runs on the low-rank kernels. With\n"+
+			"stores them in float32, bf16 or int8 (-bits 32, 16, 8), or both, with no\n"+
+			"fine-tuning, evaluates the compressed model on its task's held-out set\n"+
+			"beside the original, reports the hidden-state error measured and\n"+
+			"predicted by the first-order perturbation model, and saves it as a\n"+
+			"safetensors file (factors, I8 or BF16 tensors) that runs on the\n"+
+			"low-rank and quantized kernels. Rank full keeps a matrix dense; with\n"+
+			"-bits 16 or 8 and no -rank or -energy, every matrix stays dense. With\n"+
 			"-max-error or -budget it plans the ranks first, without labels (see\n"+
 			"lowrank plan).", stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
-	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU")
+	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU (full: dense)")
+	precision := rnn.F32
+	fs.Var(&precision, "bits", "`bits` of a recurrent weight: 32 (float32), 16 (bf16) or 8 (int8 with a scale per row)")
 	var energy float64
 	rnn.Bounds.Energy.Var(fs, &energy, 0, "instead of -rank: keep this `fraction` of the singular values' energy Σσ²")
 	var pf planFlags
@@ -37,26 +42,24 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"compress", stderr}
-	spec := rnn.CompressSpec{Method: rnn.Method(cmp.Or(*method, string(rnn.SVD))), Joint: *joint, Energy: energy}
-	var err error
-	if len(ranks) > 0 {
-		spec.Ranks, err = ranks.PerGate()
-	}
 	switch {
 	case *model == "" || *out == "":
 		return f.usage("-model FILE and -o FILE are required")
-	case count(len(ranks) > 0, energy != 0, pf.maxError != 0, pf.budget != "") != 1:
-		return f.usage("give exactly one of -rank, -energy, -max-error and -budget")
-	case err != nil:
-		return f.usage("-rank: %v", err)
+	case count(len(ranks) > 0, energy != 0, pf.maxError != 0, pf.budget != "") > 1:
+		return f.usage("give at most one of -rank, -energy, -max-error and -budget")
 	}
 	if err := cmp.Or(atomicfile.CheckOutputs([]string{*out}, *model),
 		unused(fs, pf.asked(), "is the plan's to choose", "joint"),
+		unused(fs, pf.asked(), "is not planned: a plan chooses float32 ranks (give -rank or -energy with -bits)", "bits"),
 		unused(fs, !pf.asked(), "is for a plan's -max-error or -budget", "measure", "no-joint")); err != nil {
 		return f.usage("%v", err)
 	}
 	if pf.asked() {
 		return compressPlanned(*model, pf, cmp.Or(*method, string(rnn.Whitened)), evalN, *data, *out, stdout, f)
+	}
+	spec, err := compressSpec(ranks, energy, precision, *method, *joint)
+	if err != nil {
+		return f.usage("%v", err)
 	}
 	tb, err := rnn.LoadTestbed(*model, evalN, *data)
 	if err != nil {
@@ -72,6 +75,34 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		spec.Calibration = tb.Calibration
 	}
 	return compress(tb, spec, *model, *out, stdout, f)
+}
+
+// compressSpec is the truncation and precision the flags ask for: ranks,
+// or an energy fraction, or neither to quantize a dense model.
+func compressSpec(ranks rnn.Ranks, energy float64, precision rnn.Precision, method string, joint bool) (rnn.CompressSpec, error) {
+	spec := rnn.CompressSpec{Method: rnn.Method(cmp.Or(method, string(rnn.SVD))), Joint: joint, Energy: energy, Precision: precision}
+	if len(ranks) == 0 && energy == 0 {
+		if precision == rnn.F32 {
+			return spec, fmt.Errorf("give -rank, -energy, -max-error or -budget, or -bits 16 or 8 to quantize without truncating")
+		}
+		ranks = rnn.Ranks{rnn.Full}
+	}
+	if len(ranks) == 0 {
+		return spec, nil
+	}
+	var err error
+	if spec.Ranks, err = ranks.PerGate(); err != nil {
+		return spec, fmt.Errorf("-rank: %v", err)
+	}
+	if spec.Ranks == [2]int{int(rnn.Full), int(rnn.Full)} {
+		if precision == rnn.F32 {
+			return spec, fmt.Errorf("-rank full keeps every matrix dense in float32: give ranks to truncate to, or -bits 16 or 8")
+		}
+		if method == "" {
+			spec.Method = "" // nothing is truncated
+		}
+	}
+	return spec, nil
 }
 
 // count returns how many of the conditions hold.

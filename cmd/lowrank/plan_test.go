@@ -85,7 +85,7 @@ func TestPlan(t *testing.T) {
 		{[]string{"plan", "-model", path, "-max-error", "0.1", "-method", "qr"}, `unknown method "qr"`},
 		{[]string{"plan", "-model", path, "-max-error", "0.1", "-eval", "0"}, "eval = 0 is out of range"},
 		{[]string{"plan", "-models", dir, "-model", path}, "takes no -model"},
-		{[]string{"compress", "-model", path, "-o", out2, "-rank", "2", "-max-error", "0.1"}, "exactly one of -rank, -energy, -max-error and -budget"},
+		{[]string{"compress", "-model", path, "-o", out2, "-rank", "2", "-max-error", "0.1"}, "at most one of -rank, -energy, -max-error and -budget"},
 	} {
 		if status, _, errOut := runCmd(tc.args...); status != 2 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("lowrank %q: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, status, errOut, tc.want)

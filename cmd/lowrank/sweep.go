@@ -26,6 +26,7 @@ type sweepConfig struct {
 	minTime                        time.Duration
 	ranks                          rnn.Ranks
 	methods                        []rnn.Method
+	precisions                     rnn.Precisions
 	targets, files                 []string
 	dir, csv, times, figures, data string
 }
@@ -34,12 +35,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("sweep", "sweep [flags]",
 		"Sweep is the main job. For every model file in -models (the committed\n"+
 			"default models), it compresses the recurrent weights to each rank by\n"+
-			"truncated SVD, plain and whitened by the hidden states, without\n"+
-			"fine-tuning, and prints per rank: the recurrent parameters and\n"+
-			"multiply-adds of a step, the fused step's time on each kernels target\n"+
-			"and its speedup over the dense step, the task metric and the fraction\n"+
-			"of it kept, and the relative hidden-state error measured and predicted\n"+
-			"by the first-order perturbation model. It writes nothing unless asked:\n"+
+			"truncated SVD, plain and whitened by the hidden states, and stores the\n"+
+			"weights in each precision (float32, bf16, int8; the dense model too),\n"+
+			"without fine-tuning, and prints per rank and precision: the recurrent\n"+
+			"parameters, bytes and multiply-adds of a step, the float32 fused step's\n"+
+			"time on each kernels target and its speedup over the dense step, the\n"+
+			"task metric and the fraction of it kept, and the relative hidden-state\n"+
+			"error measured and predicted by the first-order perturbation model. The\n"+
+			"models are swept in parallel, one per CPU, and timed one at a time\n"+
+			"afterwards. It writes nothing unless asked:\n"+
 			"-csv the table's deterministic columns (results/accuracy/sweep.csv),\n"+
 			"-times this machine's step times (results/<cpu>/sweep.txt, benchstat\n"+
 			"reads it), -figures the coherence figures; make results writes all three.\n\n"+
@@ -57,6 +61,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.times, "times", "", "write the step (or product) times to `file`, in the Go benchmark format")
 	fs.StringVar(&c.dir, "models", "results/models", "`directory` of model files (*.safetensors) to sweep")
 	methods := fs.String("methods", "svd,whitened", "truncation `methods`: svd, whitened")
+	c.precisions = rnn.Precisions(rnn.AllPrecisions)
+	fs.Var(&c.precisions, "precisions", "`precisions` of the recurrent weights: f32, bf16, int8 (or bits: 32,16,8)")
 	rnn.Bounds.Eval.Var(fs, &c.evalN, 1000, "held-out recall `sequences` each metric is computed on (MNIST and the corpora: their whole held-out sets)")
 	fs.StringVar(&c.figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
 	fs.StringVar(&c.data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
@@ -96,11 +102,11 @@ func (c *sweepConfig) resolve(fs *flag.FlagSet, targets, methods string) error {
 	if c.minTime <= 0 {
 		return fmt.Errorf("-time %v: want a positive duration such as 10ms", c.minTime)
 	}
-	if err := unused(fs, speedOnly, "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "eval", "data", "csv", "figures"); err != nil {
+	if err := unused(fs, speedOnly, "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "precisions", "eval", "data", "csv", "figures"); err != nil {
 		return err
 	}
 	var err error
-	if c.targets, err = bench.ParseTargets(targets); err != nil {
+	if c.targets, err = bench.ParseFloatTargets(targets); err != nil {
 		return fmt.Errorf("-targets: %v", err)
 	}
 	for s := range strings.SplitSeq(methods, ",") {
@@ -185,7 +191,7 @@ func (c *sweepConfig) models(stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, err
 		}
-		damage, err := tb.Sweep(c.ranks, c.methods)
+		damage, err := tb.Sweep(c.ranks, c.methods, c.precisions)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}

@@ -57,10 +57,16 @@ func TestModelSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Per model: the uncompressed row, then ranks 2 and 6 for each method
-	// (12 is not below n), and the task's coherence.
-	if len(rows) != 2*(1+2*2) || rows[0].Rank != rnn.Full || rows[0].Coherence.Level != "ρ = 0.5" {
-		t.Errorf("%d CSV rows, want 10; first %+v", len(rows), rows[0])
+	// Per model: the uncompressed row, the dense model in bf16 and int8,
+	// then ranks 2 and 6 for each method (12 is not below n), in float32
+	// and, rank 2 only (below n/2), in bf16 and int8; and the task's
+	// coherence.
+	if len(rows) != 2*(1+2+2*2+2*2) || rows[0].Rank != rnn.Full || rows[0].Coherence.Level != "ρ = 0.5" {
+		t.Errorf("%d CSV rows, want 22; first %+v", len(rows), rows[0])
+	}
+	i := slices.IndexFunc(rows, func(r report.SweepRow) bool { return r.Rank == rnn.Full && r.Precision == rnn.Int8 })
+	if i < 0 || rows[i].Bytes != 2*(12*12+4*12) || rows[i].Method != "" || rows[i].Model != "recall-mgru" {
+		t.Errorf("the int8 dense row of the MGRU: %+v", rows[i])
 	}
 	// The step times: this machine's, per cell and rank.
 	times, err := bench.ReadTimingsFile(timesPath)
@@ -70,7 +76,7 @@ func TestModelSweep(t *testing.T) {
 	if times.Op(bench.StepName("mgru", 12, "6")) < 0 || times.Op(bench.StepName("rnn", 12, "full")) < 0 || len(times.Targets) != 1 {
 		t.Errorf("step times: ops %q on %q", times.Ops, times.Targets)
 	}
-	for _, name := range []string{"coherence-svd.svg", "retention-whitened.png", "perturbation.svg"} {
+	for _, name := range []string{"coherence-svd.svg", "retention-whitened.png", "perturbation.svg", "pareto-recall.svg"} {
 		if _, err := os.Stat(filepath.Join(figs, name)); err != nil {
 			t.Errorf("figure %s: %v", name, err)
 		}
@@ -84,6 +90,15 @@ func TestModelSweep(t *testing.T) {
 	}
 	if c, _, err := rnn.LoadCompressed(cpath); err != nil || c.Ranks != [2]int{3, 3} {
 		t.Errorf("the compressed file: %v", err)
+	}
+	// int8, dense (no -rank): half the job of -bits.
+	status, out, errOut = runCmd("compress", "-model", filepath.Join(dir, "recall-rnn.safetensors"), "-bits", "8",
+		"-eval", "32", "-o", cpath)
+	if status != 0 || !strings.Contains(out, "no truncation, ranks [full], int8 weights") || !strings.Contains(out, "recurrent bytes 576 → 192 (33.3%)") {
+		t.Fatalf("compress -bits 8: exit %d\n%s%s", status, out, errOut)
+	}
+	if c, _, err := rnn.LoadCompressed(cpath); err != nil || c.Precision() != rnn.Int8 || c.Ranks[0] != int(rnn.Full) {
+		t.Errorf("the int8 file: %v", err)
 	}
 	memCSV := filepath.Join(dir, "memory-x.csv")
 	if status, out, errOut := runCmd("memory", "-hidden", "8", "-K", "3", "-ranks", "2,full", "-rho", "0", "-steps", "600", "-csv", memCSV); status != 0 {
@@ -117,7 +132,8 @@ func TestModelSweep(t *testing.T) {
 		}
 	}
 	for _, bad := range [][]string{{"compress", "-model", cpath}, {"compress", "-model", "x", "-o", "y", "-rank", "2", "-energy", "0.5"},
-		{"compress", "-model", "x", "-o", "y", "-rank", "full"}, {"compress", "-model", "x", "-o", "y", "-rank", "2,3,4"}} {
+		{"compress", "-model", "x", "-o", "y", "-rank", "full"}, {"compress", "-model", "x", "-o", "y", "-rank", "2,3,4"},
+		{"compress", "-model", "x", "-o", "y", "-bits", "4"}, {"compress", "-model", "x", "-o", "y"}} {
 		if status, _, _ := runCmd(bad...); status != 2 {
 			t.Errorf("lowrank %q: exit %d, want 2", bad, status)
 		}
@@ -128,6 +144,9 @@ func TestModelSweep(t *testing.T) {
 	}
 	if status, _, errOut := runCmd("sweep", "-methods", "qr"); status != 2 || !strings.Contains(errOut, `unknown method "qr"`) {
 		t.Errorf("sweep -methods qr: exit %d, %q", status, errOut)
+	}
+	if status, _, errOut := runCmd("sweep", "-precisions", "f32,4"); status != 2 || !strings.Contains(errOut, `unknown precision "4"`) {
+		t.Errorf("sweep -precisions f32,4: exit %d, %q", status, errOut)
 	}
 }
 

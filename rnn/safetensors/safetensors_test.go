@@ -602,3 +602,32 @@ func TestTensorAccessors(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestQuantizedTensors round-trips the dtypes of quantized weights, I8 and
+// BF16, and checks that decoding one as another is an error.
+func TestQuantizedTensors(t *testing.T) {
+	q := []int8{-128, -64, 0, 1, 64, 127}
+	b := []uint16{0x3f80, 0xc000, 0x7f80, 0x0000, 0x8000, 0x7fc0}
+	f := &File{Tensors: map[string]Tensor{
+		"q": FromInt8([]int{2, 3}, q),
+		"b": FromBF16([]int{3, 2}, b),
+	}}
+	g, err := Read(bytes.NewReader(mustWrite(t, f)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gq, err := g.Tensors["q"].Int8()
+	if err != nil || !slices.Equal(gq, q) || g.Tensors["q"].DType != I8 {
+		t.Errorf("I8 tensor read back as %v, %v (dtype %s), want %v", gq, err, g.Tensors["q"].DType, q)
+	}
+	gb, err := g.Tensors["b"].BF16()
+	if err != nil || !slices.Equal(gb, b) || g.Tensors["b"].DType != BF16 {
+		t.Errorf("BF16 tensor read back as %#x, %v (dtype %s), want %#x", gb, err, g.Tensors["b"].DType, b)
+	}
+	if _, err := g.Tensors["q"].BF16(); err == nil || !strings.Contains(err.Error(), "dtype is I8, want BF16") {
+		t.Errorf("decoding I8 as BF16: err = %v", err)
+	}
+	if _, err := g.Tensors["b"].Float32(); err == nil {
+		t.Errorf("decoding BF16 as F32 succeeded")
+	}
+}

@@ -171,6 +171,25 @@ func FromInt64(shape []int, v []int64) Tensor {
 	return t
 }
 
+// FromInt8 is FromFloat32 for I8.
+func FromInt8(shape []int, v []int8) Tensor {
+	t := newTensor("FromInt8", I8, shape, len(v))
+	for i, x := range v {
+		t.Data[i] = byte(x)
+	}
+	return t
+}
+
+// FromBF16 is FromFloat32 for BF16: v holds the bf16 values' bits (the
+// upper halves of float32s), as torch.bfloat16 stores them.
+func FromBF16(shape []int, v []uint16) Tensor {
+	t := newTensor("FromBF16", BF16, shape, len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint16(t.Data[2*i:], x)
+	}
+	return t
+}
+
 func newTensor(op, dtype string, shape []int, n int) Tensor {
 	size, problem := byteSize(dtype, shape)
 	if problem != "" {
@@ -202,6 +221,16 @@ func (t Tensor) Int32() ([]int32, error) {
 // Int64 is Float32 for I64.
 func (t Tensor) Int64() ([]int64, error) {
 	return decode(t, I64, 8, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
+}
+
+// Int8 is Float32 for I8.
+func (t Tensor) Int8() ([]int8, error) {
+	return decode(t, I8, 1, func(b []byte) int8 { return int8(b[0]) })
+}
+
+// BF16 is Float32 for BF16: the bits of each value.
+func (t Tensor) BF16() ([]uint16, error) {
+	return decode(t, BF16, 2, func(b []byte) uint16 { return binary.LittleEndian.Uint16(b) })
 }
 
 func decode[T any](t Tensor, dtype string, size int, conv func([]byte) T) ([]T, error) {
