@@ -5,8 +5,9 @@
 //   - the leaf kernels of package kernels: Dot, Axpy, Gemv (row-major),
 //     GemvPanels (packed), GemmPanels4 and GemmPanels2 (packed, four or
 //     two vectors), GemvTiles (packed in tiles, for the V of a low rank),
-//     Tanh, Sigmoid and the fused recurrent step StepPanels, one per ISA,
-//     named <Op><ISA> (GemvPanelsAVX512);
+//     Tanh, Sigmoid, the fused recurrent step StepPanels and the fused
+//     steps of PyTorch's cells GRUStepPanels and LSTMStepPanels, one per
+//     ISA, named <Op><ISA> (GemvPanelsAVX512);
 //   - the quantized products of package kernels' PackedInt8 and
 //     PackedBF16: GemvInt8… (gemv_int8_<isa>_<arch>.s, over the panel
 //     products of panel_int8_<isa>_<arch>.h, with VPDPBUSD, VPMADDUBSW,
@@ -27,8 +28,11 @@
 // step_neon_arm64.s the fused NEON step, and stubs_<arch>.go declares them
 // all. A loop that several routines run is written once, as assembler
 // macros in a header: panel_<isa>_<arch>.h is the packed panel product, one
-// loop per panel geometry, that the GemvPanels… and StepPanels… routines
-// expand with their own epilogues, and
+// loop per panel geometry, that the GemvPanels…, StepPanels…,
+// GRUStepPanels… and LSTMStepPanels… routines expand with their own
+// epilogues (the gated steps on the 16-row geometry their gate-interleaved
+// panels are packed in), gates_<isa>_<arch>.h the walk of the gated steps
+// over gate-interleaved panels (step_gru_…, step_lstm_…), and
 // activation_<isa>_<arch>.h the tanh and sigmoid that the activation loops
 // and the steps apply. avx512_amd64.h and neon_arm64.h hold small helpers
 // (tail masks; the NEON instructions the Go assembler cannot spell).

@@ -84,6 +84,38 @@ func StepPanelsNEON(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32
 //go:noescape
 func GemvTilesNEON(y, a []float32, stride int, x []float32, add bool)
 
+// Gated steps, PyTorch's GRU and LSTM cells: step_gates_neon_arm64.s, the
+// packed product of GemvPanelsNEON over gate-interleaved panels (block k
+// holds the G gates of units 16k…16k+15 as panels Gk … Gk+G−1) with the
+// gates' epilogue. len(y) is a multiple of 16; xp and b hold gate g's rows
+// at g*ld.
+
+// GRUStepPanelsNEON is, for i := range y, with k, l := i/16, i%16 and
+// s[g] := Σ_j a[(3*k+g)*stride+16*j+l] * x[j]:
+//
+//	u0, u1, u2 := s[0]+b[i], s[1]+b[ld+i], s[2]+b[2*ld+i]
+//	r, z := σ(u0+xp[i]), σ(u1+xp[ld+i])
+//	n := tanh(fma(r, u2, xp[2*ld+i]))
+//	y[i] = fma(z, h[i]-n, n)
+//
+// with tanh and σ those of TanhNEON and SigmoidNEON.
+//
+//go:noescape
+func GRUStepPanelsNEON(y, a []float32, stride int, x, h, xp, b []float32, ld int)
+
+// LSTMStepPanelsNEON is, for i := range y, with k, l := i/16, i%16 and
+// s[q] := Σ_j a[(4*k+q)*stride+16*j+l] * x[j], a[q] := (s[q]+b[q*ld+i]) +
+// xp[q*ld+i]:
+//
+//	in, f, g, o := σ(a[0]), σ(a[1]), tanh(a[2]), σ(a[3])
+//	c2[i] = fma(f, c[i], in*g)
+//	y[i] = o * tanh(c2[i])
+//
+// with tanh and σ those of TanhNEON and SigmoidNEON.
+//
+//go:noescape
+func LSTMStepPanelsNEON(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int)
+
 // Quantized products, int8 (kernels.PackedInt8): gemv_int8_neon_arm64.s,
 // with the panel product of panel_int8_neon_arm64.h. Each quantizes x into
 // its own frame, so len(x) ≤ 4096 (kernels.MaxQuantCols). With v the

@@ -179,11 +179,11 @@ func (s *stepInputs) step() {
 // recurrent products; roof is the fraction of the matrix–vector roofline
 // at the step's working set (recurrent weights and vectors).
 func BenchmarkStep(b *testing.B) {
-	for _, kind := range []string{"rnn", "mgru"} {
+	for _, kind := range stepCells {
 		b.Run("cell="+kind, func(b *testing.B) {
-			for _, im := range some(b, stepImpls()) {
+			for _, im := range some(b, stepImplsOf(kind)) {
 				b.Run("impl="+im.name, func(b *testing.B) {
-					for _, dtype := range dtypesOf(im) {
+					for _, dtype := range stepDtypes(kind, im) {
 						b.Run("dtype="+dtype, func(b *testing.B) {
 							for _, n := range stepSizes {
 								b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
@@ -206,6 +206,10 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func benchStep(b *testing.B, im impl, kind, dtype string, n, r int) {
+	if gatedCell(kind) {
+		benchGatedStep(b, im, kind, n, r)
+		return
+	}
 	useTarget(b, im)
 	s := newStepInputs(kind, dtype, n, r)
 	warmRoofline(s.workingSet())
@@ -300,9 +304,9 @@ func (s *seqInputs) weightTraffic() int { return s.inputBytes() + s.t*s.recurren
 func BenchmarkSequence(b *testing.B) {
 	for _, kind := range []string{"rnn", "mgru"} {
 		b.Run("cell="+kind, func(b *testing.B) {
-			for _, im := range some(b, stepImpls()) {
+			for _, im := range some(b, stepImplsOf(kind)) {
 				b.Run("impl="+im.name, func(b *testing.B) {
-					for _, dtype := range dtypesOf(im) {
+					for _, dtype := range stepDtypes(kind, im) {
 						b.Run("dtype="+dtype, func(b *testing.B) {
 							for _, n := range stepSizes {
 								if dtype != f32 && n > 256 {

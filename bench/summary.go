@@ -173,10 +173,11 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 
 // weightBytes returns the bytes of weights that one product or step of the
 // suite's benchmark r reads, from its name: n² weights dense, 2nr for rank
-// r, twice for an MGRU; for a sequence, those of its recurrent weights,
-// which it reads every step. A weight is 4 bytes in float32, 2 in bf16, 1
-// in int8, whose matrices add a 4-byte scale per row. 0 for names it does
-// not know.
+// r, twice for an MGRU; G·n² for PyTorch's cells of G gates, and r(G·n + n)
+// at rank r (their joint factorisation shares V); for a sequence, those of
+// its recurrent weights, which it reads every step. A weight is 4 bytes in
+// float32, 2 in bf16, 1 in int8, whose matrices add a 4-byte scale per
+// row. 0 for names it does not know.
 func weightBytes(r SummaryRow) int {
 	n, rank := r.Int("n"), r.Int("rank")
 	if n == 0 {
@@ -196,8 +197,18 @@ func weightBytes(r SummaryRow) int {
 		per = low
 	}
 	gates := 1
-	if r.Keys["cell"] == "mgru" {
+	switch r.Keys["cell"] {
+	case "mgru":
 		gates = 2
+	case "gru", "lstm":
+		g := 3
+		if r.Keys["cell"] == "lstm" {
+			g = 4
+		}
+		if rank > 0 && r.Group() == "Step" {
+			return size * rank * (g*n + n)
+		}
+		gates = g
 	}
 	switch op := r.Keys["op"]; {
 	case r.Group() == "MatVec", op == "matvec":

@@ -195,14 +195,19 @@ func StepName(cell string, n int, rank string) string {
 	return fmt.Sprintf("SweepStep/cell=%s/n=%d/rank=%s", cell, n, rank)
 }
 
-// StepOps returns the fused steps (kernels.RNNStep, MGRUStep) of cell
-// "rnn" or "mgru" with state size n: dense (first), then with every
-// recurrent matrix as factors of each rank (each in [1, n)). The weights
-// are random, scaled by 1/n to keep the activations off saturation.
+// StepOps returns the fused steps (kernels.RNNStep, MGRUStep, GRUStep,
+// LSTMStep) of cell "rnn", "mgru", "gru" or "lstm" with state size n:
+// dense (first), then with every recurrent matrix as factors of each rank
+// (each in [1, n)); the GRU's and LSTM's stacked gates as one joint
+// factorisation, the form their sweep truncates to. The weights are
+// random, scaled by 1/n to keep the activations off saturation.
 func StepOps(cell string, n int, ranks []int) ([]Op, error) {
+	if cell == "gru" || cell == "lstm" {
+		return gatedStepOps(cell, n, ranks)
+	}
 	gates := map[string]int{"rnn": 1, "mgru": 2}[cell]
 	if gates == 0 {
-		return nil, fmt.Errorf("bench: unknown cell %q (want rnn or mgru)", cell)
+		return nil, fmt.Errorf("bench: unknown cell %q (want rnn, mgru, gru or lstm)", cell)
 	}
 	rng := rand.New(rand.NewPCG(2, uint64(n)))
 	scale := 1 / float32(n)
@@ -229,6 +234,42 @@ func StepOps(cell string, n int, ranks []int) ([]Op, error) {
 		}
 		if gates == 2 {
 			ops[i].Run = func() { kernels.MGRUStep(hNew, h, xp, xp, b, b, u[0], u[1], work) }
+		}
+	}
+	return ops, nil
+}
+
+// gatedStepOps is StepOps for the GRU ("gru", 3 gates) and the LSTM
+// ("lstm", 4 gates, no projection): the stacked recurrent weights packed
+// gate-interleaved, dense or jointly factorised.
+func gatedStepOps(cell string, n int, ranks []int) ([]Op, error) {
+	gates := 3
+	if cell == "lstm" {
+		gates = 4
+	}
+	rng := rand.New(rand.NewPCG(3, uint64(n)))
+	scale := 1 / float32(n)
+	random := func(rows, cols int) kernels.Matrix { return randomMatrix(rng, rows, cols, scale) }
+	weights := []kernels.Operator{kernels.PackGates(random(gates*n, n), gates)}
+	for _, r := range ranks {
+		if r < 1 || r >= n {
+			return nil, fmt.Errorf("bench: rank %d of a step of size %d: want 1 ≤ r < n", r, n)
+		}
+		weights = append(weights, kernels.PackGatesLowRank(kernels.LowRank{U: random(gates*n, r), V: random(r, n)}, gates))
+	}
+	h, hNew, c, cNew := random(1, n).Data, make([]float32, n), random(1, n).Data, make([]float32, n)
+	xp, b := random(1, gates*n).Data, random(1, gates*n).Data
+	work := make([]float32, 5*n)
+	ops := make([]Op, len(weights))
+	for i, rank := range rankNames(ranks) {
+		u := weights[i]
+		ops[i] = Op{Name: StepName(cell, n, rank), Rank: rank, MulAdds: gates * n * n,
+			Run: func() { kernels.GRUStep(hNew, h, xp, b, u, work) }}
+		if i > 0 {
+			ops[i].MulAdds = ranks[i-1] * (gates*n + n)
+		}
+		if cell == "lstm" {
+			ops[i].Run = func() { kernels.LSTMStep(hNew, cNew, h, c, xp, b, u, nil, work) }
 		}
 	}
 	return ops, nil

@@ -58,9 +58,26 @@ func TestStepOps(t *testing.T) {
 	for _, bad := range []struct {
 		cell  string
 		ranks []int
-	}{{"lstm", nil}, {"rnn", []int{16}}, {"rnn", []int{0}}} {
+	}{{"tcn", nil}, {"rnn", []int{16}}, {"rnn", []int{0}}, {"gru", []int{16}}} {
 		if _, err := StepOps(bad.cell, 16, bad.ranks); err == nil {
 			t.Errorf("StepOps(%q, 16, %v) accepted", bad.cell, bad.ranks)
+		}
+	}
+	for _, c := range []struct {
+		cell  string
+		gates int
+	}{{"gru", 3}, {"lstm", 4}} {
+		ops, err := StepOps(c.cell, 16, []int{4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ops) != 2 || ops[1].Name != StepName(c.cell, 16, "4") || ops[0].MulAdds != c.gates*16*16 || ops[1].MulAdds != 4*(c.gates*16+16) {
+			t.Errorf("%s ops %+v", c.cell, ops)
+		}
+		for _, op := range ops {
+			if allocs := testing.AllocsPerRun(10, op.Run); allocs != 0 {
+				t.Errorf("%s allocates %v times per call", op.Name, allocs)
+			}
 		}
 	}
 	if _, err := MatVecOps(8, []int{8}); err == nil {

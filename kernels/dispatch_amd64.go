@@ -203,6 +203,28 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 }
 
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.GRUStepPanelsAVX512(y, a, stride, x, h, xp, b, ld)
+	case targetAVX2:
+		asm.GRUStepPanelsAVX2(y, a, stride, x, h, xp, b, ld)
+	default:
+		gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+	}
+}
+
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.LSTMStepPanelsAVX512(y, c2, a, stride, x, c, xp, b, ld)
+	case targetAVX2:
+		asm.LSTMStepPanelsAVX2(y, c2, a, stride, x, c, xp, b, ld)
+	default:
+		lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+	}
+}
+
 // The quantized leaves switch on the variant, which picks the dot-product
 // instructions; see quant.go.
 

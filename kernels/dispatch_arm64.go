@@ -118,6 +118,22 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 }
 
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+	if active.Load() == targetNEON {
+		asm.GRUStepPanelsNEON(y, a, stride, x, h, xp, b, ld)
+		return
+	}
+	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+}
+
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+	if active.Load() == targetNEON {
+		asm.LSTMStepPanelsNEON(y, c2, a, stride, x, c, xp, b, ld)
+		return
+	}
+	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+}
+
 // The quantized leaves switch on the variant; see quant.go.
 
 func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {

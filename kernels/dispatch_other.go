@@ -42,6 +42,14 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 }
 
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+}
+
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+}
+
 func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
 	gemvInt8Generic(y, a, stride, scale, bias, x, dyn, add)
 }

@@ -11,7 +11,10 @@
 //
 // PackLowRank does the same for a factorised W, and RNNStep and MGRUStep
 // take either kind (an Operator) and fuse the product with the input
-// projection, the bias and the activations of one step.
+// projection, the bias and the activations of one step. GRUStep and
+// LSTMStep are the cells of PyTorch's nn.GRU and nn.LSTM: PackGates packs
+// their stacked weight_hh gate-interleaved, so that one pass over it
+// finishes every gate (PackGatesLowRank: a joint factorisation sharing V).
 //
 // What lives here:
 //
@@ -20,14 +23,16 @@
 //     the kernels stream), in a Geometry (panel height, streams,
 //     accumulators, prefetch) that Pack takes from a table measured per
 //     microarchitecture (GeometryFor; `lowrank tune` measures an entry)
-//     and PackWith takes from the caller;
+//     and PackWith takes from the caller; PackedGates and
+//     PackedGatesLowRank (16-row panels, the gates interleaved by blocks
+//     of units, for the fused gated steps);
 //   - the operations: Dot, Axpy, MatVec, LowRankMatVec, Packed.MatVec and
-//     MatVecBatch, Tanh, Sigmoid, RNNStep, MGRUStep, their batched forms and
-//     RNNSequence, MGRUSequence. They check shapes and panic with a clear
-//     message on misuse, as gonum/blas does;
+//     MatVecBatch, Tanh, Sigmoid, RNNStep, MGRUStep, GRUStep, LSTMStep,
+//     their batched forms and RNNSequence, MGRUSequence. They check shapes
+//     and panic with a clear message on misuse, as gonum/blas does;
 //   - the pure-Go references (DotGeneric, MatVecGeneric, TanhGeneric,
-//     RNNStepGeneric, …): always compiled, the "go" target, and the
-//     specification every other target is tested against;
+//     RNNStepGeneric, GRUStepGeneric, …): always compiled, the "go"
+//     target, and the specification every other target is tested against;
 //   - the targets: go, avx2, avx512 (amd64) and neon (arm64), chosen at
 //     start-up from the CPU's features (klauspost/cpuid), listed by Targets,
 //     switched by Use or by LOWRANK_TARGET=go|avx2|avx512|neon. An

@@ -80,6 +80,25 @@ func ExampleUse() {
 	// still go
 }
 
+// One step of PyTorch's GRU cell: weight_hh (3H×H, gates r, z, n) packed
+// gate-interleaved once, the input projection xp = W_ih·x + b_ih
+// precomputed, b = b_hh. With zero recurrent weights and zero state the
+// step is hNew = (1 − z)·n with z = σ(xp_z + b_z) and n = tanh(xp_n +
+// r·b_n), printed to four decimals (every target agrees to 1e-6).
+func ExampleGRUStep() {
+	const H = 2
+	whh := kernels.NewMatrix(3*H, H) // zero: the state does not feed back here
+	u := kernels.PackGates(whh, 3)
+	h, hNew := make([]float32, H), make([]float32, H)
+	xp := []float32{0, 0, 0, 0, 1, -1} // r, z, n: 2 units each
+	b := []float32{0, 0, 0, 0, 0, 0}
+	work := make([]float32, 3*H)
+	kernels.GRUStep(hNew, h, xp, b, u, work)
+	fmt.Printf("%.4f\n", hNew) // (1 − ½)·tanh(±1)
+	// Output:
+	// [0.3808 -0.3808]
+}
+
 // Quantize recurrent weights to int8: one scale per row (the row's largest
 // magnitude over 64), the state quantized to 8 bits at each product. Every
 // target gives these exact bits.

@@ -164,7 +164,7 @@ func parseRank(s string) (rnn.Rank, error) { return rnn.ParseRank(s) }
 
 func parseCell(s string) (rnn.Cell, error) {
 	c := rnn.Cell(s)
-	if c != rnn.RNN && c != rnn.MGRU {
+	if c != rnn.RNN && c != rnn.MGRU && c != rnn.GRU && c != rnn.LSTM {
 		return "", fmt.Errorf("unknown cell %s", quote.String(s))
 	}
 	return c, nil

@@ -106,7 +106,8 @@ func WriteReport(w io.Writer, in Inputs) error {
 	p("the comparison is with its four claims.\n\n")
 	models := modelsOf(in.Sweep)
 	p("The models: %d committed default models (`results/models/`, reproduced by `make models`), ", len(models))
-	p("each compressed by truncating its recurrent matrices to each rank, with no fine-tuning, by plain SVD (`svd`) ")
+	p("each compressed by truncating its recurrent matrices to each rank, with no fine-tuning ")
+	p("(the RNN's U, the MGRU's U_f and U_h%s), by plain SVD (`svd`) ", ifGated(in.Sweep, ", the GRU's and LSTM's stacked gates jointly, sharing one right factor"))
 	p("and by SVD whitened by the hidden states' second moment on calibration sequences (`whitened`, after SVD-LLM). ")
 	p("Source: [%s](%s), written by `make results` (`lowrank sweep -csv`).\n\n", in.SweepPath, in.SweepPath)
 
@@ -367,7 +368,8 @@ func claim2(p pf, in Inputs) {
 	p("Both models below predict the hidden-state error without running the compressed model, from the uncompressed ")
 	p("model's own trajectory on a probe batch of held-out inputs (no labels). The first-order model propagates ")
 	p("δh_t = J_t δh_{t−1} + e_t along that trajectory (RNN: J_t = D_t U, e_t = D_t ΔU h_{t−1}, D_t = diag(1 − h_t²); ")
-	p("the MGRU linearised likewise through both gates). It linearises in δh and ΔU jointly, so it drops the term ")
+	p("the MGRU linearised likewise through both gates%s). It linearises in δh and ΔU jointly, so it drops the term ",
+		ifGated(in.Sweep, ", the GRU and LSTM through their gates, their cell and their stacked layers"))
 	p("ΔU δh_{t−1}: the directions a truncation discards keep amplifying the error although the compressed network no ")
 	p("longer has them. The tangent model propagates the same recursion through U + ΔU (J'_t with U' in place of U), ")
 	p("which makes the pre-activation error exact; only the linearisation of tanh and σ is left. ")
@@ -521,7 +523,7 @@ func claim3(p pf, in Inputs) {
 func claim4(p pf, in Inputs) {
 	p("## Claim 4: the damage depends on the temporal coherence of data and task\n\n")
 	p("Damage against rank, one curve per coherence level (recall by the AR(1) coefficient ρ of its input; MNIST rows in ")
-	p("order against pixels in a fixed random order; English against the digits of π), for both cells. Solid: measured ")
+	p("order against pixels in a fixed random order; English against the digits of π), for each cell. Solid: measured ")
 	p("relative hidden-state error; dashed: the first-order prediction.\n\n")
 	for _, method := range []string{"svd", "whitened"} {
 		p("![coherence, %s](%s/coherence-%s.svg)\n\n", method, in.Figures, method)
@@ -606,4 +608,15 @@ func claim4(p pf, in Inputs) {
 		p("- %s, %s, %s: mean fraction kept at ranks ≤ n/4, best first: %s.\n", k.cell, k.method, k.group, strings.Join(parts, "; "))
 	}
 	p("\n")
+}
+
+// ifGated returns text if the sweep has a GRU or LSTM model, else "": the
+// report describes only the cells it shows.
+func ifGated(rows []SweepRow, text string) string {
+	for _, r := range rows {
+		if r.Cell.Gated() {
+			return text
+		}
+	}
+	return ""
 }

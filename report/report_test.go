@@ -78,7 +78,7 @@ func TestReadSweepCSVRejects(t *testing.T) {
 		{"bad number", strings.Replace(good, ",0.985,", ",0.98x5,", 1), `line 2, column metric: "0.98x5" is not a number`},
 		{"empty number", strings.Replace(good, ",0.985,", ",,", 1), `line 2, column metric: "" is not a number`},
 		{"bad rank", strings.Replace(good, ",full,", ",0,", 1), "line 2, column rank"},
-		{"bad cell", strings.Replace(good, ",mgru,", ",lstm,", 1), `unknown cell "lstm"`},
+		{"bad cell", strings.Replace(good, ",mgru,", ",tcn,", 1), `unknown cell "tcn"`},
 		{"method of the dense row", strings.Replace(good, ",,false,f32,full,", ",svd,false,f32,full,", 1), "line 2: rank full with method"},
 		{"endless line", good + strings.Repeat("x", maxLine+1), "a line longer than 1048576 bytes: not a results file"},
 	} {

@@ -104,7 +104,7 @@ func DescribeMemorySweep(sc rnn.MemorySweepConfig) string {
 	s := fmt.Sprintf("K = %d delays; %d steps per run (washout %d), training and test runs independent; ridge λ = %g × mean state variance; %s truncation",
 		c.K, c.Steps, c.Washout, c.Lambda, sc.Method)
 	if sc.Joint {
-		s += " (joint [U_f; U_h])"
+		s += " (joint: the gates' recurrent matrices share V)"
 	}
 	return s
 }
@@ -137,20 +137,7 @@ func WriteLinearTable(w io.Writer, rows []rnn.LinearRow) error {
 // before and after, and the state error measured and predicted.
 func WriteCompression(w io.Writer, path string, tb *rnn.Testbed, c *rnn.Compressed, d rnn.Damage) {
 	m, name := tb.Model, rnn.MetricName(tb.Spec)
-	joint := ""
-	if c.Spec.Joint {
-		joint = " (joint [U_f; U_h])"
-	}
-	var ranks []string
-	for _, r := range c.Ranks[:m.Cell.Gates()] {
-		ranks = append(ranks, rnn.Rank(r).String())
-	}
-	method := string(c.Spec.Method) + " truncation"
-	if c.Spec.Method == "" {
-		method = "no truncation"
-	}
-	fmt.Fprintf(w, "%s: %s-%d on %s, %s%s, ranks %v, %s weights\n", path, m.Cell, m.Hidden, tb.Spec.Name, method, joint,
-		ranks, c.Precision())
+	fmt.Fprintf(w, "%s: %s-%d on %s, %s\n", path, m.Cell, m.Hidden, tb.Spec.Name, c.DescribeRanks())
 	dense, sequences := m.RecurrentParams(), 0
 	for _, b := range tb.Eval {
 		sequences += b.B

@@ -37,8 +37,8 @@ type net[T Float] struct {
 func (nt *net[T]) w(g int) []T { return nt.p[3*g] }
 func (nt *net[T]) u(g int) []T { return nt.p[3*g+1] }
 func (nt *net[T]) b(g int) []T { return nt.p[3*g+2] }
-func (nt *net[T]) r() []T      { return nt.p[3*nt.Cell.gates()] }
-func (nt *net[T]) c() []T      { return nt.p[3*nt.Cell.gates()+1] }
+func (nt *net[T]) r() []T      { return nt.p[nt.readoutIndex()] }
+func (nt *net[T]) c() []T      { return nt.p[nt.readoutIndex()+1] }
 
 // netOf copies the parameters of m into precision T.
 func netOf[T Float](m *Model) *net[T] {
@@ -66,15 +66,16 @@ func (nt *net[T]) zeroLike() [][]T {
 // pass, and its scratch; reused across minibatches of the same shape.
 type pass[T Float] struct {
 	t, bs int
-	h     []T    // (T+1)×B×n, h[0] = 0
-	xp    [2][]T // per gate, T×B×n: W x_t + b
-	f, hc []T    // MGRU: gate f_t and candidate h̃_t, T×B×n
-	fh    []T    // MGRU: f_t ⊙ h_{t−1}
-	o     []T    // readout outputs: T×B×out (ClassifyLast: B×out)
-	da    [2][]T // per gate, T×B×n: ∂L/∂(pre-activation)
-	dh    []T    // B×n: ∂L/∂h_t flowing back
-	dfh   []T    // B×n
-	do    []T    // like o
+	h     []T           // (T+1)×B×n, h[0] = 0
+	xp    [2][]T        // per gate, T×B×n: W x_t + b
+	f, hc []T           // MGRU: gate f_t and candidate h̃_t, T×B×n
+	fh    []T           // MGRU: f_t ⊙ h_{t−1}
+	o     []T           // readout outputs: T×B×out (ClassifyLast: B×out)
+	da    [2][]T        // per gate, T×B×n: ∂L/∂(pre-activation)
+	dh    []T           // B×n: ∂L/∂h_t flowing back
+	dfh   []T           // B×n
+	do    []T           // like o
+	g     *gatedPass[T] // a GRU or LSTM (see bptt_gated.go); h is then its top layer's states
 }
 
 func (ps *pass[T]) resize(cfg Config, t, bs int) {
@@ -93,12 +94,19 @@ func (ps *pass[T]) resize(cfg Config, t, bs int) {
 		ps.dfh = make([]T, bs*n)
 	}
 	ps.dh = make([]T, bs*n)
+	ps.resizeReadout(cfg, t, bs)
+}
+
+// resizeReadout sizes the readout's outputs and their gradient.
+func (ps *pass[T]) resizeReadout(cfg Config, t, bs int) {
 	rows := t * bs
 	if cfg.Objective == ClassifyLast {
 		rows = bs
 	}
-	ps.o = make([]T, rows*cfg.Out)
-	ps.do = make([]T, rows*cfg.Out)
+	if len(ps.o) != rows*cfg.Out {
+		ps.o = make([]T, rows*cfg.Out)
+		ps.do = make([]T, rows*cfg.Out)
+	}
 }
 
 func (nt *net[T]) checkBatch(bt *Batch[T]) error {
@@ -115,6 +123,9 @@ func (nt *net[T]) checkBatch(bt *Batch[T]) error {
 // forward runs the batch and returns the mean loss, keeping what backward
 // needs in ps.
 func (nt *net[T]) forward(ps *pass[T], bt *Batch[T]) T {
+	if nt.Cell.Gated() {
+		return nt.forwardGated(ps, bt)
+	}
 	n, bs, tt := nt.Hidden, bt.B, bt.T
 	ps.resize(nt.Config, tt, bs)
 	bn := bs * n
@@ -153,7 +164,10 @@ func (nt *net[T]) forward(ps *pass[T], bt *Batch[T]) T {
 
 // readout computes the outputs, the loss and ∂L/∂o.
 func (nt *net[T]) readout(ps *pass[T], bt *Batch[T]) T {
-	n, bs, tt, out := nt.Hidden, bt.B, bt.T, nt.Out
+	n, bs, tt, out := nt.readWidth(), bt.B, bt.T, nt.Out
+	if out == 0 {
+		return 0 // a GRU or LSTM without a readout scores nothing
+	}
 	bn := bs * n
 	if nt.Objective == ClassifyLast {
 		gemm(false, true, bs, out, n, 1, ps.h[tt*bn:], n, nt.r(), n, 0, ps.o, out)
@@ -209,6 +223,10 @@ func softmaxCE[T Float](o, d []T, label int, scale T) float64 {
 
 // backward accumulates ∂L/∂θ into grad, after forward on the same batch.
 func (nt *net[T]) backward(ps *pass[T], bt *Batch[T], grad [][]T) {
+	if nt.Cell.Gated() {
+		nt.backwardGated(ps, bt, grad)
+		return
+	}
 	n, bs, tt, out := nt.Hidden, bt.B, bt.T, nt.Out
 	bn := bs * n
 	G := nt.Cell.gates()

@@ -71,6 +71,10 @@ type Compressed struct {
 	// Sigma[g] are the singular values of U[g] (SVD) or U[g]·S (Whitened);
 	// of [U_f; U_h] (times S) in Sigma[0] for Joint.
 	Sigma [2][]float64
+	// Layers are a GRU's or LSTM's compressed layers (see
+	// compress_gated.go); Factors and Sigma are unused then, and Ranks[0]
+	// is the first layer's first rank.
+	Layers []CompressedLayer
 	// ops are the recurrent products as the kernels run them, in the
 	// precision of Spec (see pack).
 	ops [2]kernels.Operator
@@ -81,12 +85,18 @@ type Compressed struct {
 // U_f), C[1] = E[(f_t ⊙ h_{t−1})(f_t ⊙ h_{t−1})ᵀ] (the input of U_h).
 type Calibration struct {
 	C [2]*mat.SymDense
-	N int // state vectors averaged
+	// Layers are, for a GRU or LSTM, each layer's E[h_{t−1} h_{t−1}ᵀ] (P×P),
+	// the input of its weight_hh.
+	Layers []*mat.SymDense
+	N      int // state vectors averaged
 }
 
 // Calibrate runs m over the batches (on the kernels) and accumulates the
 // moments. States from step 1 on are used (h_0 = 0 carries nothing).
 func Calibrate(m *Model, batches []*task.Batch) (*Calibration, error) {
+	if m.Cell.Gated() {
+		return calibrateGated(m, batches)
+	}
 	n := m.Hidden
 	cal := &Calibration{}
 	acc := [2]*mat.SymDense{mat.NewSymDense(n, nil), mat.NewSymDense(n, nil)}
@@ -146,7 +156,7 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		spec.Precision = F32
 	}
 	truncates := spec.Energy != 0
-	for g := 0; g < m.Cell.gates(); g++ {
+	for g := 0; g < max(m.Cell.gates(), 1); g++ { // a GRU's or LSTM's one rank is Ranks[0]
 		truncates = truncates || spec.Ranks[g] != int(Full)
 	}
 	if spec.Method == "" && truncates {
@@ -169,8 +179,10 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		return nil, fmt.Errorf("rnn: compress: unknown method %q (want %q or %q)", spec.Method, SVD, Whitened)
 	case spec.Method == Whitened && spec.Calibration == nil:
 		return nil, errors.New("rnn: compress: the whitened method needs a Calibration (see Calibrate)")
-	case spec.Joint && m.Cell != MGRU:
-		return nil, errors.New("rnn: compress: joint truncation is for the MGRU's [U_f; U_h]")
+	case m.Cell.Gated() && spec.Precision != F32:
+		return nil, fmt.Errorf("rnn: compress: %s weights are for the RNN and the MGRU; the %s step runs in %s only", spec.Precision, m.Cell, F32)
+	case spec.Joint && m.Cell != MGRU && !m.Cell.Gated():
+		return nil, errors.New("rnn: compress: joint truncation is for the MGRU's [U_f; U_h] and the GRU's and LSTM's stacked gates")
 	case spec.Energy != 0 && !(spec.Energy > 0 && spec.Energy <= 1):
 		return nil, fmt.Errorf("rnn: compress: energy fraction %v outside (0, 1]", spec.Energy)
 	}
@@ -192,6 +204,12 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		}
 	}
 	c := &Compressed{Model: m.Clone(), Spec: spec}
+	if m.Cell.Gated() {
+		if err := c.compressGated(m); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 	if spec.Joint {
 		if err := c.truncateJoint(m); err != nil {
 			return nil, err
@@ -411,12 +429,18 @@ func reconstruct(f kernels.LowRank, n int) kernels.Matrix {
 // recurrent matrix instead of n²), and with int8 or bf16 weights on the
 // quantized kernels.
 func (c *Compressed) NewStream() *Stream {
+	if c.Cell.Gated() {
+		return newGatedModelStream(c.Model, c.gatedOperators())
+	}
 	return newStream(c.Model, c.operators())
 }
 
 // RecurrentParams returns the weights of the recurrent matrices: n² per
 // dense matrix, r·2n per factorisation, r·3n for the joint MGRU pair.
 func (c *Compressed) RecurrentParams() int {
+	if c.Cell.Gated() {
+		return c.gatedRecurrentParams()
+	}
 	n := c.Hidden
 	if c.Spec.Joint {
 		return c.Ranks[0] * 3 * n

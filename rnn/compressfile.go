@@ -58,6 +58,12 @@ func (c *Compressed) File(meta map[string]string) (*safetensors.File, error) {
 	}
 	f.Metadata["joint"] = strconv.FormatBool(c.Spec.Joint)
 	f.Metadata["precision"] = string(c.Precision())
+	if c.Cell.Gated() {
+		if err := c.gatedFile(f); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	n := c.Hidden
 	ops := c.operators()
 	for g := 0; g < c.Cell.gates(); g++ {
@@ -172,6 +178,21 @@ func CompressedFromFile(f *safetensors.File) (*Compressed, map[string]string, er
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.Cell.Gated() {
+		ranks, err := gatedRanksOf(f.Metadata, cfg, spec.Joint)
+		if err != nil {
+			return nil, nil, err
+		}
+		values, err := readTensors(f, cfg.gatedCompressedTensors(ranks))
+		if err != nil {
+			return nil, nil, err
+		}
+		c := &Compressed{Model: buildModel(cfg, values), Spec: spec}
+		if err := c.gatedFromFile(values, ranks); err != nil {
+			return nil, nil, err
+		}
+		return c, userMeta(f.Metadata), nil
+	}
 	specs := cfg.compressedTensors(spec)
 	values, err := readTensors(f, specs)
 	if err != nil {
@@ -280,8 +301,14 @@ func compressionFromMeta(md map[string]string, cfg Config) (CompressSpec, error)
 		}
 	}
 	joint, err := strconv.ParseBool(md["joint"])
-	if err != nil || (joint && cfg.Cell != MGRU) {
-		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU)", quote.String(md["joint"]), cfg.Cell)
+	if err != nil || (joint && cfg.Cell != MGRU && !cfg.Cell.Gated()) {
+		return CompressSpec{}, fmt.Errorf("metadata joint = %s is not valid for a %s model (want true or false; true only for the MGRU, GRU and LSTM)", quote.String(md["joint"]), cfg.Cell)
+	}
+	if cfg.Cell.Gated() {
+		if precision != F32 {
+			return CompressSpec{}, fmt.Errorf("metadata precision = %s: a %s file holds %s weights only", quote.String(md["precision"]), cfg.Cell, F32)
+		}
+		return CompressSpec{Method: method, Joint: joint}, nil // the ranks are per layer: gatedRanksOf
 	}
 	var ranks [2]int
 	rs := strings.SplitN(md["ranks"], ",", 3) // at most 3: a hostile list can be megabytes

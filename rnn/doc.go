@@ -1,9 +1,10 @@
 // Package rnn holds lowrank's recurrent networks and the science done on
-// them: the vanilla RNN and the minimal gated unit (MGRU) with a linear
-// readout, their BPTT training, streaming inference on the kernels, SVD
-// compression of the recurrent matrices, the first-order perturbation
-// model, the rank sweep and the noiseless memorization experiment, and
-// the safetensors model files.
+// them: the vanilla RNN, the minimal gated unit (MGRU), and PyTorch's GRU
+// and LSTM (stacked, with proj_size; read from and written to PyTorch
+// state_dicts), each with a linear readout; their BPTT training,
+// streaming inference on the kernels, SVD compression of the recurrent
+// matrices, the first-order perturbation model, the rank sweep and the
+// noiseless memorization experiment, and the safetensors model files.
 //
 // Training runs in float32 on gonum's BLAS; the same code instantiated in
 // float64 checks the gradients by finite differences. Inference runs on the
@@ -49,7 +50,10 @@
 //
 // Where things are: model.go, bptt.go and train.go the cells and their
 // training; stream.go and infer.go inference on the kernels; compress.go
-// truncation (plain and whitened); rank.go
+// truncation (plain and whitened); gated.go, torch.go and the …_gated.go
+// files the GRU and LSTM (their layout, PyTorch files, training,
+// inference, compression, perturbation model and compressed files);
+// inspect.go what a file holds (lowrank inspect); rank.go
 // the ranks every command takes ("4,8,full"); perturb.go the perturbation
 // model; sweep.go the rank sweep (Damage, Testbed); memory.go the
 // memorization experiment and memorysweep.go its sweep over coherence and

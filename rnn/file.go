@@ -17,15 +17,18 @@ import (
 
 // Model files are safetensors: one F32 tensor per parameter, named as in
 // Params ("W", "U", "b", "R", "c" for the RNN; "W_f", "U_f", … for the
-// MGRU), and a "__metadata__" map with the configuration ("format",
-// "cell", "in", "hidden", "out", "objective", "burn") plus whatever the
-// caller records (task, training settings).
+// MGRU; PyTorch's names for the GRU and LSTM), and a "__metadata__" map
+// with the configuration ("format", "cell", "in", "hidden", "out",
+// "objective", "burn", and for the GRU and LSTM "layers" and "proj") plus
+// whatever the caller records (task, training settings). A PyTorch
+// state_dict of a GRU or LSTM, which has no such metadata, loads too (see
+// torch.go).
 
 // FormatVersion identifies this layout in the "format" metadata entry.
 const FormatVersion = "lowrank-model-1"
 
 // configKeys are the metadata entries the configuration occupies.
-var configKeys = []string{"format", "cell", "in", "hidden", "out", "objective", "burn"}
+var configKeys = []string{"format", "cell", "in", "hidden", "out", "objective", "burn", "layers", "proj"}
 
 // File returns m as a safetensors file with meta merged into its metadata.
 // meta may not override the configuration keys.
@@ -41,6 +44,9 @@ func (m *Model) File(meta map[string]string) (*safetensors.File, error) {
 		"out":       strconv.Itoa(m.Out),
 		"objective": string(m.Objective),
 		"burn":      strconv.Itoa(m.Burn),
+	}
+	if m.Cell.Gated() { // the RNN's and MGRU's files stay as they were
+		md["layers"], md["proj"] = strconv.Itoa(m.NumLayers), strconv.Itoa(m.Proj)
 	}
 	for k, v := range meta {
 		if slices.Contains(configKeys, k) {
@@ -120,8 +126,17 @@ func Read(r io.Reader) (*Model, map[string]string, error) {
 	return FromFile(f)
 }
 
-// FromFile builds a model from a safetensors file; see Load.
+// FromFile builds a model from a safetensors file; see Load. A file with
+// no lowrank metadata that holds a PyTorch GRU or LSTM is read by
+// FromTorch.
 func FromFile(f *safetensors.File) (*Model, map[string]string, error) {
+	if isTorchFile(f) {
+		m, err := FromTorch(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, userMeta(f.Metadata), nil
+	}
 	cfg, err := configFromMeta(f.Metadata)
 	if err != nil {
 		return nil, nil, err
@@ -143,7 +158,7 @@ func configFromMeta(md map[string]string) (Config, error) {
 	}
 	cfg := Config{Cell: Cell(md["cell"]), Objective: Objective(md["objective"])}
 	if !cfg.Cell.valid() {
-		return Config{}, fmt.Errorf("metadata cell = %s, want %q or %q", quote.String(md["cell"]), RNN, MGRU)
+		return Config{}, fmt.Errorf("metadata cell = %s, want %q, %q, %q or %q", quote.String(md["cell"]), RNN, MGRU, GRU, LSTM)
 	}
 	if !cfg.Objective.valid() {
 		return Config{}, fmt.Errorf("metadata objective = %s, want %q, %q or %q", quote.String(md["objective"]), Regression, ClassifyLast, ClassifyEach)
@@ -152,11 +167,25 @@ func configFromMeta(md map[string]string) (Config, error) {
 		r   IntRange
 		dst *int
 	}{{Bounds.In, &cfg.In}, {Bounds.Hidden, &cfg.Hidden}, {Bounds.Out, &cfg.Out}, {Bounds.Burn, &cfg.Burn}} {
+		if kv.r.Name == Bounds.Out.Name && cfg.Cell.Gated() && md["out"] == "0" {
+			continue // a GRU or LSTM without a readout
+		}
 		v, err := kv.r.Parse(md[kv.r.Name])
 		if err != nil {
 			return Config{}, metaError(err)
 		}
 		*kv.dst = v
+	}
+	if cfg.Cell.Gated() {
+		v, err := Bounds.Layers.Parse(md["layers"])
+		if err != nil {
+			return Config{}, metaError(err)
+		}
+		cfg.NumLayers = v
+		proj := IntRange{"proj", 0, cfg.Hidden - 1, "LSTM projection size, below the units"}
+		if cfg.Proj, err = proj.Parse(md["proj"]); err != nil {
+			return Config{}, metaError(err)
+		}
 	}
 	return cfg, cfg.validate()
 }
@@ -226,6 +255,9 @@ func readTensors(f *safetensors.File, specs []tensorSpec) (map[string][]float32,
 // buildModel allocates a model of cfg and fills it from values (missing
 // tensors stay zero).
 func buildModel(cfg Config, values map[string][]float32) *Model {
+	if cfg.Cell.Gated() {
+		return buildGated(cfg, values)
+	}
 	n := cfg.Hidden
 	m := &Model{Config: cfg}
 	for g := 0; g < cfg.Cell.gates(); g++ {

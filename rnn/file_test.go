@@ -126,7 +126,7 @@ func TestFileErrors(t *testing.T) {
 		want string
 	}{
 		{"not a model", edit(func(f *safetensors.File) { delete(f.Metadata, "format") }), "format"},
-		{"bad cell", edit(func(f *safetensors.File) { f.Metadata["cell"] = "lstm" }), `metadata cell = "lstm", want "rnn" or "mgru"`},
+		{"bad cell", edit(func(f *safetensors.File) { f.Metadata["cell"] = "tcn" }), `metadata cell = "tcn", want "rnn", "mgru", "gru" or "lstm"`},
 		{"bad size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "many" }), `hidden = "many" is not a number`},
 		{"huge size", edit(func(f *safetensors.File) { f.Metadata["hidden"] = "100000000" }), "hidden = 100000000 is out of range: want 1 ≤ hidden ≤ 4096"},
 		{"wrong shape", edit(func(f *safetensors.File) {

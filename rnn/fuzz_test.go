@@ -35,6 +35,9 @@ func FuzzReadCompressed(f *testing.F) {
 			f.Add(c.Data)
 		}
 	}
+	for _, seed := range gatedCompressedSeeds(f) {
+		f.Add(seed)
+	}
 	for _, s := range quantizedSeeds(f) {
 		f.Add(s)
 	}
@@ -50,7 +53,10 @@ func FuzzReadCompressed(f *testing.F) {
 			return
 		}
 		n := c.Hidden
-		for g := 0; g < c.Cell.Gates(); g++ {
+		if c.Cell.Gated() {
+			checkGatedFactors(t, c)
+		}
+		for g := 0; g < c.Cell.Gates() && !c.Cell.Gated(); g++ {
 			r, fc := c.Ranks[g], c.Factors[g]
 			if r == int(rnn.Full) && c.Precision() != rnn.F32 { // a dense gate, quantized
 				if u := c.U[g]; u.Rows != n || u.Cols != n {
@@ -69,7 +75,7 @@ func FuzzReadCompressed(f *testing.F) {
 				}
 			}
 		}
-		if c.Spec.Joint && (c.Ranks[0] != c.Ranks[1] || !slices.Equal(c.Factors[0].V.Data, c.Factors[1].V.Data)) {
+		if c.Spec.Joint && !c.Cell.Gated() && (c.Ranks[0] != c.Ranks[1] || !slices.Equal(c.Factors[0].V.Data, c.Factors[1].V.Data)) {
 			t.Fatalf("a joint truncation of ranks %v whose gates do not share their right factor", c.Ranks)
 		}
 		for _, y := range c.NewStream().Step(make([]float32, c.In)) {
@@ -90,6 +96,72 @@ func FuzzReadCompressed(f *testing.F) {
 			t.Fatalf("Write, ReadCompressed, Write changed the file (%v)", err)
 		}
 	})
+}
+
+// gatedCompressedSeeds returns compressed GRU and LSTM files: joint and
+// per gate, stacked, with a projection.
+func gatedCompressedSeeds(f *testing.F) [][]byte {
+	var seeds [][]byte
+	for _, c := range []struct {
+		cfg   rnn.Config
+		joint bool
+	}{
+		{rnn.Config{Cell: rnn.GRU, In: 2, Hidden: 6, Out: 2, NumLayers: 2, Objective: rnn.Regression}, true},
+		{rnn.Config{Cell: rnn.LSTM, In: 2, Hidden: 5, Out: 1, NumLayers: 1, Proj: 3, Objective: rnn.ClassifyLast}, false},
+	} {
+		m, err := rnn.New(c.cfg, 1)
+		if err != nil {
+			f.Fatal(err)
+		}
+		cm, err := rnn.Compress(m, rnn.CompressSpec{Ranks: [2]int{2, 2}, Joint: c.joint})
+		if err != nil {
+			f.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := cm.Write(&b, nil); err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, b.Bytes())
+	}
+	return seeds
+}
+
+// checkGatedFactors checks the promises of a compressed GRU or LSTM: per
+// layer one joint factorisation or one per gate, ranks within the
+// matrices, factors that fit weight_hh, weights finite and within
+// Bounds.Weight.
+func checkGatedFactors(t *testing.T, c *rnn.Compressed) {
+	t.Helper()
+	g, h := c.Cell.Gates(), c.Hidden
+	p := h
+	if c.Proj > 0 {
+		p = c.Proj
+	}
+	if len(c.Layers) != c.NumLayers {
+		t.Fatalf("%d compressed layers for %d", len(c.Layers), c.NumLayers)
+	}
+	for k, l := range c.Layers {
+		want, rows := g, h
+		if c.Spec.Joint {
+			want, rows = 1, g*h
+		}
+		if len(l.Factors) != want || len(l.Ranks) != want {
+			t.Fatalf("layer %d: %d factorisations, want %d (joint %v)", k, len(l.Factors), want, c.Spec.Joint)
+		}
+		for q, fc := range l.Factors {
+			r := l.Ranks[q]
+			if r < 1 || r > min(rows, p) || fc.U.Rows != rows || fc.U.Cols != r || fc.V.Rows != r || fc.V.Cols != p {
+				t.Fatalf("layer %d factor %d: rank %d, factors %d×%d and %d×%d", k, q, r, fc.U.Rows, fc.U.Cols, fc.V.Rows, fc.V.Cols)
+			}
+			for _, v := range [][]float32{fc.U.Data, fc.V.Data} {
+				for _, x := range v {
+					if rnn.Bounds.Weight.Check(float64(x)) != nil {
+						t.Fatalf("layer %d factor %d holds %v", k, q, x)
+					}
+				}
+			}
+		}
+	}
 }
 
 // quantizedSeeds returns small compressed files in bf16 and int8, dense

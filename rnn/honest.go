@@ -13,7 +13,12 @@ import (
 // per matrix: what a compression is measured against. (A Compressed
 // reports its own with Compressed.RecurrentParams; c.Model.RecurrentParams
 // is the dense count.)
-func (m *Model) RecurrentParams() int { return m.Cell.gates() * m.Hidden * m.Hidden }
+func (m *Model) RecurrentParams() int {
+	if m.Cell.Gated() {
+		return m.gatedRecurrentParams()
+	}
+	return m.Cell.gates() * m.Hidden * m.Hidden
+}
 
 // SizeWarning returns a sentence for the user when c has at least as many
 // recurrent weights (and multiply-adds per step) as the dense model it
@@ -31,8 +36,17 @@ func (c *Compressed) SizeWarning() string {
 	if c.Spec.Joint {
 		limit = fmt.Sprintf("2n/3 = %d", 2*n/3)
 	}
-	return fmt.Sprintf("the compressed model has %d recurrent weights, %.0f%% of the dense model's %d: ranks %v are not below %s, so it is larger and slower than the original",
-		low, 100*float64(low)/float64(dense), dense, c.Ranks[:c.Cell.gates()], limit)
+	ranks := fmt.Sprint(c.Ranks[:c.Cell.gates()])
+	if c.Cell.Gated() {
+		limit = c.gatedSizeLimit()
+		var rs []int
+		for _, l := range c.Layers {
+			rs = append(rs, l.Ranks...)
+		}
+		ranks = fmt.Sprint(rs)
+	}
+	return fmt.Sprintf("the compressed model has %d recurrent weights, %.0f%% of the dense model's %d: ranks %s are not below %s, so it is larger and slower than the original",
+		low, 100*float64(low)/float64(dense), dense, ranks, limit)
 }
 
 // checkFinite reports the first parameter of m that holds a NaN or an

@@ -23,6 +23,8 @@ type engine struct {
 	// onStep, if set, sees the state after each step (B×n) and, for the
 	// MGRU, the f ⊙ h_{t−1} that fed U_h at that step.
 	onStep func(t int, h, fh kernels.Matrix)
+	// gated runs a GRU or LSTM instead (see infer_gated.go).
+	gated *gatedEngine
 }
 
 func newEngine(m *Model, u [2]kernels.Operator) *engine {
@@ -36,6 +38,9 @@ func newEngine(m *Model, u [2]kernels.Operator) *engine {
 
 // engineOf returns an engine for m with dense recurrent weights.
 func engineOf(m *Model) *engine {
+	if m.Cell.Gated() {
+		return &engine{cfg: m.Config, gated: packGated(m, nil).engine()}
+	}
 	var u [2]kernels.Operator
 	for g := 0; g < m.Cell.gates(); g++ {
 		u[g] = kernels.Pack(m.U[g])
@@ -54,6 +59,9 @@ func grow(s []float32, n int) []float32 {
 // last step (B×Out) for ClassifyLast: the trainer's layout, which
 // task.Meter reads. The result is the engine's own buffer.
 func (e *engine) run(b *task.Batch) []float32 {
+	if e.gated != nil {
+		return e.gated.run(b)
+	}
 	n, B, T := e.cfg.Hidden, b.B, b.T
 	tb := T * B
 	x := kernels.Matrix{Rows: tb, Cols: e.cfg.In, Stride: e.cfg.In, Data: b.X}
@@ -111,5 +119,8 @@ func (e *engine) evaluate(spec task.Spec, batches []*task.Batch) *task.Meter {
 // engine returns an engine that runs the compressed model on its kernels:
 // low-rank, quantized, or both.
 func (c *Compressed) engine() *engine {
+	if c.Cell.Gated() {
+		return &engine{cfg: c.Config, gated: packGated(c.Model, c.gatedOperators()).engine()}
+	}
 	return newEngine(c.Model, c.operators())
 }

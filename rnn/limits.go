@@ -44,8 +44,9 @@ import (
 // Between garbage collections the process may hold up to twice its live
 // data (GOGC=100).
 var Bounds = struct {
-	// Model shape, from a model file's metadata or lowrank train.
-	In, Hidden, Out, Burn IntRange
+	// Model shape, from a model file's metadata or lowrank train; Layers
+	// for PyTorch's cells.
+	In, Hidden, Out, Burn, Layers IntRange
 	// Recall task, from a model's metadata or the task flags.
 	T, K IntRange
 	// Compression and evaluation.
@@ -80,6 +81,7 @@ var Bounds = struct {
 	Hidden: IntRange{"hidden", 1, 4096, "state size n"},
 	Out:    IntRange{"out", 1, 1 << 16, "readout outputs"},
 	Burn:   IntRange{"burn", 0, 10000, "leading steps not scored"},
+	Layers: IntRange{"layers", 1, 64, "stacked layers of a GRU or LSTM"},
 
 	T: IntRange{"T", 2, 10000, "steps per recall sequence"},
 	K: IntRange{"K", 1, 4096, "largest recall delay"},
@@ -316,6 +318,8 @@ func checkTaskOf(meta map[string]string, m *Model, nEval int) error {
 		return fits(m, r.Spec())
 	case name == "text-opticks" || name == "text-pi":
 		return nil // fits is checked once the corpus gives the vocabulary
+	case name == "":
+		return fmt.Errorf("the model names no task (a PyTorch state_dict names none): what needs the task's data cannot run on it; compress it by -rank or -energy, which measure on Gaussian inputs")
 	}
 	return fmt.Errorf("unknown task %s in the model's metadata (want seqmnist, seqmnist-perm, text-opticks, text-pi or recall(…))", quote.String(name))
 }
@@ -343,6 +347,9 @@ func (c Config) checkBounds() error {
 		r IntRange
 		v int
 	}{{Bounds.In, c.In}, {Bounds.Hidden, c.Hidden}, {Bounds.Out, c.Out}, {Bounds.Burn, c.Burn}} {
+		if b.r.Name == Bounds.Out.Name && c.Cell.Gated() && c.Out == 0 {
+			continue // a GRU or LSTM without a readout
+		}
 		if err := b.r.Check(b.v); err != nil {
 			return fmt.Errorf("rnn: %w", err)
 		}

@@ -110,7 +110,7 @@ func TestTaskOfRefusesLies(t *testing.T) {
 		{"rho disagrees with the name", with("rho", "0.9"), 10, `metadata task = "recall(rho=0.5,K=8)" disagrees with rho = 0.9`},
 		{"seed negative", with("data_seed", "-1"), 10, `metadata data_seed = "-1" is not a seed`},
 		{"task unknown", with("task", "bogus"), 10, `unknown task "bogus"`},
-		{"task missing", with("task", "<delete>"), 10, `unknown task ""`},
+		{"task missing", with("task", "<delete>"), 10, `the model names no task`},
 		{"task of another shape", with("task", "seqmnist"), 10, "does not fit its task seqmnist (in 28, out 10, classify-last"},
 		{"zero evaluation sequences", good, 0, "eval = 0 is out of range"},
 		{"negative evaluation sequences", good, -1, "eval = -1 is out of range"},

@@ -265,6 +265,9 @@ func meanVariance(h *mat.Dense) float64 {
 // returns the states (row t: h_t, after input u[t]) and, when outputs is
 // set, the readout outputs (row t: R h_t + c).
 func driveStates(m *Model, u []float64, outputs bool) (states, out *mat.Dense) {
+	if m.Cell.Gated() {
+		return driveGated(m, u, outputs)
+	}
 	nt := netOf[float64](m)
 	n := m.Hidden
 	bl := blas64.Implementation()
@@ -307,6 +310,31 @@ func driveStates(m *Model, u []float64, outputs bool) (states, out *mat.Dense) {
 	}
 	out = mat.NewDense(len(u), m.Out, nil)
 	out.Mul(states, mat.NewDense(m.Out, n, nt.r()).T())
+	c := nt.c()
+	for t := range u {
+		row := out.RawRowView(t)
+		for j := range row {
+			row[j] += c[j]
+		}
+	}
+	return states, out
+}
+
+// driveGated is driveStates for a GRU or LSTM: the states are the top
+// layer's outputs (P wide), what its readout reads.
+func driveGated(m *Model, u []float64, outputs bool) (states, out *mat.Dense) {
+	nt := netOf[float64](m)
+	nt.Objective = ClassifyLast // one readout row; the states are what is wanted
+	bt := &Batch[float64]{T: len(u), B: 1, X: u, Labels: make([]int32, 1)}
+	var ps pass[float64]
+	nt.forward(&ps, bt)
+	p := m.stateWidth()
+	states = mat.NewDense(len(u), p, append([]float64(nil), ps.h[p:]...))
+	if !outputs {
+		return states, nil
+	}
+	out = mat.NewDense(len(u), m.Out, nil)
+	out.Mul(states, mat.NewDense(m.Out, p, nt.r()).T())
 	c := nt.c()
 	for t := range u {
 		row := out.RawRowView(t)

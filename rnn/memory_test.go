@@ -204,7 +204,7 @@ func TestRandomReservoir(t *testing.T) {
 	if _, err := RandomReservoir(RNN, 8, 0, false, 1); err == nil {
 		t.Error("radius 0 gave no error")
 	}
-	if _, err := RandomReservoir("lstm", 8, 0.9, false, 1); err == nil {
+	if _, err := RandomReservoir("tcn", 8, 0.9, false, 1); err == nil {
 		t.Error("an unknown cell gave no error")
 	}
 }

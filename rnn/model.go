@@ -22,18 +22,27 @@ const (
 	//	h̃_t = tanh(W_h x_t + U_h (f_t ⊙ h_{t−1}) + b_h)
 	//	h_t = (1 − f_t) ⊙ h_{t−1} + f_t ⊙ h̃_t
 	MGRU Cell = "mgru"
+	// GRU is PyTorch's nn.GRU, and LSTM its nn.LSTM (see gated.go): stacks
+	// of Layers in PyTorch's layout, which model files of other tools
+	// (state_dicts saved with safetensors) hold as they are.
+	GRU  Cell = "gru"
+	LSTM Cell = "lstm"
 )
 
 // gates returns the number of (W, U, b) blocks of the cell: 1 for the RNN,
-// 2 for the MGRU (index 0 the gate f, 1 the candidate h̃).
+// 2 for the MGRU (index 0 the gate f, 1 the candidate h̃), and 0 for
+// PyTorch's cells, whose weights are Layers.
 func (c Cell) gates() int {
-	if c == MGRU {
+	switch c {
+	case RNN:
+		return 1
+	case MGRU:
 		return 2
 	}
-	return 1
+	return 0
 }
 
-func (c Cell) valid() bool { return c == RNN || c == MGRU }
+func (c Cell) valid() bool { return c == RNN || c == MGRU || c == GRU || c == LSTM }
 
 // Objective says what the readout is trained for.
 type Objective string
@@ -61,14 +70,22 @@ type Config struct {
 	Out       int // readout outputs (classes for classification)
 	Objective Objective
 	Burn      int // leading steps not scored (Regression, ClassifyEach)
+	// NumLayers and Proj shape PyTorch's cells (GRU, LSTM): the stacked
+	// layers (num_layers ≥ 1) and the LSTM's proj_size (0: none). Zero for
+	// the RNN and the MGRU. A GRU or LSTM model may have no readout (Out =
+	// 0): a model imported without one.
+	NumLayers, Proj int
 }
 
 func (c Config) validate() error {
 	switch {
 	case !c.Cell.valid():
-		return fmt.Errorf("rnn: unknown cell %q (want %q or %q)", c.Cell, RNN, MGRU)
+		return fmt.Errorf("rnn: unknown cell %q (want %q, %q, %q or %q)", c.Cell, RNN, MGRU, GRU, LSTM)
 	case !c.Objective.valid():
 		return fmt.Errorf("rnn: unknown objective %q", c.Objective)
+	}
+	if err := c.validateGated(); err != nil {
+		return err
 	}
 	return c.checkBounds()
 }
@@ -81,8 +98,11 @@ type Model struct {
 	W [2]kernels.Matrix
 	U [2]kernels.Matrix
 	B [2][]float32
-	R kernels.Matrix // Out×Hidden
-	C []float32      // Out
+	// Layers are the GRU's or LSTM's layers, bottom first (see gated.go);
+	// W, U and B are unused then.
+	Layers []Layer
+	R      kernels.Matrix // Out×Hidden (Out×P for a GRU or LSTM)
+	C      []float32      // Out
 }
 
 // New returns a model with freshly initialised weights: input and readout
@@ -94,6 +114,9 @@ func New(cfg Config, seed uint64) (*Model, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6c6f7772616e6b)) // "lowrank"
+	if cfg.Cell.Gated() {
+		return newGated(cfg, rng), nil
+	}
 	m := &Model{Config: cfg}
 	n := cfg.Hidden
 	for g := 0; g < cfg.Cell.gates(); g++ {
@@ -156,6 +179,9 @@ func (m *Model) Clone() *Model {
 		c.W[g], c.U[g] = cp(m.W[g]), cp(m.U[g])
 		c.B[g] = append([]float32(nil), m.B[g]...)
 	}
+	if m.Layers != nil {
+		c.Layers = cloneLayers(m.Layers)
+	}
 	c.R = cp(m.R)
 	c.C = append([]float32(nil), m.C...)
 	return c
@@ -179,6 +205,9 @@ type paramShape struct {
 // shapes lists the parameters of a model of this configuration in Params
 // order.
 func (c Config) shapes() []paramShape {
+	if c.Cell.Gated() {
+		return c.gatedShapes()
+	}
 	suffix := [2]string{"", ""}
 	if c.Cell == MGRU {
 		suffix = [2]string{"_f", "_h"}
@@ -217,13 +246,20 @@ func (p paramShape) tensorSpec() tensorSpec {
 
 // Params lists the parameters in a fixed order: per gate W, U, b, then R, c.
 // Names follow the DESIGN: "W", "U", "b" for the RNN; "W_f", "U_f", "b_f",
-// "W_h", "U_h", "b_h" for the MGRU; "R", "c" for the readout.
+// "W_h", "U_h", "b_h" for the MGRU; "R", "c" for the readout. A GRU or
+// LSTM lists per layer PyTorch's tensors, "rnn.weight_ih_l0",
+// "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0" (and
+// "rnn.weight_hr_l0"), then its readout "fc.weight", "fc.bias" (if any).
 func (m *Model) Params() []Param {
 	var data [][]float32
 	for g := 0; g < m.Cell.gates(); g++ {
 		data = append(data, m.W[g].Data, m.U[g].Data, m.B[g])
 	}
-	data = append(data, m.R.Data, m.C)
+	if m.Cell.Gated() {
+		data = m.gatedData()
+	} else {
+		data = append(data, m.R.Data, m.C)
+	}
 	ps := make([]Param, 0, len(data))
 	for i, s := range m.shapes() {
 		ps = append(ps, Param{Name: s.name, Rows: s.rows, Cols: s.cols, Data: data[i]})
@@ -241,5 +277,11 @@ func (m *Model) NumParams() int {
 }
 
 // Gates returns the number of recurrent matrices of the cell: 1 for the
-// RNN, 2 (U_f, U_h) for the MGRU.
-func (c Cell) Gates() int { return c.gates() }
+// RNN, 2 (U_f, U_h) for the MGRU. PyTorch's cells stack theirs per layer,
+// 3 gates for the GRU and 4 for the LSTM, which Gates also returns.
+func (c Cell) Gates() int {
+	if c.Gated() {
+		return c.torchGates()
+	}
+	return c.gates()
+}

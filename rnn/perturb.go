@@ -118,6 +118,9 @@ func sumRange(v []float64, lo, hi int) float64 {
 // an empty matrix (no perturbation).
 func DeltaU(m, p *Model) ([2]kernels.Matrix, error) {
 	var d [2]kernels.Matrix
+	if m.Cell.Gated() {
+		return d, fmt.Errorf("rnn: DeltaU: a %s model: its perturbations are per layer (see PredictGated)", m.Cell)
+	}
 	if m.Config != p.Config {
 		return d, fmt.Errorf("rnn: DeltaU: models differ in shape: %+v and %+v", m.Config, p.Config)
 	}
@@ -155,10 +158,6 @@ func checkSquare(a kernels.Matrix, n int, name string) error {
 	return nil
 }
 
-// trajectory runs m in float64 over the inputs of b and returns the net and
-// the pass holding h_t (and, for the MGRU, f_t, h̃_t, f_t ⊙ h_{t−1}) for
-// every step. Targets are not needed: the readout runs as ClassifyLast
-// against dummy labels, which only costs one B×Out product.
 // baseRun is m's unperturbed float64 run over a probe batch: what
 // predicting and measuring every compression of m on that batch share, so
 // that a sweep runs it once.
@@ -182,6 +181,10 @@ func runOf(run *baseRun, m *Model, b *task.Batch) (*baseRun, error) {
 	return &baseRun{m, b, nt, ps}, nil
 }
 
+// trajectory runs m in float64 over the inputs of b and returns the net and
+// the pass holding h_t (and, for the MGRU, f_t, h̃_t, f_t ⊙ h_{t−1}) for
+// every step. Targets are not needed: the readout runs as ClassifyLast
+// against dummy labels, which only costs one B×Out product.
 func trajectory(m *Model, b *task.Batch) (*net[float64], *pass[float64], error) {
 	if err := m.Config.validate(); err != nil {
 		return nil, nil, err
@@ -244,7 +247,8 @@ func meanSq(a []float64, n int) float64 {
 
 // outputs sets y (B×Out) to h·Rᵀ + c.
 func outputs(nt *net[float64], h, y []float64, bs int) {
-	gemm(false, true, bs, nt.Out, nt.Hidden, 1, h, nt.Hidden, nt.r(), nt.Hidden, 0, y, nt.Out)
+	n := nt.readWidth()
+	gemm(false, true, bs, nt.Out, n, 1, h, n, nt.r(), n, 0, y, nt.Out)
 	addBias(y, nt.c())
 }
 
@@ -254,7 +258,7 @@ func outputs(nt *net[float64], h, y []float64, bs int) {
 // that gate is unperturbed; the RNN uses dU[0] only). Only b's inputs are
 // used. See DeltaU for the dU of a compressed model.
 func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error) {
-	return predict(m, dU, b, "Predict", false, nil)
+	return predict(m, dU, b, "Predict", "PredictGated", false, nil)
 }
 
 // PredictTangent is Predict with the error propagated through the
@@ -274,13 +278,16 @@ func Predict(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error)
 // for the MGRU, the products of two errors). It needs no labels and never
 // runs the perturbed model, and costs what Predict costs.
 func PredictTangent(m *Model, dU [2]kernels.Matrix, b *task.Batch) (*ErrorCurve, error) {
-	return predict(m, dU, b, "PredictTangent", true, nil)
+	return predict(m, dU, b, "PredictTangent", "PredictGatedTangent", true, nil)
 }
 
 // predict is Predict, with the Jacobian of the perturbed network when
 // perturbedJacobian is set (PredictTangent), on m's run over b (nil: run
-// it).
-func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller string, perturbedJacobian bool, run *baseRun) (*ErrorCurve, error) {
+// it). A gated cell is refused with the name of its counterpart, gated.
+func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller, gated string, perturbedJacobian bool, run *baseRun) (*ErrorCurve, error) {
+	if m.Cell.Gated() {
+		return nil, fmt.Errorf("rnn: %s: a %s model; use %s", caller, m.Cell, gated)
+	}
 	n := m.Hidden
 	du, err := perturbations(m, dU, caller)
 	if err != nil {
@@ -524,7 +531,7 @@ func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, err
 	if err != nil {
 		return nil, err
 	}
-	n, bs := m.Hidden, b.B
+	n, bs := m.readWidth(), b.B
 	bn := bs * n
 	dh := make([]float64, bn)
 	y, yq := make([]float64, bs*m.Out), make([]float64, bs*m.Out)
@@ -535,6 +542,9 @@ func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, err
 		}
 		c.DH[t] = meanSq(dh, n)
 		c.H[t] = meanSq(h, n)
+		if m.Out == 0 {
+			continue // a GRU or LSTM without a readout
+		}
 		outputs(nt, h, y, bs)
 		outputs(nq, hq, yq, bs)
 		c.Y[t] = meanSq(y, m.Out)

@@ -299,6 +299,9 @@ func NewPlanner(m *Model, cfg PlanConfig) (*Planner, error) {
 	if err := m.Config.validate(); err != nil {
 		return nil, err
 	}
+	if m.Cell.Gated() {
+		return nil, fmt.Errorf("rnn: plan: a %s model: the planner is for the RNN and the MGRU; compress a %s with ranks or an energy fraction", m.Cell, m.Cell)
+	}
 	cfg, err := cfg.withDefaults(m.Objective)
 	if err != nil {
 		return nil, err

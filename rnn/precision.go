@@ -193,6 +193,9 @@ func (c *Compressed) Precision() Precision {
 // included: 4 per float32 weight, 2 per bf16 weight, 1 per int8 weight and 4
 // per row of an int8 matrix; a joint truncation's shared factor once.
 func (c *Compressed) RecurrentBytes() int {
+	if c.Cell.Gated() {
+		return 4 * c.gatedRecurrentParams() // float32 only
+	}
 	ops := c.operators()
 	b := 0
 	for g := 0; g < c.Cell.gates(); g++ {

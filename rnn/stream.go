@@ -22,11 +22,15 @@ type Stream struct {
 	xp       [2][]float32
 	work     []float32
 	y        []float32
+	gated    *gatedStream // a GRU or LSTM (see infer_gated.go)
 }
 
 // NewStream returns a stream of m with a zero state. The stream keeps packed
 // copies of the weights: later changes to m do not affect it.
 func (m *Model) NewStream() *Stream {
+	if m.Cell.Gated() {
+		return newGatedModelStream(m, nil)
+	}
 	var u [2]kernels.Operator
 	for g := 0; g < m.Cell.gates(); g++ {
 		u[g] = kernels.Pack(m.U[g])
@@ -51,12 +55,29 @@ func newStream(m *Model, u [2]kernels.Operator) *Stream {
 	return s
 }
 
+// newGatedModelStream returns a stream of the GRU or LSTM m whose
+// recurrent weights are u (nil: dense).
+func newGatedModelStream(m *Model, u []kernels.Operator) *Stream {
+	g := packGated(m, u)
+	return &Stream{cell: m.Cell, in: m.In, r: g.r, c: g.c, y: make([]float32, m.Out), gated: newGatedStream(g)}
+}
+
 // Step advances the state by one input x (len In) and returns the readout
-// R·h + c. The returned slice is the stream's own, overwritten by the next
-// Step.
+// R·h + c (empty for a GRU or LSTM without a readout). The returned slice
+// is the stream's own, overwritten by the next Step.
 func (s *Stream) Step(x []float32) []float32 {
 	if len(x) != s.in {
 		panic(fmt.Sprintf("rnn: Stream.Step: len(x) = %d, want %d", len(x), s.in))
+	}
+	if s.gated != nil {
+		top := s.gated.step(x)
+		if s.r != nil {
+			s.r.MatVec(s.y, top)
+			for i, v := range s.c {
+				s.y[i] += v
+			}
+		}
+		return s.y
 	}
 	for g := range s.cell.gates() {
 		s.w[g].MatVec(s.xp[g], x)

@@ -113,8 +113,8 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 		}
 	}
 	precisions := sc.Precisions
-	if len(precisions) == 0 {
-		precisions = []Precision{F32}
+	if len(precisions) == 0 || m.Cell.Gated() {
+		precisions = []Precision{F32} // the GRU and LSTM steps are float32 only
 	}
 	run, err := runOf(nil, m, sc.Probe) // shared by every row
 	if err != nil {
@@ -153,6 +153,9 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 
 // calibErr is Damage.CalibErr.
 func calibErr(m, c *Model, cal *Calibration) float64 {
+	if m.Cell.Gated() {
+		return gatedCalibErr(m, c, cal)
+	}
 	var num, den float64
 	for g := 0; g < m.Cell.gates(); g++ {
 		u, uc := toDense(m.U[g]), toDense(c.U[g])
@@ -181,9 +184,9 @@ func MetricOf(m *Model, spec task.Spec, eval []*task.Batch) (float64, error) {
 // Assess measures what the compressed c costs against the original m: the
 // metric on eval (run on the low-rank kernels, as deployed) against base,
 // the original's; the hidden-state and output errors on probe, measured by
-// running both models and predicted by the first-order model from m's run
-// alone; and the error of the recurrent products on the calibration
-// moments cal.
+// running both models and predicted by the first-order and tangent models
+// from m's run alone; and the error of the recurrent products on the
+// calibration moments cal.
 func Assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *task.Batch, cal *Calibration, base float64) (Damage, error) {
 	return assess(m, c, spec, eval, probe, cal, base, nil)
 }
@@ -197,7 +200,10 @@ func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	d := Damage{Rank: Rank(c.Ranks[0]), Method: c.Spec.Method, Joint: c.Spec.Joint, Precision: c.Precision(),
 		Params: c.RecurrentParams(), Bytes: c.RecurrentBytes(), CalibErr: calibErr(m, c.Model, cal)}
 	d.MulAdds = d.Params // one multiply-add per weight, the shared factor of a joint pair once
-	if c.Spec.Joint {
+	switch {
+	case m.Cell.Gated():
+		d.MulAdds = c.gatedMulAdds()
+	case c.Spec.Joint:
 		d.MulAdds = c.Ranks[0] * 4 * m.Hidden // …but V·h is computed for each gate
 	}
 	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
@@ -213,21 +219,42 @@ func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	if err != nil {
 		return d, err
 	}
-	du, err := DeltaU(m, c.Model)
-	if err != nil {
-		return d, err
-	}
-	predicted, err := predict(m, du, probe, "Predict", false, run)
-	if err != nil {
-		return d, err
-	}
-	tangent, err := predict(m, du, probe, "PredictTangent", true, run)
+	predicted, tangent, err := predictCompressed(m, c.Model, run)
 	if err != nil {
 		return d, err
 	}
 	d.RelErr, d.Predicted, d.Tangent = measured.RelErr(), predicted.RelErr(), tangent.RelErr()
 	d.OutRelErr, d.OutPredicted, d.OutTangent = measured.OutRelErr(), predicted.OutRelErr(), tangent.OutRelErr()
 	return d, nil
+}
+
+// predictCompressed runs the first-order perturbation model and the
+// tangent model of run's model against its compression cm.
+func predictCompressed(m, cm *Model, run *baseRun) (predicted, tangent *ErrorCurve, err error) {
+	if m.Cell.Gated() {
+		dW, err := gatedDeltas(m, cm)
+		if err != nil {
+			return nil, nil, err
+		}
+		dw, err := gatedDeltaRows(m, dW)
+		if err != nil {
+			return nil, nil, err
+		}
+		if predicted, err = run.predictGated(dw, false); err != nil {
+			return nil, nil, err
+		}
+		tangent, err = run.predictGated(dw, true)
+		return predicted, tangent, err
+	}
+	du, err := DeltaU(m, cm)
+	if err != nil {
+		return nil, nil, err
+	}
+	if predicted, err = predict(m, du, run.b, "Predict", "PredictGated", false, run); err != nil {
+		return nil, nil, err
+	}
+	tangent, err = predict(m, du, run.b, "PredictTangent", "PredictGatedTangent", true, run)
+	return predicted, tangent, err
 }
 
 // A Testbed is a trained model with what judging its compressions needs,
@@ -282,8 +309,10 @@ func (tb *Testbed) Assess(c *Compressed) (Damage, error) {
 func (tb *Testbed) Sweep(ranks Ranks, methods []Method, precisions []Precision) ([]Damage, error) {
 	var all []Damage
 	for i, method := range methods {
+		// A GRU's or LSTM's gates are truncated jointly: the form the fused
+		// kernel streams in one pass, and the one its step times are of.
 		d, err := Sweep(tb.Model, tb.Spec, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
-			Calibration: tb.Calibration, Precisions: precisions, NoDense: i > 0})
+			Calibration: tb.Calibration, Joint: tb.Model.Cell.Gated(), Precisions: precisions, NoDense: i > 0})
 		if err != nil {
 			return nil, err
 		}

@@ -12,8 +12,12 @@ import (
 // ConfigFor returns the configuration of a model with the given cell and
 // state size for a task.
 func ConfigFor(spec task.Spec, cell Cell, hidden int) Config {
-	return Config{Cell: cell, In: spec.In, Hidden: hidden, Out: spec.Out,
+	c := Config{Cell: cell, In: spec.In, Hidden: hidden, Out: spec.Out,
 		Objective: Objective(spec.Kind), Burn: spec.Burn}
+	if cell.Gated() {
+		c.NumLayers = 1
+	}
+	return c
 }
 
 // TaskData returns a task's training data as Data. MNIST trains in epochs

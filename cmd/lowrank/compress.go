@@ -2,6 +2,8 @@ package main
 
 import (
 	"cmp"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -11,18 +13,27 @@ import (
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
+// compressHelp is compress's description in its usage.
+const compressHelp = "Compress truncates the recurrent matrices of a trained model to low rank,\n" +
+	"stores them in float32, bf16 or int8 (-bits 32, 16, 8), or both, with no\n" +
+	"fine-tuning, evaluates the compressed model on its task's held-out set\n" +
+	"beside the original, reports the hidden-state error measured and\n" +
+	"predicted by the first-order perturbation model, and saves it as a\n" +
+	"safetensors file (factors, I8 or BF16 tensors) that runs on the\n" +
+	"low-rank and quantized kernels. Rank full keeps a matrix dense; with\n" +
+	"-bits 16 or 8 and no -rank or -energy, every matrix stays dense. With\n" +
+	"-max-error or -budget it plans the ranks first, without labels (see\n" +
+	"lowrank plan).\n\n" +
+	"A PyTorch GRU or LSTM saved with safetensors.torch.save_file(state_dict)\n" +
+	"compresses too, in float32 (each layer's weight_hh; see lowrank inspect).\n" +
+	"Such a file names no task, so its errors are measured on Gaussian inputs,\n" +
+	"and neither the whitened method nor a plan, which need the task's data,\n" +
+	"is available; the output keeps PyTorch's layout (README: loading it back\n" +
+	"into PyTorch)."
+
 func runCompress(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -bits 16|8 | -max-error E | -budget B) [flags] -o FILE",
-		"Compress truncates the recurrent matrices of a trained model to low rank,\n"+
-			"stores them in float32, bf16 or int8 (-bits 32, 16, 8), or both, with no\n"+
-			"fine-tuning, evaluates the compressed model on its task's held-out set\n"+
-			"beside the original, reports the hidden-state error measured and\n"+
-			"predicted by the first-order perturbation model, and saves it as a\n"+
-			"safetensors file (factors, I8 or BF16 tensors) that runs on the\n"+
-			"low-rank and quantized kernels. Rank full keeps a matrix dense; with\n"+
-			"-bits 16 or 8 and no -rank or -energy, every matrix stays dense. With\n"+
-			"-max-error or -budget it plans the ranks first, without labels (see\n"+
-			"lowrank plan).", stderr)
+		compressHelp, stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
 	fs.Var(&ranks, "rank", "`rank` of every recurrent matrix, or r_f,r_h for the MGRU (full: dense)")
@@ -33,7 +44,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	var pf planFlags
 	pf.register(fs)
 	method := fs.String("method", "", "`method`: svd, or whitened by the hidden states of training sequences (default svd; whitened for a plan)")
-	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor")
+	joint := fs.Bool("joint", false, "MGRU: truncate [U_f; U_h] as one matrix sharing its right factor; GRU, LSTM: each layer's stacked gates")
 	var evalN int
 	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out recall `sequences` to evaluate on (MNIST and the corpora: their whole held-out sets)")
 	data := fs.String("data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
@@ -61,7 +72,19 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return f.usage("%v", err)
 	}
-	tb, err := rnn.LoadTestbed(*model, evalN, *data)
+	switch m, meta, err := rnn.LoadPyTorch(*model); {
+	case err == nil:
+		return compressUntasked(f, m, meta, spec, *model, *out, stdout)
+	case !errors.Is(err, rnn.ErrNotPyTorch):
+		return f.fail(err)
+	}
+	return compressTasked(fs, ranks, spec, *model, evalN, *data, *out, stdout, f)
+}
+
+// compressTasked compresses a model file that names its task, assessed on
+// the task's held-out data.
+func compressTasked(fs *flag.FlagSet, ranks rnn.Ranks, spec rnn.CompressSpec, model string, evalN int, data, out string, stdout io.Writer, f failer) int {
+	tb, err := rnn.LoadTestbed(model, evalN, data)
 	if err != nil {
 		return f.fail(err)
 	}
@@ -74,7 +97,7 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	if spec.Method == rnn.Whitened {
 		spec.Calibration = tb.Calibration
 	}
-	return compress(tb, spec, *model, *out, stdout, f)
+	return compress(tb, spec, model, out, stdout, f)
 }
 
 // compressSpec is the truncation and precision the flags ask for: ranks,
@@ -153,6 +176,32 @@ func save(tb *rnn.Testbed, c *rnn.Compressed, model, out string, stdout io.Write
 	if err := c.Save(out, tb.Meta); err != nil {
 		return f.fail(err)
 	}
+	fmt.Fprintf(stdout, "saved %s\n", out)
+	return exitOK
+}
+
+// compressUntasked compresses a model whose file names no task (a PyTorch
+// state_dict): the errors on Gaussian inputs, no metric.
+func compressUntasked(f failer, m *rnn.Model, meta map[string]string, spec rnn.CompressSpec, model, out string, stdout io.Writer) int {
+	if spec.Method == rnn.Whitened {
+		return f.usage("%s names no task: the whitened method needs the task's data to calibrate on; use -method svd", model)
+	}
+	c, err := rnn.Compress(m, spec)
+	if err != nil {
+		return f.usage("%v", err)
+	}
+	d, err := rnn.AssessUntasked(m, c)
+	if err != nil {
+		return f.fail(err)
+	}
+	meta["compressed_from"] = model
+	if err := c.Save(out, meta); err != nil {
+		return f.fail(err)
+	}
+	if w := c.SizeWarning(); w != "" {
+		f.logf("warning: %s", w)
+	}
+	report.WriteCompressionUntasked(stdout, model, m, c, d)
 	fmt.Fprintf(stdout, "saved %s\n", out)
 	return exitOK
 }

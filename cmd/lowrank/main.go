@@ -9,6 +9,7 @@
 //	lowrank compress -model FILE (-rank R[,R_h] | -energy F | -max-error E | -budget B) [-method svd|whitened] [-joint] -o FILE
 //	lowrank plan -model FILE (-max-error E | -budget B) [-measure state|output|loss]   a dry run, without labels
 //	lowrank plan -models results/models [-csv FILE] [-figures DIR]                     the planner's validation
+//	lowrank inspect FILE                what a model file (lowrank's or PyTorch's) holds
 //	lowrank sweep [-models results/models] [-ranks 4,8,…,124] [-methods svd,whitened] [-csv FILE] [-times FILE] [-figures DIR]
 //	lowrank sweep -n 256 [-ranks 8,16,32,64,128] [-targets avx2,avx512] [-times FILE]   products only
 //	lowrank memory [-model FILE | -cell rnn -hidden 128 -net random -radius 0.9] [-rho 0,0.5,0.9,0.99] [-ranks 2,4,8,full] [-csv FILE]
@@ -53,9 +54,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cpu", "print this CPU's features and caches and the kernels targets", runCPU},
-		{"train", "train an RNN or MGRU on a task and save it as safetensors", runTrain},
+		{"train", "train an RNN, MGRU, GRU or LSTM on a task and save it as safetensors", runTrain},
 		{"compress", "truncate a trained model's recurrent matrices to low rank and assess it", runCompress},
 		{"plan", "choose the ranks without labels, for a maximum error or a budget (a dry run)", runPlan},
+		{"inspect", "say what a model file holds: cell, layers, shapes, singular-value spectra", runInspect},
 		{"sweep", "the main job: compress the default models to each rank; speed, metric, error", runSweep},
 		{"memory", "measure short-term memory (capacity) of a network under rank truncation", runMemory},
 		{"bench", "run the benchmark suite per target and peer; write results/<cpu>/kernels.txt", runBench},

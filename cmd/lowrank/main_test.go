@@ -164,7 +164,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{}, "Usage:"},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, plan, sweep, memory, bench, tune, regress, report, help`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, plan, inspect, sweep, memory, bench, tune, regress, report, help`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},

@@ -59,7 +59,7 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 	rnn.Bounds.Lambda.Var(fs, &mf.cfg.Lambda, rnn.DefaultMemoryLambda, "ridge penalty relative to the mean state variance")
 	fs.Uint64Var(&mf.cfg.Seed, "data-seed", 1, "seed of the inputs")
 	fs.StringVar(&mf.method, "method", "svd", "truncation `method`: svd or whitened (calibrated on the training run)")
-	fs.BoolVar(&mf.joint, "joint", false, "MGRU: truncate [U_f; U_h] as one matrix (shared right factor)")
+	fs.BoolVar(&mf.joint, "joint", false, "MGRU: truncate [U_f; U_h] as one matrix (shared right factor); GRU, LSTM: the stacked gates")
 	fs.BoolVar(&mf.linear, "linear", true, "also run the linear network check")
 	fs.StringVar(&mf.csv, "csv", "", "also write the memory curves as CSV to `file` (one row per network, ρ, rank and delay k)")
 	if status, done := parseFlags(fs, args); done {
@@ -140,8 +140,8 @@ func (mf *memoryFlags) run(ref *rnn.Model, name, origin string, stdout, stderr i
 	switch {
 	case len(ranks) == 0:
 		return f.usage("no rank of -ranks %s is below n = %d", mf.ranks, n)
-	case mf.joint && ref.Cell != rnn.MGRU:
-		return f.usage("-joint truncates the MGRU's [U_f; U_h]; the network is an %s", ref.Cell)
+	case mf.joint && ref.Cell != rnn.MGRU && !ref.Cell.Gated():
+		return f.usage("-joint truncates the MGRU's [U_f; U_h] or the GRU's and LSTM's stacked gates; the network is an %s", ref.Cell)
 	case err != nil:
 		return f.usage("%v", err)
 	}

@@ -130,7 +130,7 @@ func TestMemoryUsageErrors(t *testing.T) {
 		{[]string{"-method", "qr"}, `-method "qr"`},
 		{[]string{"-net", "sparse"}, `-net "sparse"`},
 		{[]string{"-radius", "1.2"}, "radius = 1.2 is out of range"},
-		{[]string{"-cell", "lstm"}, `unknown cell "lstm"`},
+		{[]string{"-cell", "tcn"}, `unknown cell "tcn"`},
 		{[]string{"-hidden", "0"}, "hidden = 0 is out of range"},
 		{[]string{"-joint"}, "-joint truncates the MGRU"},
 		{[]string{"-K", "0"}, "K = 0 is out of range"},

@@ -163,6 +163,10 @@ func validatePlans(dir string, pf planFlags, method string, evalN int, data, csv
 	}
 	var rows []report.PlanRow
 	err = inOrder(files, func(path string) ([]report.PlanRow, error) {
+		if m, _, err := rnn.Load(path); err == nil && m.Cell.Gated() {
+			f.logf("note: %s: a %s model, left out: the planner is for the RNN and the MGRU", path, m.Cell)
+			return nil, nil
+		}
 		tb, err := rnn.LoadTestbed(path, evalN, data)
 		if err != nil {
 			return nil, err

@@ -20,12 +20,13 @@ import (
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("train", "train [flags] -o FILE",
-		"Train trains an RNN or MGRU with a linear readout on a task by BPTT with\n"+
-			"Adam, evaluates it on the task's held-out set, and saves it as a\n"+
-			"safetensors model file. Training is deterministic for a given -seed.\n"+
+		"Train trains an RNN, MGRU, GRU or LSTM (PyTorch's cells, one layer)\n"+
+			"with a linear readout on a task by BPTT with Adam, evaluates it on\n"+
+			"the task's held-out set, and saves it as a safetensors model file.\n"+
+			"Training is deterministic for a given -seed.\n"+
 			"A progress bar is shown on stderr when it is a terminal.", stderr)
 	name, p := taskFlags(fs)
-	cell := fs.String("cell", "mgru", "`cell`: rnn or mgru")
+	cell := fs.String("cell", "mgru", "`cell`: rnn, mgru, gru or lstm")
 	var hidden, perEpoch int
 	rnn.Bounds.Hidden.Var(fs, &hidden, 128, "state size n")
 	tc := rnn.TrainConfig{}

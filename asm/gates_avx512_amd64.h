@@ -1,0 +1,47 @@
+// The fused steps of PyTorch's GRU and LSTM cells for AVX-512: the packed
+// panel product of panel_avx512_amd64.h (the one GemvPanelsAVX512 runs)
+// over the gate-interleaved panels of kernels.PackedGates, each panel
+// finished by an epilogue while its sixteen sums are in a register.
+//
+// The panels come block by block, the G gates of sixteen units in turn
+// (GRU: r, z, n; LSTM: i, f, g, o), so the driver's rows are G·len(y),
+// always whole panels (the caller passes len(y) a multiple of 16). The
+// epilogue of a panel does not know from the driver which gate it holds:
+// GATE counts the gates of the current block, and GATE_OFF is the block's
+// byte offset into the vectors of one unit each (h, c, y). The first G−1
+// gates are activated and parked in the frame, 64 bytes each; the last
+// one combines them, stores the block's outputs and moves to the next
+// block. Any grouping of panels the driver chooses (four, one) works, as
+// long as it visits them in order.
+//
+//	#include "gates_avx512_amd64.h"
+//
+// after the panel product's header: step_gru_avx512_amd64.s and
+// step_lstm_avx512_amd64.s expand the driver with their epilogues and use
+// the registers and macros below.
+
+#ifndef GATES_AVX512_AMD64_H
+#define GATES_AVX512_AMD64_H
+
+// Register roles, beside the PNL_… of the panel product. AX holds the byte
+// offset of a panel's rows in xp and b, CX slice bases; the activations
+// use Z24–Z27 (Z28, Z29 hold the LSTM's cell) and K2.
+#define GATE     R15 // gate of the next panel: 0 … G−1
+#define GATE_OFF DI  // 4·16k for block k
+
+// GATE_ROWS sets AX = 4·(GATE·ld) + GATE_OFF, the byte offset of the
+// current panel's rows in xp and b, from the argument slot ld.
+#define GATE_ROWS(ld) \
+	MOVQ  ld, AX;      \
+	IMULQ GATE, AX;    \
+	LEAQ  (GATE_OFF)(AX*4), AX
+
+// GATE_BLOCK moves to the first gate of the next block.
+#define GATE_BLOCK \
+	XORQ GATE, GATE; \
+	ADDQ $64, GATE_OFF
+
+// GATES_NONE is the epilogue of a partial panel, which never comes.
+#define GATES_NONE
+
+#endif
