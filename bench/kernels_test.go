@@ -227,12 +227,17 @@ func useTarget(tb testing.TB, im impl) {
 // reached, for flops flops per iteration at flopsPerByte flops per byte of
 // weights read (bench.MatVecFlopsPerByte for one product), with a working
 // set (weights plus vectors) of workingSet bytes: the ceiling is the FMA
-// peak or the read bandwidth measured at that very size, before and again
-// after the loop, the better (bench.RoofAt), whichever is lower. Without
-// the probes (another build), nothing is reported.
-func reportRoof(b *testing.B, flops float64, workingSet int, flopsPerByte float64) {
+// peak (float32 weights only) or the read bandwidth measured at that very
+// size, before and again after the loop, the better (bench.RoofAt),
+// whichever is lower. Without the probes (another build), nothing is
+// reported.
+func reportRoof(b *testing.B, dtype string, flops float64, workingSet int, flopsPerByte float64) {
 	achieved := flops * float64(b.N) / b.Elapsed().Seconds()
-	bound, err := bench.RoofAt(workingSet, flopsPerByte, true)
+	roofAt := bench.RoofAt
+	if dtype != f32 { // no FMA probe bounds integer or bf16 dot products
+		roofAt = bench.ReadRoofAt
+	}
+	bound, err := roofAt(workingSet, flopsPerByte, true)
 	if err != nil {
 		return
 	}
@@ -457,7 +462,7 @@ func BenchmarkMatVec(b *testing.B) {
 								f()
 							}
 							reportFLOPs(b, n*n)
-							reportRoof(b, 2*float64(n*n), c.workingSet(dtype), flopsPerByte(n*n, bytes))
+							reportRoof(b, dtype, 2*float64(n*n), c.workingSet(dtype), flopsPerByte(n*n, bytes))
 						})
 					}
 				})
@@ -491,7 +496,7 @@ func BenchmarkLowRank(b *testing.B) {
 										f()
 									}
 									reportFLOPs(b, 2*n*r)
-									reportRoof(b, 4*float64(n*r), c.workingSet(dtype), flopsPerByte(2*n*r, bytes))
+									reportRoof(b, dtype, 4*float64(n*r), c.workingSet(dtype), flopsPerByte(2*n*r, bytes))
 								})
 							}
 						})

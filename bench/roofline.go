@@ -323,6 +323,18 @@ func RoofAt(workingSet int, flopsPerByte float64, again bool) (float64, error) {
 	return min(r.FMAPeak, flopsPerByte*bw), nil
 }
 
+// ReadRoofAt is RoofAt without the FMA peak: the roof of a kernel whose
+// arithmetic is not float32 FMAs (int8 dot products, bf16 pairs do more
+// multiply-adds an instruction than the FMA probe measures), which only
+// the read bandwidth at its working set bounds.
+func ReadRoofAt(workingSet int, flopsPerByte float64, again bool) (float64, error) {
+	bw, err := readAtBest(workingSet, again)
+	if err != nil {
+		return 0, err
+	}
+	return flopsPerByte * bw, nil
+}
+
 // widestProbe returns the widest read probe this CPU and build have.
 func widestProbe() (string, probe, bool) {
 	for _, t := range []string{"avx512", "avx2"} {

@@ -219,7 +219,7 @@ func benchStep(b *testing.B, im impl, kind, dtype string, n, r int) {
 		s.step()
 	}
 	reportFLOPs(b, s.recurrentMulAdds())
-	reportRoof(b, 2*float64(s.recurrentMulAdds()), s.workingSet(), flopsPerByte(s.recurrentMulAdds(), s.recurrentBytes()))
+	reportRoof(b, dtype, 2*float64(s.recurrentMulAdds()), s.workingSet(), flopsPerByte(s.recurrentMulAdds(), s.recurrentBytes()))
 }
 
 // seqInputs is B sequences of T inputs through one cell: X holds the
@@ -352,7 +352,7 @@ func benchSequence(b *testing.B, im impl, kind, dtype string, n, r, batch int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*s.t), "ns/step")
 	reportFLOPs(b, s.mulAdds())
 	flops := 2 * float64(s.mulAdds())
-	reportRoof(b, flops, s.recurrentBytes()+s.inputBytes(), flops/float64(s.weightTraffic()))
+	reportRoof(b, dtype, flops, s.recurrentBytes()+s.inputBytes(), flops/float64(s.weightTraffic()))
 }
 
 // TestStepInputs checks the step and sequence benchmarks' computations
