@@ -3,10 +3,11 @@
 // arm64. Two kinds of routine live here:
 //
 //   - the leaf kernels of package kernels: Dot, Axpy, Gemv (row-major),
-//     GemvPanels (packed), GemmPanels4 (packed, four vectors), Tanh,
-//     Sigmoid, the fused recurrent step StepPanels and the fused steps of
-//     PyTorch's cells GRUStepPanels and LSTMStepPanels, one per ISA, named
-//     <Op><ISA> (GemvPanelsAVX512);
+//     GemvPanels (packed), GemmPanels4 and GemmPanels2 (packed, four or
+//     two vectors), GemvTiles (packed in tiles, for the V of a low rank),
+//     Tanh, Sigmoid, the fused recurrent step StepPanels and the fused
+//     steps of PyTorch's cells GRUStepPanels and LSTMStepPanels, one per
+//     ISA, named <Op><ISA> (GemvPanelsAVX512);
 //   - the quantized products of package kernels' PackedInt8 and
 //     PackedBF16: GemvInt8… (gemv_int8_<isa>_<arch>.s, over the panel
 //     products of panel_int8_<isa>_<arch>.h, with VPDPBUSD, VPMADDUBSW,
@@ -25,11 +26,12 @@
 // Files are named by operation, then ISA, then architecture:
 // gemv_avx512_amd64.s holds GemvAVX512 and GemvPanelsAVX512,
 // step_neon_arm64.s the fused NEON step, and stubs_<arch>.go declares them
-// all. A loop that several
-// routines run is written once, as assembler macros in a header:
-// panel_<isa>_<arch>.h is the packed panel product that the GemvPanels…,
-// StepPanels…, GRUStepPanels… and LSTMStepPanels… routines expand with
-// their own epilogues, gates_<isa>_<arch>.h the walk of the gated steps
+// all. A loop that several routines run is written once, as assembler
+// macros in a header: panel_<isa>_<arch>.h is the packed panel product, one
+// loop per panel geometry, that the GemvPanels…, StepPanels…,
+// GRUStepPanels… and LSTMStepPanels… routines expand with their own
+// epilogues (the gated steps on the 16-row geometry their gate-interleaved
+// panels are packed in), gates_<isa>_<arch>.h the walk of the gated steps
 // over gate-interleaved panels (step_gru_…, step_lstm_…), and
 // activation_<isa>_<arch>.h the tanh and sigmoid that the activation loops
 // and the steps apply. avx512_amd64.h and neon_arm64.h hold small helpers
@@ -40,8 +42,16 @@
 // reference loop in Go. Slices are only read up to the lengths the
 // routine's spec names, so a routine never touches memory outside them.
 //
-// The packed layout used by the …Panels… routines: row i of the matrix
-// lies in panel p = i/16, which starts at a[p*stride]; column j of a panel
-// is the 16 consecutive floats a[p*stride+16*j:][:16]. Only the first
-// len(y) rows are stored, so the last panel may be partly padding.
+// The packed layout used by the …Panels… routines is a run of panels of h
+// rows: row i lies in panel p = i/h, which starts at a[p*stride]; column j
+// of a panel is the h consecutive floats a[p*stride+h*j:][:h]. The AVX-512
+// routines take h from their geom argument (8, 16, 32, 64 or 128, with the
+// loop the geometry names: see kernels.Geometry); the AVX2 and NEON ones
+// stream blocks of 16 rows with columns cs floats apart, so that a panel
+// of h > 16 rows is h/16 blocks with cs = h, and cs = 8 is one panel of
+// at most 8 rows. Only panels of 8 or 16 rows may be partial: the rows
+// past len(y) are padding, read but never stored. A packed matrix is
+// several runs (kernels.Packed), one call each. The tiled layout of the
+// GemvTiles… routines keeps panels of 16 rows in tiles of 16 columns, a
+// tile row by row (tiles_<isa>_<arch>.s).
 package asm

@@ -20,11 +20,13 @@
 #ifndef GATES_AVX2_AMD64_H
 #define GATES_AVX2_AMD64_H
 
-// Register roles, beside the PNL_… of the panel product. AX holds the byte
-// offset of a panel's rows in xp and b, DI slice bases; the activations
-// use Y8–Y15, and Y2, Y3 hold the LSTM's cell.
+// Register roles, beside the PNL_… of the panel product (which keeps its
+// column step in R15). AX holds the byte offset of a panel's rows in xp
+// and b, R10 slice bases; the activations use Y8–Y15, and Y2, Y3 hold the
+// LSTM's cell. The routines load PNL_CS = 16: the 16-row panels the gates
+// are packed in.
 #define GATE     R14 // gate of the next panel: 0 … G−1
-#define GATE_OFF R15 // 4·16k for block k
+#define GATE_OFF DI  // 4·16k for block k
 
 // GATE_ROWS sets AX = 4·(GATE·ld) + GATE_OFF, the byte offset of the
 // current panel's rows in xp and b, from the argument slot ld.

@@ -18,21 +18,23 @@
 #define M_XP     R10 // walks the columns of x
 #define M_J      AX  // column pairs left
 #define M_K      CX  // row counter of a partial panel
+#define M_CS     R15 // column step in bytes
 
-// func GemmPanels4AVX2(y []float32, ldy int, rows int, a []float32, stride int, x []float32, ldx int, cols int, add bool)
+// func GemmPanels4AVX2(y []float32, ldy int, rows int, a []float32, stride int, cs int, x []float32, ldx int, cols int, add bool)
 // Requires: AVX, AVX2, FMA3
 //
 // Four products at once, y[b*ldy:][:rows] (+)= P·x[b*ldx:][:cols] for
-// b < 4, so each panel column is loaded once for all four: one panel (two
-// YMM) × four vectors are eight independent accumulators, vector b in
-// Y(2b):Y(2b+1). A partial last panel goes through the 64-byte frame acc,
-// one vector at a time, so that nothing past a row's last element is read
-// or written.
-TEXT ·GemmPanels4AVX2(SB), NOSPLIT, $64-113
+// b < 4, on the blocks of GemvPanelsAVX2 (columns cs floats apart; with
+// cs = 8 one panel of at most 8 rows), so each block column is loaded once
+// for all four: one block (two YMM) × four vectors are eight independent
+// accumulators, vector b in Y(2b):Y(2b+1). A partial last block goes
+// through the 64-byte frame acc, one vector at a time, so that nothing past
+// a row's last element is read or written.
+TEXT ·GemmPanels4AVX2(SB), NOSPLIT, $64-121
 
 // STORE8 stores the 8 rows in acc to mem, adding mem first when add is set.
 #define STORE8(acc, mem) \
-	CMPB    add+112(FP), $0; \
+	CMPB    add+120(FP), $0; \
 	JEQ     2(PC);           \
 	VADDPS  mem, acc, acc;   \
 	VMOVUPS acc, mem
@@ -45,8 +47,10 @@ TEXT ·GemmPanels4AVX2(SB), NOSPLIT, $64-113
 	MOVQ a_base+40(FP), M_A
 	MOVQ stride+64(FP), M_STRIDE
 	SHLQ $2, M_STRIDE
-	MOVQ x_base+72(FP), M_X
-	MOVQ ldx+96(FP), M_LDX
+	MOVQ cs+72(FP), M_CS
+	SHLQ $2, M_CS
+	MOVQ x_base+80(FP), M_X
+	MOVQ ldx+104(FP), M_LDX
 	SHLQ $2, M_LDX
 	LEAQ (M_LDX)(M_LDX*2), M_LDX3
 
@@ -63,7 +67,9 @@ gemmPanel:
 	VXORPS Y7, Y7, Y7
 	MOVQ   M_A, M_AP
 	MOVQ   M_X, M_XP
-	MOVQ   cols+104(FP), M_J
+	MOVQ   cols+112(FP), M_J
+	CMPQ   M_CS, $32
+	JEQ    gemm8
 	SHRQ   $1, M_J
 	JZ     gemmOdd
 
@@ -82,8 +88,8 @@ gemmPair:
 	VFMADD231PS  Y13, Y10, Y5
 	VFMADD231PS  Y12, Y11, Y6
 	VFMADD231PS  Y13, Y11, Y7
-	VMOVUPS      64(M_AP), Y14         // column j+1
-	VMOVUPS      96(M_AP), Y15
+	VMOVUPS      (M_AP)(M_CS*1), Y14   // column j+1
+	VMOVUPS      32(M_AP)(M_CS*1), Y15
 	VBROADCASTSS 4(M_XP), Y8
 	VBROADCASTSS 4(M_XP)(M_LDX*1), Y9
 	VBROADCASTSS 4(M_XP)(M_LDX*2), Y10
@@ -96,13 +102,13 @@ gemmPair:
 	VFMADD231PS  Y15, Y10, Y5
 	VFMADD231PS  Y14, Y11, Y6
 	VFMADD231PS  Y15, Y11, Y7
-	ADDQ         $128, M_AP
+	LEAQ         (M_AP)(M_CS*2), M_AP
 	ADDQ         $8, M_XP
 	DECQ         M_J
 	JNZ          gemmPair
 
 gemmOdd:
-	TESTQ        $1, cols+104(FP)
+	TESTQ        $1, cols+112(FP)
 	JZ           gemmStore
 	VMOVUPS      (M_AP), Y12
 	VMOVUPS      32(M_AP), Y13
@@ -118,6 +124,30 @@ gemmOdd:
 	VFMADD231PS  Y13, Y10, Y5
 	VFMADD231PS  Y12, Y11, Y6
 	VFMADD231PS  Y13, Y11, Y7
+
+	JMP          gemmStore
+
+gemm8:
+	// One panel of at most 8 rows, a YMM register a column: vector b
+	// in Y(2b), Y(2b+1) stays zero.
+	TESTQ M_J, M_J
+	JZ    gemmPartial
+
+gemm8col:
+	VMOVUPS      (M_AP), Y12           // column j, rows 0:8
+	VBROADCASTSS (M_XP), Y8
+	VBROADCASTSS (M_XP)(M_LDX*1), Y9
+	VBROADCASTSS (M_XP)(M_LDX*2), Y10
+	VBROADCASTSS (M_XP)(M_LDX3*1), Y11
+	VFMADD231PS  Y12, Y8, Y0
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y12, Y10, Y4
+	VFMADD231PS  Y12, Y11, Y6
+	ADDQ         $32, M_AP
+	ADDQ         $4, M_XP
+	DECQ         M_J
+	JNZ          gemm8col
+	JMP          gemmPartial
 
 gemmStore:
 	CMPQ M_ROWS, $16
@@ -142,7 +172,7 @@ partialVec:
 	VMOVUPS Y0, acc-64(SP)
 	VMOVUPS Y1, acc-32(SP)
 	XORQ    M_K, M_K
-	CMPB    add+112(FP), $0
+	CMPB    add+120(FP), $0
 	JNE     partialAdd
 
 partialSet:

@@ -262,16 +262,17 @@ gppadd:                                 \
                                         \
 gppdone:
 
-// func GemvPanelsAVX2(y []float32, a []float32, stride int, x []float32, add bool)
+// func GemvPanelsAVX2(y []float32, a []float32, stride int, cs int, x []float32, add bool)
 // Requires: AVX, AVX2, FMA3
-TEXT ·GemvPanelsAVX2(SB), NOSPLIT, $64-81
+TEXT ·GemvPanelsAVX2(SB), NOSPLIT, $64-89
 	MOVQ    y_base+0(FP), GP_Y
 	MOVQ    y_len+8(FP), PNL_ROWS
 	MOVQ    a_base+24(FP), PNL_A
 	MOVQ    stride+48(FP), PNL_STRIDE
-	MOVQ    x_base+56(FP), PNL_X
-	MOVQ    x_len+64(FP), PNL_COLS
-	MOVBQZX add+80(FP), GP_ADD
+	MOVQ    cs+56(FP), PNL_CS
+	MOVQ    x_base+64(FP), PNL_X
+	MOVQ    x_len+72(FP), PNL_COLS
+	MOVBQZX add+88(FP), GP_ADD
 	PANELS_AVX2(GP_EPI2, GP_EPI1, GP_EPIP)
 	VZEROUPPER
 	RET

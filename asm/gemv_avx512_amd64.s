@@ -5,8 +5,8 @@
 #include "panel_avx512_amd64.h"
 
 // Matrix-vector products y (+)= A·x for AVX-512 (F+DQ+VL): GemvAVX512 on a
-// row-major A, GemvPanelsAVX512 on a packed A (its loop is the shared panel
-// product of panel_avx512_amd64.h). Tails are masked loads and stores,
+// row-major A, GemvPanelsAVX512 on a run of packed panels (its loops are
+// the shared panel products of panel_avx512_amd64.h, one per geometry). Tails are masked loads and stores,
 // which do not fault on masked-out elements, so no routine touches memory
 // outside its slices.
 
@@ -221,9 +221,9 @@ gp1store:                                   \
 gpkstore:                                     \
 	VMOVUPS   Z0, K1, (GP_Y)(PNL_ROFF*1)    // y[i:len(y)] = acc
 
-// func GemvPanelsAVX512(y []float32, a []float32, stride int, x []float32, add bool)
+// func GemvPanelsAVX512(y []float32, a []float32, stride int, x []float32, add bool, geom int)
 // Requires: AVX512F, AVX512DQ, AVX512VL
-TEXT ·GemvPanelsAVX512(SB), NOSPLIT, $0-81
+TEXT ·GemvPanelsAVX512(SB), NOSPLIT, $24-96
 	MOVQ    y_base+0(FP), GP_Y
 	MOVQ    y_len+8(FP), PNL_ROWS
 	MOVQ    a_base+24(FP), PNL_A
@@ -231,6 +231,7 @@ TEXT ·GemvPanelsAVX512(SB), NOSPLIT, $0-81
 	MOVQ    x_base+56(FP), PNL_X
 	MOVQ    x_len+64(FP), PNL_COLS
 	MOVBQZX add+80(FP), GP_ADD
+	MOVQ    geom+88(FP), AX
 	PANELS_AVX512(GP_EPI4, GP_EPI1, GP_EPIK)
 	VZEROUPPER
 	RET

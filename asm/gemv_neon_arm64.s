@@ -266,15 +266,16 @@ gppart1put:                                                \
                                                            \
 gpepidone:
 
-// func GemvPanelsNEON(y []float32, a []float32, stride int, x []float32, add bool)
+// func GemvPanelsNEON(y []float32, a []float32, stride int, cs int, x []float32, add bool)
 // Requires: ASIMD
-TEXT ·GemvPanelsNEON(SB), NOSPLIT, $0-81
+TEXT ·GemvPanelsNEON(SB), NOSPLIT, $0-89
 	MOVD  y_base+0(FP), GP_Y
 	MOVD  y_len+8(FP), PNL_ROWS
 	MOVD  a_base+24(FP), PNL_A
 	MOVD  stride+48(FP), PNL_STRIDE
-	MOVD  x_base+56(FP), PNL_X
-	MOVD  x_len+64(FP), PNL_COLS
-	MOVBU add+80(FP), GP_ADD
+	MOVD  cs+56(FP), PNL_CS
+	MOVD  x_base+64(FP), PNL_X
+	MOVD  x_len+72(FP), PNL_COLS
+	MOVBU add+88(FP), GP_ADD
 	PANELS_NEON(PNL_NOTHING, GP_EPI)
 	RET

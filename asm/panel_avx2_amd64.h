@@ -7,17 +7,21 @@
 //
 //	#include "panel_avx2_amd64.h"
 //
-// The layout is that of doc.go: row i lies in panel p = i/16 at
-// a[p*stride:], and column j of a panel is the 16 floats at 16*j in it, two
-// YMM registers. For each column, x[j] is broadcast and multiplied into the
-// accumulators of whole panels, so no horizontal sums are needed. Two
-// panels (32 rows) at a time with two column phases: panel p in Y0:Y1 (even
-// j) and Y2:Y3 (odd j), panel p+1 in Y4:Y5 and Y6:Y7. Leftover panels go
-// one at a time with four column phases, phase j%4 = k in Y(2k):Y(2k+1).
+// The layout: blocks of 16 rows, block k at a[k*stride:], column j of a
+// block the 16 floats at cs*j in it, two YMM registers. A run of 16-row
+// panels is blocks with cs = 16; a taller panel of h rows is h/16 blocks
+// 16 floats apart with cs = h (the caller passes one panel at a time); and
+// with cs = 8 the routine takes one panel of at most 8 rows, a YMM register
+// a column. For each column, x[j] is broadcast and multiplied into the
+// accumulators of whole blocks, so no horizontal sums are needed. Two
+// blocks (32 rows) at a time with two column phases: block k in Y0:Y1 (even
+// j) and Y2:Y3 (odd j), block k+1 in Y4:Y5 and Y6:Y7. Leftover blocks go
+// one at a time with four column phases, phase j%4 = m in Y(2m):Y(2m+1).
 // Requires AVX, AVX2, FMA3.
 //
 // The routine loads PNL_ROWS = len(y), PNL_A = &a[0], PNL_STRIDE = stride
-// (in floats), PNL_X = &x[0], PNL_COLS = len(x), then expands
+// and PNL_CS = cs (in floats), PNL_X = &x[0], PNL_COLS = len(x), then
+// expands
 //
 //	PANELS_AVX2(EPI2, EPI1, EPIP)
 //
@@ -26,10 +30,10 @@
 //
 //	EPI2  rows i..i+32: i..i+16 in Y0:Y1, i+16..i+32 in Y4:Y5
 //	EPI1  rows i..i+16 in Y0:Y1
-//	EPIP  the last PNL_ROWS = len(y)%16 rows in the low lanes of Y0:Y1 (the
+//	EPIP  the last PNL_ROWS < 16 rows in the low lanes of Y0:Y1 (the
 //	      other lanes are padding rows: never store them)
 //
-// They may use AX, DI, R10–R15 and all YMM registers, and must keep the
+// They may use AX, DI, R10–R14 and all YMM registers, and must keep the
 // other registers named below. No masked loads (VMASKMOVPS): qemu 7.2 reads
 // the whole vector for those, which faults at a guard page under the CI's
 // qemu-x86_64 -cpu Haswell run, so a partial panel goes through memory the
@@ -48,13 +52,23 @@
 #define PNL_P1     R11 // column cursor in panel p+1
 #define PNL_XT     R12 // x cursor
 #define PNL_K      R13 // loop counter
+#define PNL_CS     R15 // column step in bytes
+#define PNL_CS3    AX  // 3*column step in bytes, during a product
 // Y8–Y11 hold the broadcasts of x during a product.
 
-// PANELS_AVX2 walks y: pairs of panels while 32 rows are left, then single
-// panels, then the partial last one, each product followed by its epilogue.
+// PANELS_AVX2 walks y: pairs of blocks while 32 rows are left, then single
+// blocks, then the partial last one, each product followed by its
+// epilogue; or the one panel of at most 8 rows.
 #define PANELS_AVX2(EPI2, EPI1, EPIP) \
 	SHLQ $2, PNL_STRIDE;               \
+	SHLQ $2, PNL_CS;                   \
 	XORQ PNL_ROFF, PNL_ROFF;           \
+	CMPQ PNL_CS, $32;                  \
+	JNE  pnlpair;                      \
+	TESTQ PNL_ROWS, PNL_ROWS;          \
+	JZ   pnldone;                      \
+	PANEL8_AVX2;                       \
+	JMP  pnlpartial;                   \
                                            \
 pnlpair:                                   \
 	CMPQ PNL_ROWS, $32;                \
@@ -62,11 +76,11 @@ pnlpair:                                   \
 	PANEL2_AVX2;                       \
 	EPI2;                              \
 	ADDQ $128, PNL_ROFF;               \
-	LEAQ (PNL_A)(PNL_STRIDE*2), PNL_A; \ // the next two panels
+	LEAQ (PNL_A)(PNL_STRIDE*2), PNL_A; \ // the next two blocks
 	SUBQ $32, PNL_ROWS;                \
 	JMP  pnlpair;                      \
                                            \
-pnlone:                                    \ // the last one or two panels; the last may be partial
+pnlone:                                    \ // the last one or two blocks; the last may be partial
 	TESTQ PNL_ROWS, PNL_ROWS;          \
 	JZ    pnldone;                     \
 	PANEL1_AVX2;                       \
@@ -94,122 +108,167 @@ pnldone:
 	VXORPS Y6, Y6, Y6; \
 	VXORPS Y7, Y7, Y7
 
-// PANEL2_AVX2 sets Y0:Y1 and Y4:Y5 to the sums of the two panels at PNL_A.
+// PANEL2_AVX2 sets Y0:Y1 and Y4:Y5 to the sums of the two blocks at PNL_A.
 #define PANEL2_AVX2 \
-	PNL_ZERO_AVX2;                        \
-	MOVQ   PNL_A, PNL_P0;                 \
-	LEAQ   (PNL_A)(PNL_STRIDE*1), PNL_P1; \
-	MOVQ   PNL_X, PNL_XT;                 \
-	MOVQ   PNL_COLS, PNL_K;               \
-	SHRQ   $2, PNL_K;                     \
-	JZ     pnl2cols2;                     \
-                                              \
-pnl2cols4:                                    \
-	VBROADCASTSS (PNL_XT), Y8;            \
-	VBROADCASTSS 4(PNL_XT), Y9;           \
-	VFMADD231PS  (PNL_P0), Y8, Y0;        \ // acc[p][0:8] += col[j][0:8] * x[j]
-	VFMADD231PS  32(PNL_P0), Y8, Y1;      \ // acc[p][8:16] += col[j][8:16] * x[j]
-	VFMADD231PS  (PNL_P1), Y8, Y4;        \ // acc[p+1] …
-	VFMADD231PS  32(PNL_P1), Y8, Y5;      \
-	VFMADD231PS  64(PNL_P0), Y9, Y2;      \ // odd phase: column j+1
-	VFMADD231PS  96(PNL_P0), Y9, Y3;      \
-	VFMADD231PS  64(PNL_P1), Y9, Y6;      \
-	VFMADD231PS  96(PNL_P1), Y9, Y7;      \
-	VBROADCASTSS 8(PNL_XT), Y10;          \
-	VBROADCASTSS 12(PNL_XT), Y11;         \
-	VFMADD231PS  128(PNL_P0), Y10, Y0;    \ // column j+2
-	VFMADD231PS  160(PNL_P0), Y10, Y1;    \
-	VFMADD231PS  128(PNL_P1), Y10, Y4;    \
-	VFMADD231PS  160(PNL_P1), Y10, Y5;    \
-	VFMADD231PS  192(PNL_P0), Y11, Y2;    \ // column j+3
-	VFMADD231PS  224(PNL_P0), Y11, Y3;    \
-	VFMADD231PS  192(PNL_P1), Y11, Y6;    \
-	VFMADD231PS  224(PNL_P1), Y11, Y7;    \
-	ADDQ         $16, PNL_XT;             \
-	ADDQ         $256, PNL_P0;            \
-	ADDQ         $256, PNL_P1;            \
-	DECQ         PNL_K;                   \
-	JNZ          pnl2cols4;               \
-                                              \
-pnl2cols2:                                    \
-	TESTQ        $2, PNL_COLS;            \
-	JZ           pnl2cols1;               \
-	VBROADCASTSS (PNL_XT), Y8;            \
-	VBROADCASTSS 4(PNL_XT), Y9;           \
-	VFMADD231PS  (PNL_P0), Y8, Y0;        \
-	VFMADD231PS  32(PNL_P0), Y8, Y1;      \
-	VFMADD231PS  (PNL_P1), Y8, Y4;        \
-	VFMADD231PS  32(PNL_P1), Y8, Y5;      \
-	VFMADD231PS  64(PNL_P0), Y9, Y2;      \
-	VFMADD231PS  96(PNL_P0), Y9, Y3;      \
-	VFMADD231PS  64(PNL_P1), Y9, Y6;      \
-	VFMADD231PS  96(PNL_P1), Y9, Y7;      \
-	ADDQ         $8, PNL_XT;              \
-	ADDQ         $128, PNL_P0;            \
-	ADDQ         $128, PNL_P1;            \
-                                              \
-pnl2cols1:                                    \
-	TESTQ        $1, PNL_COLS;            \
-	JZ           pnl2sum;                 \
-	VBROADCASTSS (PNL_XT), Y8;            \
-	VFMADD231PS  (PNL_P0), Y8, Y0;        \
-	VFMADD231PS  32(PNL_P0), Y8, Y1;      \
-	VFMADD231PS  (PNL_P1), Y8, Y4;        \
-	VFMADD231PS  32(PNL_P1), Y8, Y5;      \
-                                              \
-pnl2sum:                                      \
-	VADDPS Y2, Y0, Y0;                    \ // even + odd phases
-	VADDPS Y3, Y1, Y1;                    \
-	VADDPS Y6, Y4, Y4;                    \
+	PNL_ZERO_AVX2;                                \
+	MOVQ   PNL_A, PNL_P0;                         \
+	LEAQ   (PNL_A)(PNL_STRIDE*1), PNL_P1;         \
+	LEAQ   (PNL_CS)(PNL_CS*2), PNL_CS3;           \
+	MOVQ   PNL_X, PNL_XT;                         \
+	MOVQ   PNL_COLS, PNL_K;                       \
+	SHRQ   $2, PNL_K;                             \
+	JZ     pnl2cols2;                             \
+                                                      \
+pnl2cols4:                                            \
+	VBROADCASTSS (PNL_XT), Y8;                    \
+	VBROADCASTSS 4(PNL_XT), Y9;                   \
+	VFMADD231PS  (PNL_P0), Y8, Y0;                \ // acc[k][0:8] += col[j][0:8] * x[j]
+	VFMADD231PS  32(PNL_P0), Y8, Y1;              \ // acc[k][8:16] += col[j][8:16] * x[j]
+	VFMADD231PS  (PNL_P1), Y8, Y4;                \ // acc[k+1] …
+	VFMADD231PS  32(PNL_P1), Y8, Y5;              \
+	VFMADD231PS  (PNL_P0)(PNL_CS*1), Y9, Y2;      \ // odd phase: column j+1
+	VFMADD231PS  32(PNL_P0)(PNL_CS*1), Y9, Y3;    \
+	VFMADD231PS  (PNL_P1)(PNL_CS*1), Y9, Y6;      \
+	VFMADD231PS  32(PNL_P1)(PNL_CS*1), Y9, Y7;    \
+	VBROADCASTSS 8(PNL_XT), Y10;                  \
+	VBROADCASTSS 12(PNL_XT), Y11;                 \
+	VFMADD231PS  (PNL_P0)(PNL_CS*2), Y10, Y0;     \ // column j+2
+	VFMADD231PS  32(PNL_P0)(PNL_CS*2), Y10, Y1;   \
+	VFMADD231PS  (PNL_P1)(PNL_CS*2), Y10, Y4;     \
+	VFMADD231PS  32(PNL_P1)(PNL_CS*2), Y10, Y5;   \
+	VFMADD231PS  (PNL_P0)(PNL_CS3*1), Y11, Y2;    \ // column j+3
+	VFMADD231PS  32(PNL_P0)(PNL_CS3*1), Y11, Y3;  \
+	VFMADD231PS  (PNL_P1)(PNL_CS3*1), Y11, Y6;    \
+	VFMADD231PS  32(PNL_P1)(PNL_CS3*1), Y11, Y7;  \
+	ADDQ         $16, PNL_XT;                     \
+	LEAQ         (PNL_P0)(PNL_CS*4), PNL_P0;      \
+	LEAQ         (PNL_P1)(PNL_CS*4), PNL_P1;      \
+	DECQ         PNL_K;                           \
+	JNZ          pnl2cols4;                       \
+                                                      \
+pnl2cols2:                                            \
+	TESTQ        $2, PNL_COLS;                    \
+	JZ           pnl2cols1;                       \
+	VBROADCASTSS (PNL_XT), Y8;                    \
+	VBROADCASTSS 4(PNL_XT), Y9;                   \
+	VFMADD231PS  (PNL_P0), Y8, Y0;                \
+	VFMADD231PS  32(PNL_P0), Y8, Y1;              \
+	VFMADD231PS  (PNL_P1), Y8, Y4;                \
+	VFMADD231PS  32(PNL_P1), Y8, Y5;              \
+	VFMADD231PS  (PNL_P0)(PNL_CS*1), Y9, Y2;      \
+	VFMADD231PS  32(PNL_P0)(PNL_CS*1), Y9, Y3;    \
+	VFMADD231PS  (PNL_P1)(PNL_CS*1), Y9, Y6;      \
+	VFMADD231PS  32(PNL_P1)(PNL_CS*1), Y9, Y7;    \
+	ADDQ         $8, PNL_XT;                      \
+	LEAQ         (PNL_P0)(PNL_CS*2), PNL_P0;      \
+	LEAQ         (PNL_P1)(PNL_CS*2), PNL_P1;      \
+                                                      \
+pnl2cols1:                                            \
+	TESTQ        $1, PNL_COLS;                    \
+	JZ           pnl2sum;                         \
+	VBROADCASTSS (PNL_XT), Y8;                    \
+	VFMADD231PS  (PNL_P0), Y8, Y0;                \
+	VFMADD231PS  32(PNL_P0), Y8, Y1;              \
+	VFMADD231PS  (PNL_P1), Y8, Y4;                \
+	VFMADD231PS  32(PNL_P1), Y8, Y5;              \
+                                                      \
+pnl2sum:                                              \
+	VADDPS Y2, Y0, Y0;                            \ // even + odd phases
+	VADDPS Y3, Y1, Y1;                            \
+	VADDPS Y6, Y4, Y4;                            \
 	VADDPS Y7, Y5, Y5
 
-// PANEL1_AVX2 sets Y0:Y1 to the sums of the panel at PNL_A.
+// PANEL1_AVX2 sets Y0:Y1 to the sums of the block at PNL_A.
 #define PANEL1_AVX2 \
-	PNL_ZERO_AVX2;                     \
-	MOVQ   PNL_A, PNL_P0;              \
-	MOVQ   PNL_X, PNL_XT;              \
-	MOVQ   PNL_COLS, PNL_K;            \
-	SHRQ   $2, PNL_K;                  \
-	JZ     pnl1tail;                   \
-                                           \
-pnl1cols4:                                 \
-	VBROADCASTSS (PNL_XT), Y8;         \
-	VBROADCASTSS 4(PNL_XT), Y9;        \
-	VBROADCASTSS 8(PNL_XT), Y10;       \
-	VBROADCASTSS 12(PNL_XT), Y11;      \
-	VFMADD231PS  (PNL_P0), Y8, Y0;     \ // acc[0:8] += col[j][0:8] * x[j]
-	VFMADD231PS  32(PNL_P0), Y8, Y1;   \ // acc[8:16] += col[j][8:16] * x[j]
-	VFMADD231PS  64(PNL_P0), Y9, Y2;   \ // column j+1
-	VFMADD231PS  96(PNL_P0), Y9, Y3;   \
-	VFMADD231PS  128(PNL_P0), Y10, Y4; \ // column j+2
-	VFMADD231PS  160(PNL_P0), Y10, Y5; \
-	VFMADD231PS  192(PNL_P0), Y11, Y6; \ // column j+3
-	VFMADD231PS  224(PNL_P0), Y11, Y7; \
-	ADDQ         $16, PNL_XT;          \
-	ADDQ         $256, PNL_P0;         \
-	DECQ         PNL_K;                \
-	JNZ          pnl1cols4;            \
-                                           \
-pnl1tail:                                  \
-	MOVQ PNL_COLS, PNL_K;              \
-	ANDQ $3, PNL_K;                    \
-	JZ   pnl1sum;                      \
-                                           \
-pnl1cols1:                                 \
-	VBROADCASTSS (PNL_XT), Y8;         \
-	VFMADD231PS  (PNL_P0), Y8, Y0;     \
-	VFMADD231PS  32(PNL_P0), Y8, Y1;   \
-	ADDQ         $4, PNL_XT;           \
-	ADDQ         $64, PNL_P0;          \
-	DECQ         PNL_K;                \
-	JNZ          pnl1cols1;            \
-                                           \
-pnl1sum:                                   \
-	VADDPS Y2, Y0, Y0;                 \ // sum the four phases
-	VADDPS Y6, Y4, Y4;                 \
-	VADDPS Y4, Y0, Y0;                 \
-	VADDPS Y3, Y1, Y1;                 \
-	VADDPS Y7, Y5, Y5;                 \
+	PNL_ZERO_AVX2;                              \
+	MOVQ   PNL_A, PNL_P0;                       \
+	LEAQ   (PNL_CS)(PNL_CS*2), PNL_CS3;         \
+	MOVQ   PNL_X, PNL_XT;                       \
+	MOVQ   PNL_COLS, PNL_K;                     \
+	SHRQ   $2, PNL_K;                           \
+	JZ     pnl1tail;                            \
+                                                    \
+pnl1cols4:                                          \
+	VBROADCASTSS (PNL_XT), Y8;                  \
+	VBROADCASTSS 4(PNL_XT), Y9;                 \
+	VBROADCASTSS 8(PNL_XT), Y10;                \
+	VBROADCASTSS 12(PNL_XT), Y11;               \
+	VFMADD231PS  (PNL_P0), Y8, Y0;              \ // acc[0:8] += col[j][0:8] * x[j]
+	VFMADD231PS  32(PNL_P0), Y8, Y1;            \ // acc[8:16] += col[j][8:16] * x[j]
+	VFMADD231PS  (PNL_P0)(PNL_CS*1), Y9, Y2;    \ // column j+1
+	VFMADD231PS  32(PNL_P0)(PNL_CS*1), Y9, Y3;  \
+	VFMADD231PS  (PNL_P0)(PNL_CS*2), Y10, Y4;   \ // column j+2
+	VFMADD231PS  32(PNL_P0)(PNL_CS*2), Y10, Y5; \
+	VFMADD231PS  (PNL_P0)(PNL_CS3*1), Y11, Y6;  \ // column j+3
+	VFMADD231PS  32(PNL_P0)(PNL_CS3*1), Y11, Y7; \
+	ADDQ         $16, PNL_XT;                   \
+	LEAQ         (PNL_P0)(PNL_CS*4), PNL_P0;    \
+	DECQ         PNL_K;                         \
+	JNZ          pnl1cols4;                     \
+                                                    \
+pnl1tail:                                           \
+	MOVQ PNL_COLS, PNL_K;                       \
+	ANDQ $3, PNL_K;                             \
+	JZ   pnl1sum;                               \
+                                                    \
+pnl1cols1:                                          \
+	VBROADCASTSS (PNL_XT), Y8;                  \
+	VFMADD231PS  (PNL_P0), Y8, Y0;              \
+	VFMADD231PS  32(PNL_P0), Y8, Y1;            \
+	ADDQ         $4, PNL_XT;                    \
+	ADDQ         PNL_CS, PNL_P0;                \
+	DECQ         PNL_K;                         \
+	JNZ          pnl1cols1;                     \
+                                                    \
+pnl1sum:                                            \
+	VADDPS Y2, Y0, Y0;                          \ // sum the four phases
+	VADDPS Y6, Y4, Y4;                          \
+	VADDPS Y4, Y0, Y0;                          \
+	VADDPS Y3, Y1, Y1;                          \
+	VADDPS Y7, Y5, Y5;                          \
 	VADDPS Y5, Y1, Y1
+
+// PANEL8_AVX2 sets Y0 to the sums of the panel of at most 8 rows at PNL_A
+// (columns 32 bytes apart), four column phases in Y0, Y2, Y4, Y6, and
+// clears Y1.
+#define PANEL8_AVX2 \
+	PNL_ZERO_AVX2;                   \
+	MOVQ   PNL_A, PNL_P0;            \
+	MOVQ   PNL_X, PNL_XT;            \
+	MOVQ   PNL_COLS, PNL_K;          \
+	SHRQ   $2, PNL_K;                \
+	JZ     pnl8tail;                 \
+                                         \
+pnl8cols4:                               \
+	VBROADCASTSS (PNL_XT), Y8;       \
+	VBROADCASTSS 4(PNL_XT), Y9;      \
+	VBROADCASTSS 8(PNL_XT), Y10;     \
+	VBROADCASTSS 12(PNL_XT), Y11;    \
+	VFMADD231PS  (PNL_P0), Y8, Y0;   \ // acc[0:8] += col[j] * x[j]
+	VFMADD231PS  32(PNL_P0), Y9, Y2; \ // column j+1
+	VFMADD231PS  64(PNL_P0), Y10, Y4; \ // column j+2
+	VFMADD231PS  96(PNL_P0), Y11, Y6; \ // column j+3
+	ADDQ         $16, PNL_XT;        \
+	ADDQ         $128, PNL_P0;       \
+	DECQ         PNL_K;              \
+	JNZ          pnl8cols4;          \
+                                         \
+pnl8tail:                                \
+	MOVQ PNL_COLS, PNL_K;            \
+	ANDQ $3, PNL_K;                  \
+	JZ   pnl8sum;                    \
+                                         \
+pnl8cols1:                               \
+	VBROADCASTSS (PNL_XT), Y8;       \
+	VFMADD231PS  (PNL_P0), Y8, Y0;   \
+	ADDQ         $4, PNL_XT;         \
+	ADDQ         $32, PNL_P0;        \
+	DECQ         PNL_K;              \
+	JNZ          pnl8cols1;          \
+                                         \
+pnl8sum:                                 \
+	VADDPS Y2, Y0, Y0;               \ // sum the four phases
+	VADDPS Y6, Y4, Y4;               \
+	VADDPS Y4, Y0, Y0
 
 #endif

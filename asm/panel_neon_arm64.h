@@ -8,15 +8,18 @@
 //	#include "neon_arm64.h"
 //	#include "panel_neon_arm64.h"
 //
-// The layout is that of doc.go: row i lies in panel p = i/16 at
-// a[p*stride:], and column j of a panel is the 16 floats at 16*j in it,
-// four vector registers. For each column, x[j] is broadcast and multiplied
-// into the accumulators of whole panels, so no horizontal sums are needed.
-// Two panels at a time with two column phases (16 accumulators, V16–V31,
-// added at the end), leftover panels one at a time with four column phases.
+// The layout: blocks of 16 rows, block k at a[k*stride:], column j of a
+// block the 16 floats at cs*j in it, four vector registers. A run of
+// 16-row panels is blocks with cs = 16; a taller panel of h rows is h/16
+// blocks 16 floats apart with cs = h (the caller passes one panel at a
+// time); and with cs = 8 the routine takes one panel of at most 8 rows, two
+// registers a column. For each column, x[j] is broadcast and multiplied
+// into the accumulators of whole blocks, so no horizontal sums are needed.
+// Two blocks at a time with two column phases (16 accumulators, V16–V31,
+// added at the end), leftover blocks one at a time with four column phases.
 //
 // The routine loads PNL_ROWS = len(y), PNL_A = &a[0], PNL_STRIDE = stride
-// (in floats), PNL_X = &x[0], PNL_COLS = len(x), then expands
+// and PNL_CS = cs (in floats), PNL_X = &x[0], PNL_COLS = len(x), then expands
 //
 //	PANELS_NEON(PRE, EPI)
 //
@@ -47,6 +50,7 @@
 #define PNL_J      R16 // columns left
 #define PNL_PEND   R19 // 1 while the second panel of a pair (V12–V15) waits
 #define PNL_N      R20 // rows of the current panel: min(16, rows left)
+#define PNL_CS     R26 // column step in bytes
 // V0–V9 hold the broadcasts of x and the panel columns during a product.
 
 // PNL_NOTHING is an empty PRE.
@@ -57,7 +61,13 @@
 // panel.
 #define PANELS_NEON(PRE, EPI) \
 	LSL  $2, PNL_STRIDE;             \
+	LSL  $2, PNL_CS;                 \
 	MOVD ZR, PNL_PEND;               \
+	CMP  $32, PNL_CS;                \
+	BNE  pnlpair;                    \
+	CBZ  PNL_ROWS, pnldone;          \
+	PANEL8_NEON;                     \ // one panel of at most 8 rows
+	B    pnlepi;                     \
                                          \
 pnlpair:                                 \ // two whole panels, 32 rows
 	CMP  $32, PNL_ROWS;              \
@@ -125,8 +135,8 @@ pnl2cols2:                                                \
 	BLT     pnl2cols1;                                \
 	VLD1R.P 4(PNL_XT), [V0.S4];                       \ // x[j] in all lanes
 	VLD1R.P 4(PNL_XT), [V1.S4];                       \ // x[j+1] in all lanes
-	VLD1.P  64(PNL_P0), [V2.S4, V3.S4, V4.S4, V5.S4]; \ // panel p, column j
-	VLD1.P  64(PNL_P1), [V6.S4, V7.S4, V8.S4, V9.S4]; \ // panel p+1, column j
+	VLD1.P  (PNL_P0)(PNL_CS), [V2.S4, V3.S4, V4.S4, V5.S4]; \ // panel p, column j
+	VLD1.P  (PNL_P1)(PNL_CS), [V6.S4, V7.S4, V8.S4, V9.S4]; \ // panel p+1, column j
 	VFMLA   V0.S4, V2.S4, V16.S4;                     \
 	VFMLA   V0.S4, V3.S4, V17.S4;                     \
 	VFMLA   V0.S4, V4.S4, V18.S4;                     \
@@ -135,8 +145,8 @@ pnl2cols2:                                                \
 	VFMLA   V0.S4, V7.S4, V21.S4;                     \
 	VFMLA   V0.S4, V8.S4, V22.S4;                     \
 	VFMLA   V0.S4, V9.S4, V23.S4;                     \
-	VLD1.P  64(PNL_P0), [V2.S4, V3.S4, V4.S4, V5.S4]; \ // panel p, column j+1
-	VLD1.P  64(PNL_P1), [V6.S4, V7.S4, V8.S4, V9.S4]; \ // panel p+1, column j+1
+	VLD1.P  (PNL_P0)(PNL_CS), [V2.S4, V3.S4, V4.S4, V5.S4]; \ // panel p, column j+1
+	VLD1.P  (PNL_P1)(PNL_CS), [V6.S4, V7.S4, V8.S4, V9.S4]; \ // panel p+1, column j+1
 	VFMLA   V1.S4, V2.S4, V24.S4;                     \
 	VFMLA   V1.S4, V3.S4, V25.S4;                     \
 	VFMLA   V1.S4, V4.S4, V26.S4;                     \
@@ -187,14 +197,14 @@ pnl1cols4:                                                    \
 	VLD1R.P 4(PNL_XT), [V1.S4];                           \ // x[j+1]
 	VLD1R.P 4(PNL_XT), [V2.S4];                           \ // x[j+2]
 	VLD1R.P 4(PNL_XT), [V3.S4];                           \ // x[j+3]
-	VLD1.P  64(PNL_P0), [V4.S4, V5.S4, V6.S4, V7.S4];     \ // column j
-	VLD1.P  64(PNL_P0), [V8.S4, V9.S4, V10.S4, V11.S4];   \ // column j+1
-	VLD1.P  64(PNL_P0), [V12.S4, V13.S4, V14.S4, V15.S4]; \ // column j+2
+	VLD1.P  (PNL_P0)(PNL_CS), [V4.S4, V5.S4, V6.S4, V7.S4];     \ // column j
+	VLD1.P  (PNL_P0)(PNL_CS), [V8.S4, V9.S4, V10.S4, V11.S4];   \ // column j+1
+	VLD1.P  (PNL_P0)(PNL_CS), [V12.S4, V13.S4, V14.S4, V15.S4]; \ // column j+2
 	VFMLA   V0.S4, V4.S4, V16.S4;                         \
 	VFMLA   V0.S4, V5.S4, V17.S4;                         \
 	VFMLA   V0.S4, V6.S4, V18.S4;                         \
 	VFMLA   V0.S4, V7.S4, V19.S4;                         \
-	VLD1.P  64(PNL_P0), [V4.S4, V5.S4, V6.S4, V7.S4];     \ // column j+3
+	VLD1.P  (PNL_P0)(PNL_CS), [V4.S4, V5.S4, V6.S4, V7.S4];     \ // column j+3
 	VFMLA   V1.S4, V8.S4, V20.S4;                         \
 	VFMLA   V1.S4, V9.S4, V21.S4;                         \
 	VFMLA   V1.S4, V10.S4, V22.S4;                        \
@@ -213,7 +223,7 @@ pnl1cols4:                                                    \
 pnl1cols1:                                                    \
 	CBZ     PNL_J, pnl1sum;                               \
 	VLD1R.P 4(PNL_XT), [V0.S4];                           \
-	VLD1.P  64(PNL_P0), [V4.S4, V5.S4, V6.S4, V7.S4];     \
+	VLD1.P  (PNL_P0)(PNL_CS), [V4.S4, V5.S4, V6.S4, V7.S4];     \
 	VFMLA   V0.S4, V4.S4, V16.S4;                         \
 	VFMLA   V0.S4, V5.S4, V17.S4;                         \
 	VFMLA   V0.S4, V6.S4, V18.S4;                         \
@@ -234,5 +244,53 @@ pnl1sum:                                                      \
 	VFADD4S(25, 17, 17);                                  \
 	VFADD4S(26, 18, 18);                                  \
 	VFADD4S(27, 19, 19)
+
+// PANEL8_NEON sets V16:V17 to the sums of the panel of at most 8 rows at
+// PNL_A (columns 32 bytes apart), four column phases in V16:V17, V20:V21,
+// V24:V25 and V28:V29, and clears V18:V19.
+#define PANEL8_NEON \
+	MOVD PNL_A, PNL_P0;                             \
+	MOVD PNL_X, PNL_XT;                             \
+	MOVD PNL_COLS, PNL_J;                           \
+	PNL_ZERO_NEON;                                  \
+                                                        \
+pnl8cols4:                                              \
+	CMP     $4, PNL_J;                              \
+	BLT     pnl8cols1;                              \
+	VLD1R.P 4(PNL_XT), [V0.S4];                     \ // x[j]
+	VLD1R.P 4(PNL_XT), [V1.S4];                     \
+	VLD1R.P 4(PNL_XT), [V2.S4];                     \
+	VLD1R.P 4(PNL_XT), [V3.S4];                     \
+	VLD1.P  32(PNL_P0), [V4.S4, V5.S4];             \ // column j
+	VLD1.P  32(PNL_P0), [V6.S4, V7.S4];             \
+	VLD1.P  32(PNL_P0), [V8.S4, V9.S4];             \
+	VLD1.P  32(PNL_P0), [V10.S4, V11.S4];           \
+	VFMLA   V0.S4, V4.S4, V16.S4;                   \
+	VFMLA   V0.S4, V5.S4, V17.S4;                   \
+	VFMLA   V1.S4, V6.S4, V20.S4;                   \
+	VFMLA   V1.S4, V7.S4, V21.S4;                   \
+	VFMLA   V2.S4, V8.S4, V24.S4;                   \
+	VFMLA   V2.S4, V9.S4, V25.S4;                   \
+	VFMLA   V3.S4, V10.S4, V28.S4;                  \
+	VFMLA   V3.S4, V11.S4, V29.S4;                  \
+	SUB     $4, PNL_J;                              \
+	B       pnl8cols4;                              \
+                                                        \
+pnl8cols1:                                              \
+	CBZ     PNL_J, pnl8sum;                         \
+	VLD1R.P 4(PNL_XT), [V0.S4];                     \
+	VLD1.P  32(PNL_P0), [V4.S4, V5.S4];             \
+	VFMLA   V0.S4, V4.S4, V16.S4;                   \
+	VFMLA   V0.S4, V5.S4, V17.S4;                   \
+	SUB     $1, PNL_J;                              \
+	B       pnl8cols1;                              \
+                                                        \
+pnl8sum:                                                \
+	VFADD4S(20, 16, 16);                            \ // phase 0 += phase 1
+	VFADD4S(21, 17, 17);                            \
+	VFADD4S(28, 24, 24);                            \ // phase 2 += phase 3
+	VFADD4S(29, 25, 25);                            \
+	VFADD4S(24, 16, 16);                            \ // phase 0 += phase 2
+	VFADD4S(25, 17, 17)
 
 #endif

@@ -39,3 +39,17 @@ func FMAPeakAVX2(iters int)
 //
 //go:noescape
 func ReadAVX2(buf []float32, passes int) float32
+
+// Read4AVX512 is ReadAVX512 with another order: the four quarters of buf
+// (each a multiple of 32 floats; the floats after them last) read at once,
+// four interleaved streams, as a four-stream panel product reads its
+// panels; a working set just above L1 reads faster so. Requires AVX512F.
+//
+//go:noescape
+func Read4AVX512(buf []float32, passes int) float32
+
+// Read4AVX2 is Read4AVX512 with YMM loads (quarters a multiple of 16
+// floats). Requires AVX2.
+//
+//go:noescape
+func Read4AVX2(buf []float32, passes int) float32

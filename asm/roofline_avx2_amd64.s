@@ -134,3 +134,108 @@ readsum:
 	VMOVSS       X0, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// Register roles of Read4AVX2.
+#define Q_BASE  SI  // &buf[0]
+#define Q_LEN   BX  // len(buf)
+#define Q_PASS  DX  // passes left
+#define Q_P     DI  // walks the first quarter
+#define Q_N     CX  // iterations (or floats) left
+#define Q_QB    R8  // quarter length in bytes, a multiple of 64
+#define Q_QB3   R9  // 3*quarter in bytes
+#define Q_REST  R10 // &buf[4*quarter]: the floats after the quarters
+#define Q_RN    R11 // len(buf) - 4*quarter
+
+// func Read4AVX2(buf []float32, passes int) float32
+// Requires: AVX
+//
+// Read4AVX512 with YMM: one cache line (two loads) of each quarter per
+// iteration; the floats after the quarters 8 at a time, then one at a time.
+TEXT ·Read4AVX2(SB), NOSPLIT, $0-36
+	MOVQ   buf_base+0(FP), Q_BASE
+	MOVQ   buf_len+8(FP), Q_LEN
+	MOVQ   passes+24(FP), Q_PASS
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8                // scalar tail sum, lane 0
+	MOVQ   Q_LEN, Q_QB
+	SHRQ   $2, Q_QB
+	ANDQ   $-16, Q_QB                // quarter in floats
+	MOVQ   Q_LEN, Q_RN
+	SUBQ   Q_QB, Q_RN
+	SUBQ   Q_QB, Q_RN
+	SUBQ   Q_QB, Q_RN
+	SUBQ   Q_QB, Q_RN                // floats after the quarters
+	SHLQ   $2, Q_QB                  // quarter in bytes
+	LEAQ   (Q_QB)(Q_QB*2), Q_QB3
+	LEAQ   (Q_BASE)(Q_QB*4), Q_REST
+
+r4pass:
+	TESTQ Q_PASS, Q_PASS
+	JLE   r4sum
+	MOVQ  Q_BASE, Q_P
+	MOVQ  Q_QB, Q_N
+	SHRQ  $6, Q_N                    // 64-byte steps
+	JZ    r4rest
+
+r4loop:
+	VADDPS (Q_P), Y0, Y0             // quarter 0
+	VADDPS 32(Q_P), Y1, Y1
+	VADDPS (Q_P)(Q_QB*1), Y2, Y2     // quarter 1
+	VADDPS 32(Q_P)(Q_QB*1), Y3, Y3
+	VADDPS (Q_P)(Q_QB*2), Y4, Y4     // quarter 2
+	VADDPS 32(Q_P)(Q_QB*2), Y5, Y5
+	VADDPS (Q_P)(Q_QB3*1), Y6, Y6    // quarter 3
+	VADDPS 32(Q_P)(Q_QB3*1), Y7, Y7
+	ADDQ   $64, Q_P
+	DECQ   Q_N
+	JNZ    r4loop
+
+r4rest:
+	MOVQ Q_REST, Q_P
+	MOVQ Q_RN, Q_N
+
+r4rest8:
+	CMPQ   Q_N, $8
+	JLT    r4rest1
+	VADDPS (Q_P), Y0, Y0
+	ADDQ   $32, Q_P
+	SUBQ   $8, Q_N
+	JMP    r4rest8
+
+r4rest1:
+	TESTQ  Q_N, Q_N
+	JZ     r4next
+	VADDSS (Q_P), X8, X8
+	ADDQ   $4, Q_P
+	DECQ   Q_N
+	JMP    r4rest1
+
+r4next:
+	DECQ Q_PASS
+	JMP  r4pass
+
+r4sum:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y6, Y4, Y4
+	VADDPS       Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VADDSS       X8, X0, X0
+	VMOVSS       X0, ret+32(FP)
+	VZEROUPPER
+	RET

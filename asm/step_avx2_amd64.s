@@ -26,13 +26,13 @@
 
 // IN: acc = ((acc + y, if add) + xp) + b.
 #define IN(acc, off) \
-	CMPB   add+208(FP), $0;               \
+	CMPB   add+216(FP), $0;               \
 	JEQ    3(PC);                         \
 	MOVQ   y_base+0(FP), AX;              \
 	VADDPS off(AX)(PNL_ROFF*1), acc, acc; \
-	MOVQ   xp_base+152(FP), AX;           \
+	MOVQ   xp_base+160(FP), AX;           \
 	VADDPS off(AX)(PNL_ROFF*1), acc, acc; \
-	MOVQ   b_base+176(FP), AX;            \
+	MOVQ   b_base+184(FP), AX;            \
 	VADDPS off(AX)(PNL_ROFF*1), acc, acc
 
 // RNN: y = tanh(acc).
@@ -46,7 +46,7 @@
 	SIGMOID_AVX2(acc, t0, t1);            \
 	MOVQ    y_base+0(FP), AX;             \
 	VMOVUPS acc, off(AX)(PNL_ROFF*1);     \
-	MOVQ    h_base+104(FP), AX;           \
+	MOVQ    h_base+112(FP), AX;           \
 	VMULPS  off(AX)(PNL_ROFF*1), acc, t0; \
 	MOVQ    y2_base+24(FP), AX;           \
 	VMOVUPS t0, off(AX)(PNL_ROFF*1)
@@ -54,9 +54,9 @@
 // OUT: y = h + f ⊙ (tanh(acc) − h).
 #define OUT(acc, off, t0, t1, t2, t3) \
 	TANH_AVX2(acc, t0, t1, t2, t3);      \
-	MOVQ        h_base+104(FP), AX;      \
+	MOVQ        h_base+112(FP), AX;      \
 	VMOVUPS     off(AX)(PNL_ROFF*1), t0; \
-	MOVQ        f_base+128(FP), AX;      \
+	MOVQ        f_base+136(FP), AX;      \
 	VMOVUPS     off(AX)(PNL_ROFF*1), t1; \
 	VSUBPS      t0, acc, acc;            \ // h̃ − h
 	VFMADD213PS t0, t1, acc;             \ // f*(h̃ − h) + h
@@ -120,14 +120,14 @@ step1done:
 #define STEP_EPIP \
 	VMOVUPS Y0, acc-64(SP);              \
 	VMOVUPS Y1, acc-32(SP);              \
-	MOVQ    xp_base+152(FP), AX;         \
+	MOVQ    xp_base+160(FP), AX;         \
 	ADDQ    PNL_ROFF, AX;                \ // AX = &xp[i]
-	MOVQ    b_base+176(FP), DI;          \
+	MOVQ    b_base+184(FP), DI;          \
 	ADDQ    PNL_ROFF, DI;                \ // DI = &b[i]
 	MOVQ    y_base+0(FP), PNL_P0;        \
 	ADDQ    PNL_ROFF, PNL_P0;            \ // PNL_P0 = &y[i]
 	XORQ    PNL_K, PNL_K;                \
-	CMPB    add+208(FP), $0;             \
+	CMPB    add+216(FP), $0;             \
 	JEQ     steppin;                     \
                                              \
 steppinadd:                                  \
@@ -150,7 +150,7 @@ steppin:                                     \
 	VMOVUPS acc-64(SP), Y0;              \
 	VMOVUPS acc-32(SP), Y1;              \
 	XORQ    PNL_K, PNL_K;                \
-	MOVQ    h_base+104(FP), AX;          \
+	MOVQ    h_base+112(FP), AX;          \
 	ADDQ    PNL_ROFF, AX;                \ // AX = &h[i]
 	CMPQ    S_MODE, $1;                  \
 	JEQ     steppgate;                   \
@@ -191,7 +191,7 @@ steppout:                                    \
 	TANH_AVX2(Y1, Y12, Y13, Y14, Y15);   \
 	VMOVUPS Y0, acc-64(SP);              \
 	VMOVUPS Y1, acc-32(SP);              \
-	MOVQ    f_base+128(FP), DI;          \
+	MOVQ    f_base+136(FP), DI;          \
 	ADDQ    PNL_ROFF, DI;                \ // DI = &f[i]
                                              \
 steppoutrow:                                 \
@@ -207,15 +207,16 @@ steppoutrow:                                 \
                                              \
 steppdone:
 
-// func StepPanelsAVX2(y []float32, y2 []float32, a []float32, stride int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
+// func StepPanelsAVX2(y []float32, y2 []float32, a []float32, stride int, cs int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
 // Requires: AVX, AVX2, FMA3
-TEXT ·StepPanelsAVX2(SB), NOSPLIT, $64-209
+TEXT ·StepPanelsAVX2(SB), NOSPLIT, $64-217
 	MOVQ y_len+8(FP), PNL_ROWS
 	MOVQ a_base+48(FP), PNL_A
 	MOVQ stride+72(FP), PNL_STRIDE
-	MOVQ x_base+80(FP), PNL_X
-	MOVQ x_len+88(FP), PNL_COLS
-	MOVQ mode+200(FP), S_MODE
+	MOVQ cs+80(FP), PNL_CS
+	MOVQ x_base+88(FP), PNL_X
+	MOVQ x_len+96(FP), PNL_COLS
+	MOVQ mode+208(FP), S_MODE
 	PANELS_AVX2(STEP_EPI2, STEP_EPI1, STEP_EPIP)
 	VZEROUPPER
 	RET

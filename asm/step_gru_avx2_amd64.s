@@ -12,15 +12,15 @@
 // Ldone are labels unique to the expansion.
 #define GRU_PANEL(lo, hi, Lz, Ln, Ldone) \
 	GATE_ROWS(ld+152(FP));             \
-	MOVQ        b_base+128(FP), DI;    \
-	VADDPS      (DI)(AX*1), lo, lo;    \ // u = s + b
-	VADDPS      32(DI)(AX*1), hi, hi;  \
-	MOVQ        xp_base+104(FP), DI;   \
+	MOVQ        b_base+128(FP), R10;    \
+	VADDPS      (R10)(AX*1), lo, lo;    \ // u = s + b
+	VADDPS      32(R10)(AX*1), hi, hi;  \
+	MOVQ        xp_base+104(FP), R10;   \
 	CMPQ        GATE, $1;              \
 	JEQ         Lz;                    \
 	JGT         Ln;                    \
-	VADDPS      (DI)(AX*1), lo, lo;    \ // u_r + xp_r
-	VADDPS      32(DI)(AX*1), hi, hi;  \
+	VADDPS      (R10)(AX*1), lo, lo;    \ // u_r + xp_r
+	VADDPS      32(R10)(AX*1), hi, hi;  \
 	SIGMOID_AVX2(lo, Y8, Y9);          \
 	SIGMOID_AVX2(hi, Y10, Y11);        \
 	VMOVUPS     lo, r-128(SP);         \ // r
@@ -29,8 +29,8 @@
 	JMP         Ldone;                 \
                                            \
 Lz:                                        \
-	VADDPS      (DI)(AX*1), lo, lo;    \ // u_z + xp_z
-	VADDPS      32(DI)(AX*1), hi, hi;  \
+	VADDPS      (R10)(AX*1), lo, lo;    \ // u_z + xp_z
+	VADDPS      32(R10)(AX*1), hi, hi;  \
 	SIGMOID_AVX2(lo, Y8, Y9);          \
 	SIGMOID_AVX2(hi, Y10, Y11);        \
 	VMOVUPS     lo, z-64(SP);          \ // z
@@ -41,20 +41,20 @@ Lz:                                        \
 Ln:                                        \
 	VMOVUPS     r-128(SP), Y8;         \
 	VMOVUPS     r-96(SP), Y9;          \
-	VFMADD213PS (DI)(AX*1), Y8, lo;    \ // r*u_n + xp_n
-	VFMADD213PS 32(DI)(AX*1), Y9, hi;  \
+	VFMADD213PS (R10)(AX*1), Y8, lo;    \ // r*u_n + xp_n
+	VFMADD213PS 32(R10)(AX*1), Y9, hi;  \
 	TANH_AVX2(lo, Y8, Y9, Y10, Y11);   \ // n
 	TANH_AVX2(hi, Y12, Y13, Y14, Y15); \
-	MOVQ        h_base+80(FP), DI;     \
-	VMOVUPS     (DI)(GATE_OFF*1), Y8;  \
-	VMOVUPS     32(DI)(GATE_OFF*1), Y9; \
+	MOVQ        h_base+80(FP), R10;     \
+	VMOVUPS     (R10)(GATE_OFF*1), Y8;  \
+	VMOVUPS     32(R10)(GATE_OFF*1), Y9; \
 	VSUBPS      lo, Y8, Y8;            \ // h − n
 	VSUBPS      hi, Y9, Y9;            \
 	VFMADD231PS z-64(SP), Y8, lo;      \ // n + z*(h − n)
 	VFMADD231PS z-32(SP), Y9, hi;      \
-	MOVQ        y_base+0(FP), DI;      \
-	VMOVUPS     lo, (DI)(GATE_OFF*1);  \
-	VMOVUPS     hi, 32(DI)(GATE_OFF*1); \
+	MOVQ        y_base+0(FP), R10;      \
+	VMOVUPS     lo, (R10)(GATE_OFF*1);  \
+	VMOVUPS     hi, 32(R10)(GATE_OFF*1); \
 	GATE_BLOCK;                        \
                                            \
 Ldone:
@@ -76,6 +76,7 @@ TEXT ·GRUStepPanelsAVX2(SB), NOSPLIT, $128-160
 	MOVQ x_len+64(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
+	MOVQ $16, PNL_CS                      // column step: 16-row panels
 	PANELS_AVX2(GRU_EPI2, GRU_EPI1, GATES_NONE)
 	VZEROUPPER
 	RET

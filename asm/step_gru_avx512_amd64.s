@@ -21,25 +21,25 @@
 	JGT         Ln;                           \
 	VADDPS      (CX)(AX*1), acc, acc;         \ // u_r + xp_r
 	SIGMOID_AVX512(acc, Z24, Z25);            \
-	VMOVUPS     acc, r-128(SP);               \ // r
+	VMOVUPS     acc, r-160(SP);               \ // r
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
                                                   \
 Lz:                                               \
 	VADDPS      (CX)(AX*1), acc, acc;         \ // u_z + xp_z
 	SIGMOID_AVX512(acc, Z24, Z25);            \
-	VMOVUPS     acc, z-64(SP);                \ // z
+	VMOVUPS     acc, z-96(SP);                \ // z
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
                                                   \
 Ln:                                               \
-	VMOVUPS     r-128(SP), Z24;               \
+	VMOVUPS     r-160(SP), Z24;               \
 	VFMADD213PS (CX)(AX*1), Z24, acc;         \ // r*u_n + xp_n
 	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \ // n
 	MOVQ        h_base+80(FP), CX;            \
 	VMOVUPS     (CX)(GATE_OFF*1), Z24;        \
 	VSUBPS      acc, Z24, Z24;                \ // h − n
-	VFMADD231PS z-64(SP), Z24, acc;           \ // n + z*(h − n)
+	VFMADD231PS z-96(SP), Z24, acc;           \ // n + z*(h − n)
 	MOVQ        y_base+0(FP), CX;             \
 	VMOVUPS     acc, (CX)(GATE_OFF*1);        \
 	GATE_BLOCK;                               \
@@ -56,7 +56,7 @@ Ldone:
 
 // func GRUStepPanelsAVX512(y []float32, a []float32, stride int, x []float32, h []float32, xp []float32, b []float32, ld int)
 // Requires: AVX512F, AVX512DQ
-TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $128-160
+TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $160-160
 	MOVQ y_len+8(FP), PNL_ROWS
 	LEAQ (PNL_ROWS)(PNL_ROWS*2), PNL_ROWS // three panels per block
 	MOVQ a_base+24(FP), PNL_A
@@ -65,6 +65,7 @@ TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $128-160
 	MOVQ x_len+64(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
+	MOVQ $0x8410, AX                      // geom: the 16-row four-stream loop the gate-interleaved panels are packed for (kernels.gatesCode)
 	PANELS_AVX512(GRU_EPI4, GRU_EPI1, GATES_NONE)
 	VZEROUPPER
 	RET

@@ -72,5 +72,6 @@ TEXT ·GRUStepPanelsNEON(SB), NOSPLIT, $128-160
 	LSL  $2, GATE_LD
 	MOVD ZR, GATE
 	MOVD ZR, GATE_OFF
+	MOVD $16, PNL_CS // column step: the 16-row panels the gates are packed in
 	PANELS_NEON(GATES_PRE, GRU_EPI)
 	RET

@@ -13,21 +13,21 @@
 // the frame at gi + 64·GATE, gate 2 (g) to gg; gate 3 (o) combines them.
 #define LSTM_PANEL(lo, hi, Lg, Lo, Ldone) \
 	GATE_ROWS(ld+176(FP));             \
-	MOVQ        b_base+152(FP), DI;    \
-	VADDPS      (DI)(AX*1), lo, lo;    \ // s + b
-	VADDPS      32(DI)(AX*1), hi, hi;  \
-	MOVQ        xp_base+128(FP), DI;   \
-	VADDPS      (DI)(AX*1), lo, lo;    \ // (s + b) + xp
-	VADDPS      32(DI)(AX*1), hi, hi;  \
+	MOVQ        b_base+152(FP), R10;    \
+	VADDPS      (R10)(AX*1), lo, lo;    \ // s + b
+	VADDPS      32(R10)(AX*1), hi, hi;  \
+	MOVQ        xp_base+128(FP), R10;   \
+	VADDPS      (R10)(AX*1), lo, lo;    \ // (s + b) + xp
+	VADDPS      32(R10)(AX*1), hi, hi;  \
 	CMPQ        GATE, $2;              \
 	JEQ         Lg;                    \
 	JGT         Lo;                    \
 	SIGMOID_AVX2(lo, Y8, Y9);          \ // i or f
 	SIGMOID_AVX2(hi, Y10, Y11);        \
-	MOVQ        GATE, DI;              \
-	SHLQ        $6, DI;                \
-	VMOVUPS     lo, gi-192(SP)(DI*1);   \
-	VMOVUPS     hi, gi-160(SP)(DI*1);   \
+	MOVQ        GATE, R10;              \
+	SHLQ        $6, R10;                \
+	VMOVUPS     lo, gi-192(SP)(R10*1);   \
+	VMOVUPS     hi, gi-160(SP)(R10*1);   \
 	INCQ        GATE;                  \
 	JMP         Ldone;                 \
                                            \
@@ -46,21 +46,21 @@ Lo:                                        \
 	VMOVUPS     gi-160(SP), Y3;         \
 	VMULPS      gg-64(SP), Y2, Y2;      \ // i*g
 	VMULPS      gg-32(SP), Y3, Y3;      \
-	MOVQ        c_base+104(FP), DI;    \
-	VMOVUPS     (DI)(GATE_OFF*1), Y8;  \
-	VMOVUPS     32(DI)(GATE_OFF*1), Y9; \
+	MOVQ        c_base+104(FP), R10;    \
+	VMOVUPS     (R10)(GATE_OFF*1), Y8;  \
+	VMOVUPS     32(R10)(GATE_OFF*1), Y9; \
 	VFMADD231PS gf-128(SP), Y8, Y2;     \ // c' = f*c + i*g
 	VFMADD231PS gf-96(SP), Y9, Y3;      \
-	MOVQ        c2_base+24(FP), DI;    \
-	VMOVUPS     Y2, (DI)(GATE_OFF*1);  \
-	VMOVUPS     Y3, 32(DI)(GATE_OFF*1); \
+	MOVQ        c2_base+24(FP), R10;    \
+	VMOVUPS     Y2, (R10)(GATE_OFF*1);  \
+	VMOVUPS     Y3, 32(R10)(GATE_OFF*1); \
 	TANH_AVX2(Y2, Y8, Y9, Y10, Y11);   \
 	TANH_AVX2(Y3, Y12, Y13, Y14, Y15); \
 	VMULPS      Y2, lo, lo;            \ // o * tanh(c')
 	VMULPS      Y3, hi, hi;            \
-	MOVQ        y_base+0(FP), DI;      \
-	VMOVUPS     lo, (DI)(GATE_OFF*1);  \
-	VMOVUPS     hi, 32(DI)(GATE_OFF*1); \
+	MOVQ        y_base+0(FP), R10;      \
+	VMOVUPS     lo, (R10)(GATE_OFF*1);  \
+	VMOVUPS     hi, 32(R10)(GATE_OFF*1); \
 	GATE_BLOCK;                        \
                                            \
 Ldone:
@@ -82,6 +82,7 @@ TEXT ·LSTMStepPanelsAVX2(SB), NOSPLIT, $192-184
 	MOVQ x_len+88(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
+	MOVQ $16, PNL_CS                      // column step: 16-row panels
 	PANELS_AVX2(LSTM_EPI2, LSTM_EPI1, GATES_NONE)
 	VZEROUPPER
 	RET

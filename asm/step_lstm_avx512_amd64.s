@@ -24,23 +24,23 @@
 	SIGMOID_AVX512(acc, Z24, Z25);            \ // i or f
 	MOVQ        GATE, CX;                     \
 	SHLQ        $6, CX;                       \
-	VMOVUPS     acc, gi-192(SP)(CX*1);         \
+	VMOVUPS     acc, gi-224(SP)(CX*1);         \
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
                                                   \
 Lg:                                               \
 	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
-	VMOVUPS     acc, gg-64(SP);                \ // g
+	VMOVUPS     acc, gg-96(SP);                \ // g
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
                                                   \
 Lo:                                               \
 	SIGMOID_AVX512(acc, Z24, Z25);            \ // o
-	VMOVUPS     gi-192(SP), Z28;               \
-	VMULPS      gg-64(SP), Z28, Z28;           \ // i*g
+	VMOVUPS     gi-224(SP), Z28;               \
+	VMULPS      gg-96(SP), Z28, Z28;           \ // i*g
 	MOVQ        c_base+104(FP), CX;           \
 	VMOVUPS     (CX)(GATE_OFF*1), Z29;        \
-	VFMADD231PS gf-128(SP), Z29, Z28;          \ // c' = f*c + i*g
+	VFMADD231PS gf-160(SP), Z29, Z28;          \ // c' = f*c + i*g
 	MOVQ        c2_base+24(FP), CX;           \
 	VMOVUPS     Z28, (CX)(GATE_OFF*1);        \
 	TANH_AVX512(Z28, Z24, Z25, Z26, Z27, K2); \
@@ -61,7 +61,7 @@ Ldone:
 
 // func LSTMStepPanelsAVX512(y []float32, c2 []float32, a []float32, stride int, x []float32, c []float32, xp []float32, b []float32, ld int)
 // Requires: AVX512F, AVX512DQ
-TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $192-184
+TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $224-184
 	MOVQ y_len+8(FP), PNL_ROWS
 	SHLQ $2, PNL_ROWS // four panels per block
 	MOVQ a_base+48(FP), PNL_A
@@ -70,6 +70,7 @@ TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $192-184
 	MOVQ x_len+88(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
+	MOVQ $0x8410, AX                      // geom: the 16-row four-stream loop the gate-interleaved panels are packed for (kernels.gatesCode)
 	PANELS_AVX512(LSTM_EPI4, LSTM_EPI1, GATES_NONE)
 	VZEROUPPER
 	RET

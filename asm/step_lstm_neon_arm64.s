@@ -84,5 +84,6 @@ TEXT ·LSTMStepPanelsNEON(SB), NOSPLIT, $192-184
 	LSL  $2, GATE_LD
 	MOVD ZR, GATE
 	MOVD ZR, GATE_OFF
+	MOVD $16, PNL_CS // column step: the 16-row panels the gates are packed in
 	PANELS_NEON(GATES_PRE, LSTM_EPI)
 	RET

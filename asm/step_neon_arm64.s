@@ -119,21 +119,22 @@ stepepi1next:                               \
                                             \
 stepepidone:
 
-// func StepPanelsNEON(y []float32, y2 []float32, a []float32, stride int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
+// func StepPanelsNEON(y []float32, y2 []float32, a []float32, stride int, cs int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
 // Requires: ASIMD
-TEXT ·StepPanelsNEON(SB), NOSPLIT, $0-209
+TEXT ·StepPanelsNEON(SB), NOSPLIT, $0-217
 	MOVD  y_base+0(FP), N_Y
 	MOVD  y_len+8(FP), PNL_ROWS
 	MOVD  y2_base+24(FP), N_Y2
 	MOVD  a_base+48(FP), PNL_A
 	MOVD  stride+72(FP), PNL_STRIDE
-	MOVD  x_base+80(FP), PNL_X
-	MOVD  x_len+88(FP), PNL_COLS
-	MOVD  h_base+104(FP), N_H
-	MOVD  f_base+128(FP), N_F
-	MOVD  xp_base+152(FP), N_XP
-	MOVD  b_base+176(FP), N_B
-	MOVD  mode+200(FP), N_MODE
-	MOVBU add+208(FP), N_ADD
+	MOVD  cs+80(FP), PNL_CS
+	MOVD  x_base+88(FP), PNL_X
+	MOVD  x_len+96(FP), PNL_COLS
+	MOVD  h_base+112(FP), N_H
+	MOVD  f_base+136(FP), N_F
+	MOVD  xp_base+160(FP), N_XP
+	MOVD  b_base+184(FP), N_B
+	MOVD  mode+208(FP), N_MODE
+	MOVBU add+216(FP), N_ADD
 	PANELS_NEON(STEP_PRE, STEP_EPI)
 	RET

@@ -1,7 +1,9 @@
 // The epilogue of the fused quantized steps for AVX-512: what a recurrent
 // step does to sixteen rows of its product while they are in a register,
-// the same arithmetic as StepPanelsAVX512's (step_avx512_amd64.s), over
-// the argument slots of the quantized step routines:
+// the same arithmetic as StepPanelsAVX512's (step_avx512_amd64.s), with
+// its division-free activations (TANHF_AVX512, SIGMOIDF_AVX512), so that a
+// fused step gives the bits of the product followed by the float32
+// epilogue, over the argument slots of the quantized step routines:
 //
 //	#include "activation_avx512_amd64.h"
 //	#include "step_quant_avx512_amd64.h"
@@ -42,18 +44,20 @@
 
 // QS_RNN: y = tanh(acc).
 #define QS_RNN(acc, off) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	ACTF_INIT_AVX512(Z27, Z28);               \
+	TANHF_AVX512(acc, Z24, Z25, Z26, Z27, Z28); \
 	MOVQ    QS_Y, AX;                         \
 	VMOVUPS acc, off(AX)(QS_ROFF*1)
 
 #define QS_RNNK(acc) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	ACTF_INIT_AVX512(Z27, Z28);               \
+	TANHF_AVX512(acc, Z24, Z25, Z26, Z27, Z28); \
 	MOVQ    QS_Y, AX;                         \
 	VMOVUPS acc, K1, (AX)(QS_ROFF*1)
 
 // QS_GATE: y = σ(acc), y2 = y ⊙ h.
 #define QS_GATE(acc, off) \
-	SIGMOID_AVX512(acc, Z24, Z25);        \
+	SIGMOIDF_AVX512(acc, Z24, Z25);        \
 	MOVQ    QS_Y, AX;                     \
 	VMOVUPS acc, off(AX)(QS_ROFF*1);      \
 	MOVQ    QS_H, AX;                     \
@@ -62,7 +66,7 @@
 	VMOVUPS Z24, off(AX)(QS_ROFF*1)
 
 #define QS_GATEK(acc) \
-	SIGMOID_AVX512(acc, Z24, Z25);      \
+	SIGMOIDF_AVX512(acc, Z24, Z25);      \
 	MOVQ      QS_Y, AX;                 \
 	VMOVUPS   acc, K1, (AX)(QS_ROFF*1); \
 	MOVQ      QS_H, AX;                 \
@@ -73,7 +77,8 @@
 
 // QS_OUT: y = h + f ⊙ (tanh(acc) − h).
 #define QS_OUT(acc, off) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	ACTF_INIT_AVX512(Z27, Z28);               \
+	TANHF_AVX512(acc, Z24, Z25, Z26, Z27, Z28); \
 	MOVQ        QS_H, AX;                     \
 	VMOVUPS     off(AX)(QS_ROFF*1), Z24;      \
 	MOVQ        QS_F, AX;                     \
@@ -84,7 +89,8 @@
 	VMOVUPS     acc, off(AX)(QS_ROFF*1)
 
 #define QS_OUTK(acc) \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	ACTF_INIT_AVX512(Z27, Z28);               \
+	TANHF_AVX512(acc, Z24, Z25, Z26, Z27, Z28); \
 	MOVQ        QS_H, AX;                     \
 	VMOVUPS.Z   (AX)(QS_ROFF*1), K1, Z24;     \
 	MOVQ        QS_F, AX;                     \

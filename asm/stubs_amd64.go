@@ -50,36 +50,52 @@ func GemvAVX2(y, a []float32, lda int, x []float32, add bool)
 //go:noescape
 func GemvAVX512(y, a []float32, lda int, x []float32, add bool)
 
-// GemvPanelsAVX2 is: for i := range y { p, r := i/16, i%16; s := Σ_j
-// a[p*stride+16*j+r] * x[j]; if add { y[i] += s } else { y[i] = s } }.
-// Requires AVX2, FMA3.
+// GemvPanelsAVX2 is: for i := range y { k, r := i/16, i%16; s := Σ_j
+// a[k*stride+j*cs+r] * x[j]; if add { y[i] += s } else { y[i] = s } }:
+// blocks of 16 rows (the last may be partial) whose columns lie cs floats
+// apart, cs ≥ 16; or, with cs = 8, one block of len(y) ≤ 8 rows whose
+// columns lie 8 floats apart. A run of panels of h ≤ 16 rows is one call
+// with cs = h; a panel of h > 16 rows is h/16 blocks with stride 16 and cs
+// = h. Requires AVX2, FMA3.
 //
 //go:noescape
-func GemvPanelsAVX2(y, a []float32, stride int, x []float32, add bool)
+func GemvPanelsAVX2(y, a []float32, stride, cs int, x []float32, add bool)
 
-// GemvPanelsAVX512 is: for i := range y { p, r := i/16, i%16; s := Σ_j
-// a[p*stride+16*j+r] * x[j]; if add { y[i] += s } else { y[i] = s } }.
-// Requires AVX-512 F+BW+DQ+VL.
+// GemvPanelsAVX512 is: for i := range y { p, r := i/h, i%h; s := Σ_j
+// a[p*stride+j*h+r] * x[j]; if add { y[i] += s } else { y[i] = s } }, for
+// a run of panels of h rows streamed as geom says: h = geom&0xff (8, 16,
+// 32, 64 or 128; only panels of 8 or 16 rows may be partial), streams
+// (geom>>8)&0xf (4 with h = 16: four panels at a time), accumulators
+// (geom>>12)&0xff (8 or 16) and prefetch distance in bytes geom>>20 (see
+// kernels.Geometry). Requires AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
-func GemvPanelsAVX512(y, a []float32, stride int, x []float32, add bool)
+func GemvPanelsAVX512(y, a []float32, stride int, x []float32, add bool, geom int)
 
-// Gemm, packed, four vectors at once: gemm_avx2_amd64.s,
+// Gemm, packed, several vectors at once: gemm_avx2_amd64.s,
 // gemm_avx512_amd64.s.
 
 // GemmPanels4AVX2 is: for b := range 4 { GemvPanelsAVX2(y[b*ldy:][:rows], a,
-// stride, x[b*ldx:][:cols], add) }, loading each panel column once for the
-// four products. Requires AVX2, FMA3.
+// stride, cs, x[b*ldx:][:cols], add) }, loading each panel column once for
+// the four products. Requires AVX2, FMA3.
 //
 //go:noescape
-func GemmPanels4AVX2(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+func GemmPanels4AVX2(y []float32, ldy, rows int, a []float32, stride, cs int, x []float32, ldx, cols int, add bool)
 
 // GemmPanels4AVX512 is: for b := range 4 { GemvPanelsAVX512(y[b*ldy:][:rows],
-// a, stride, x[b*ldx:][:cols], add) }, loading each panel column once for
-// the four products. Requires AVX-512 F+BW+DQ+VL.
+// a, stride, x[b*ldx:][:cols], add, geom) }, loading each panel column once
+// for the four products (the streams, accumulators and prefetch of geom
+// are ignored). Requires AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
-func GemmPanels4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+func GemmPanels4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool, geom int)
+
+// GemmPanels2AVX512 is GemmPanels4AVX512 for two vectors: for b := range 2
+// { GemvPanelsAVX512(y[b*ldy:][:rows], a, stride, x[b*ldx:][:cols], add,
+// geom) }. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemmPanels2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool, geom int)
 
 // Activations: activation_avx2_amd64.s, activation_avx512_amd64.s, with
 // the arithmetic in activation_<isa>_amd64.h, shared with the fused steps.
@@ -115,8 +131,9 @@ func SigmoidAVX512(dst, src []float32)
 // Fused recurrent steps: step_avx2_amd64.s, step_avx512_amd64.s, the
 // packed product of GemvPanels… with an epilogue.
 
-// StepPanelsAVX2 is the fused recurrent step on a packed matrix P
-// (GemvPanels layout), for i := range y, with s = (P·x)[i]:
+// StepPanelsAVX2 is the fused recurrent step on packed blocks P
+// (GemvPanelsAVX2 layout, columns cs floats apart), for i := range y, with
+// s = (P·x)[i]:
 //
 //	if add { s += y[i] }
 //	s = (s + xp[i]) + b[i]
@@ -128,10 +145,10 @@ func SigmoidAVX512(dst, src []float32)
 // use may be nil; the others need len(y) elements. Requires AVX2, FMA3.
 //
 //go:noescape
-func StepPanelsAVX2(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
+func StepPanelsAVX2(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32, mode int, add bool)
 
-// StepPanelsAVX512 is the fused recurrent step on a packed matrix P
-// (GemvPanels layout), for i := range y, with s = (P·x)[i]:
+// StepPanelsAVX512 is the fused recurrent step on a run of packed panels P
+// (GemvPanelsAVX512 layout and geom), for i := range y, with s = (P·x)[i]:
 //
 //	if add { s += y[i] }
 //	s = (s + xp[i]) + b[i]
@@ -144,7 +161,37 @@ func StepPanelsAVX2(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mo
 // F+BW+DQ+VL.
 //
 //go:noescape
-func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
+func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, geom int)
+
+// Tiled products: tiles_avx2_amd64.s, tiles_avx512_amd64.s.
+
+// GemvTilesAVX2 is: for i := range y { p, r := i/16, i%16; s := Σ_j
+// a[p*stride+256*(j/16)+16*r+j%16] * x[j]; if add { y[i] += s } else {
+// y[i] = s } }, for len(y) a multiple of 16: panels of 16 rows in tiles of
+// 16 columns, each tile row by row, the last tile zero-padded (see
+// kernels.Geometry.Tiles). Requires AVX2, FMA3.
+//
+//go:noescape
+func GemvTilesAVX2(y, a []float32, stride int, x []float32, add bool)
+
+// GemvTilesAVX512 is GemvTilesAVX2 for AVX-512. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemvTilesAVX512(y, a []float32, stride int, x []float32, add bool)
+
+// GemmTiles4AVX512 is: for b := range 4 { GemvTilesAVX512(y[b*ldy:][:rows],
+// a, stride, x[b*ldx:][:cols], add) }, loading each tile once for the four
+// products. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemmTiles4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
+
+// GemmTiles2AVX512 is GemmTiles4AVX512 for two vectors. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
 
 // Gated steps, PyTorch's GRU and LSTM cells: step_gates_avx2_amd64.s,
 // step_gates_avx512_amd64.s, the packed product of GemvPanels… over

@@ -29,11 +29,14 @@ func AxpyNEON(alpha float32, x, y []float32)
 //go:noescape
 func GemvNEON(y, a []float32, lda int, x []float32, add bool)
 
-// GemvPanelsNEON is: for i := range y { p, r := i/16, i%16; s := Σ_j
-// a[p*stride+16*j+r] * x[j]; if add { y[i] += s } else { y[i] = s } }.
+// GemvPanelsNEON is: for i := range y { k, r := i/16, i%16; s := Σ_j
+// a[k*stride+j*cs+r] * x[j]; if add { y[i] += s } else { y[i] = s } }:
+// blocks of 16 rows (the last may be partial) whose columns lie cs floats
+// apart, cs ≥ 16; or, with cs = 8, one block of len(y) ≤ 8 rows whose
+// columns lie 8 floats apart (see GemvPanelsAVX2). Requires ASIMD.
 //
 //go:noescape
-func GemvPanelsNEON(y, a []float32, stride int, x []float32, add bool)
+func GemvPanelsNEON(y, a []float32, stride, cs int, x []float32, add bool)
 
 // Activations: activation_neon_arm64.s, with the arithmetic in
 // activation_neon_arm64.h, shared with the fused step.
@@ -54,8 +57,9 @@ func SigmoidNEON(dst, src []float32)
 // Fused recurrent step: step_neon_arm64.s, the packed product of
 // GemvPanelsNEON with an epilogue.
 
-// StepPanelsNEON is the fused recurrent step on a packed matrix P
-// (GemvPanels layout), for i := range y, with s = (P·x)[i]:
+// StepPanelsNEON is the fused recurrent step on packed blocks P
+// (GemvPanelsNEON layout, columns cs floats apart), for i := range y, with
+// s = (P·x)[i]:
 //
 //	if add { s += y[i] }
 //	s = (s + xp[i]) + b[i]
@@ -67,7 +71,18 @@ func SigmoidNEON(dst, src []float32)
 // use may be nil; the others need len(y) elements.
 //
 //go:noescape
-func StepPanelsNEON(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool)
+func StepPanelsNEON(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32, mode int, add bool)
+
+// Tiled products: tiles_neon_arm64.s.
+
+// GemvTilesNEON is: for i := range y { p, r := i/16, i%16; s := Σ_j
+// a[p*stride+256*(j/16)+16*r+j%16] * x[j]; if add { y[i] += s } else {
+// y[i] = s } }, for len(y) a multiple of 16: panels of 16 rows in tiles of
+// 16 columns, each tile row by row, the last tile zero-padded (see
+// kernels.Geometry.Tiles). Requires ASIMD.
+//
+//go:noescape
+func GemvTilesNEON(y, a []float32, stride int, x []float32, add bool)
 
 // Gated steps, PyTorch's GRU and LSTM cells: step_gates_neon_arm64.s, the
 // packed product of GemvPanelsNEON over gate-interleaved panels (block k

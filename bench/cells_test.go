@@ -103,6 +103,12 @@ func (s *gatedInputs) step() {
 // product is the bare product the step is fused with.
 func (s *gatedInputs) product() { s.plain.MatVec(s.prod, s.h) }
 
+// workingSet returns the bytes one step touches: the recurrent weights,
+// the states, projections and biases, and a low rank's temporary.
+func (s *gatedInputs) workingSet() int {
+	return s.u.WeightBytes() + 4*(len(s.h)+len(s.hNew)+len(s.c)+len(s.cNew)+len(s.xp)+len(s.b)+s.rank)
+}
+
 // mulAdds returns the multiply-adds of one step's recurrent product.
 func (s *gatedInputs) mulAdds() int {
 	if s.rank == 0 {
@@ -113,8 +119,8 @@ func (s *gatedInputs) mulAdds() int {
 
 func benchGatedStep(b *testing.B, im impl, kind string, n, r int) {
 	useTarget(b, im)
-	warmRoofline()
 	s := newGatedInputs(kind, n, r)
+	warmRoofline(s.workingSet())
 	bytes := s.u.WeightBytes()
 	b.SetBytes(int64(bytes))
 	k := blockCalls(s.step, blockTime)
@@ -146,8 +152,8 @@ func benchGatedStep(b *testing.B, im impl, kind string, n, r int) {
 	b.ReportMetric(float64(bytes)*calls/stepTime.Seconds()/1e6, "MB/s")
 	flops := 2 * float64(s.mulAdds())
 	b.ReportMetric(flops*calls/stepTime.Seconds(), "FLOP/s")
-	if roof, err := bench.BenchRoofline(); err == nil {
-		b.ReportMetric(flops*calls/stepTime.Seconds()/roof.BoundAt(bytes, bench.MatVecFlopsPerByte), "roof")
+	if bound, err := bench.RoofAt(s.workingSet(), bench.MatVecFlopsPerByte, true); err == nil {
+		b.ReportMetric(flops*calls/stepTime.Seconds()/bound, "roof")
 	}
 	if ratios = ratios[:min(pairs, len(ratios))]; len(ratios) > 0 {
 		slices.Sort(ratios)

@@ -28,7 +28,8 @@
 // (GOEXPERIMENT=simd). Steps and sequences run the kernels targets only.
 // Each benchmark reports ns/op, the weight bytes read per op as MB/s,
 // allocations, FLOP/s (two per multiply-add) and roof, the fraction of the
-// roofline for the cache level that holds the weights (see BenchRoofline);
+// roofline at the benchmark's own working set, weights plus vectors (the
+// read bandwidth measured at that size: see ReadAt and RoofAt);
 // sequences also ns/step.
 //
 // BenchmarkRatio times each candidate and a fixed reference back to back
@@ -37,7 +38,12 @@
 // is what the regression gate (Compare, lowrank regress) compares.
 // impl=best is whatever target the kernels pick by themselves, so that a
 // run with LOWRANK_TARGET=avx2 against an avx512 baseline is a slowdown the
-// gate must catch.
+// gate must catch. BenchmarkBars measures the kernels' targets the same
+// way: a product against the read probe at its working set, against the C
+// peer, a fused step against its product, B streams against one.
+//
+// Tune (lowrank tune) measures the panel geometries of package kernels on
+// this CPU and returns its entry of their table.
 //
 // The environment selects what runs: LOWRANK_IMPLS=avx512,gonum runs those
 // impls only; LOWRANK_TARGET=t (without LOWRANK_IMPLS) runs target t and

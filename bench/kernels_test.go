@@ -67,7 +67,7 @@ func printConfig(w io.Writer) {
 	for _, p := range bench.Peers() {
 		peers[p.Name] = p
 	}
-	for _, name := range []string{"openblas", "simd"} {
+	for _, name := range []string{"openblas", "c", "simd"} {
 		switch p, ok := peers[name]; {
 		case !ok:
 			fmt.Fprintf(w, "peer-%s:\n", name)
@@ -224,23 +224,30 @@ func useTarget(tb testing.TB, im impl) {
 }
 
 // reportRoof reports roof: the fraction of the roofline that b's loop
-// reached, for flops flops per iteration over weightBytes of weights held
-// in the nearest cache level that fits them, at flopsPerByte flops per
-// byte of weights read (bench.MatVecFlopsPerByte for one product). The
-// roofline is the hardware's (see bench.BenchRoofline); without one (a
-// build without the probes), nothing is reported.
-func reportRoof(b *testing.B, flops float64, weightBytes int, flopsPerByte float64) {
-	r, err := bench.BenchRoofline()
+// reached, for flops flops per iteration at flopsPerByte flops per byte of
+// weights read (bench.MatVecFlopsPerByte for one product), with a working
+// set (weights plus vectors) of workingSet bytes: the ceiling is the FMA
+// peak (float32 weights only) or the read bandwidth measured at that very
+// size, before and again after the loop, the better (bench.RoofAt),
+// whichever is lower. Without the probes (another build), nothing is
+// reported.
+func reportRoof(b *testing.B, dtype string, flops float64, workingSet int, flopsPerByte float64) {
+	achieved := flops * float64(b.N) / b.Elapsed().Seconds()
+	roofAt := bench.RoofAt
+	if dtype != f32 { // no FMA probe bounds integer or bf16 dot products
+		roofAt = bench.ReadRoofAt
+	}
+	bound, err := roofAt(workingSet, flopsPerByte, true)
 	if err != nil {
 		return
 	}
-	achieved := flops * float64(b.N) / b.Elapsed().Seconds()
-	b.ReportMetric(achieved/r.BoundAt(weightBytes, flopsPerByte), "roof")
+	b.ReportMetric(achieved/bound, "roof")
 }
 
-// warmRoofline measures the roofline, if not yet done, before b's timed
-// loop starts (b.Loop resets the timer at its first call).
-func warmRoofline() { _, _ = bench.BenchRoofline() }
+// warmRoofline measures the roofline and the read bandwidth at
+// workingSet, if not yet done, before b's timed loop starts (b.Loop resets
+// the timer at its first call).
+func warmRoofline(workingSet int) { _, _ = bench.RoofAt(workingSet, 1, false) }
 
 // reportFLOPs reports the throughput of b's loop, two flops per
 // multiply-add.
@@ -305,6 +312,11 @@ func denseInputs(n int) *dense {
 	return c
 }
 
+// workingSet returns the bytes one product touches: the weights, x and y.
+func (c *dense) workingSet(dtype string) int {
+	return c.op(dtype).WeightBytes() + 4*(len(c.x)+len(c.y))
+}
+
 // gonum returns the blas32 views of the dense inputs.
 func (c *dense) gonum() (a blas32.General, x, y blas32.Vector) {
 	return general(c.a), vector(c.x), vector(c.y)
@@ -347,6 +359,12 @@ func lowRankInputs(n, r int) *lowRank {
 	fill(c.x, 3)
 	lowRankCache[[2]int{n, r}] = c
 	return c
+}
+
+// workingSet returns the bytes one product touches: both factors, x, y and
+// the temporary V·x.
+func (c *lowRank) workingSet(dtype string) int {
+	return c.op(dtype).WeightBytes() + 4*(len(c.x)+len(c.y)+len(c.t))
 }
 
 // gonum returns the blas32 views of the low-rank inputs and the temporary.
@@ -434,8 +452,8 @@ func BenchmarkMatVec(b *testing.B) {
 					for _, n := range sizes {
 						b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 							useTarget(b, im)
-							warmRoofline()
 							c := denseInputs(n)
+							warmRoofline(c.workingSet(dtype))
 							f := c.matVecFunc(im, dtype)
 							bytes := c.op(dtype).WeightBytes()
 							b.SetBytes(int64(bytes))
@@ -444,7 +462,7 @@ func BenchmarkMatVec(b *testing.B) {
 								f()
 							}
 							reportFLOPs(b, n*n)
-							reportRoof(b, 2*float64(n*n), bytes, flopsPerByte(n*n, bytes))
+							reportRoof(b, dtype, 2*float64(n*n), c.workingSet(dtype), flopsPerByte(n*n, bytes))
 						})
 					}
 				})
@@ -468,8 +486,8 @@ func BenchmarkLowRank(b *testing.B) {
 								}
 								b.Run("rank="+strconv.Itoa(r), func(b *testing.B) {
 									useTarget(b, im)
-									warmRoofline()
 									c := lowRankInputs(n, r)
+									warmRoofline(c.workingSet(dtype))
 									f := c.matVecFunc(im, dtype)
 									bytes := c.op(dtype).WeightBytes()
 									b.SetBytes(int64(bytes))
@@ -478,7 +496,7 @@ func BenchmarkLowRank(b *testing.B) {
 										f()
 									}
 									reportFLOPs(b, 2*n*r)
-									reportRoof(b, 4*float64(n*r), bytes, flopsPerByte(2*n*r, bytes))
+									reportRoof(b, dtype, 4*float64(n*r), c.workingSet(dtype), flopsPerByte(2*n*r, bytes))
 								})
 							}
 						})

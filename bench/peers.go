@@ -11,10 +11,11 @@ import (
 // A Peer is a matrix–vector product from outside package kernels that the
 // benchmarks put beside the kernels targets, under impl=Name. Peers are
 // compiled in only where asked for: "openblas" with -tags openblas (cgo,
-// see openblas.go) and "simd" with GOEXPERIMENT=simd on amd64 (see
-// simd.go).
+// see openblas.go), "c" with -tags cpeer (cgo, gcc -O3 -march=native; a
+// packed intrinsics kernel, see cpeer.go) and "simd" with
+// GOEXPERIMENT=simd on amd64 (see simd.go).
 type Peer struct {
-	// Name is the impl= value: "openblas" or "simd".
+	// Name is the impl= value: "openblas", "c" or "simd".
 	Name string
 	// Err is nil if the peer can run here, else why not (library missing,
 	// CPU without AVX-512).

@@ -7,9 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"unsafe"
-
-	"github.com/lowrank-rnn/lowrank/kernels"
+	"time"
 )
 
 // ReadReference is the fixed reference of the paired-ratio benchmarks
@@ -35,21 +33,36 @@ type ReadReference struct {
 // NewReadReference returns a reference that streams a 64-byte-aligned
 // buffer of bytes bytes (rounded up to whole 64-byte lines).
 func NewReadReference(bytes int) *ReadReference {
-	n := (max(bytes, 64) + 63) / 64 * 16
-	buf := make([]float32, n+16)
-	off := 0
-	if mis := uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 64; mis != 0 {
-		off = int(64-mis) / 4
-	}
-	r := &ReadReference{Probe: "go", buf: buf[off : off+n : off+n], read: readGo}
+	r := &ReadReference{Probe: "go", buf: alignedBuffer((max(bytes, 64) + 63) / 64 * 64), read: readGo}
 	for i := range r.buf {
 		r.buf[i] = 1
 	}
-	for _, t := range []string{"avx512", "avx2"} {
-		if p, ok := probeFor(t); ok && slices.Contains(kernels.Available(), t) {
-			r.Probe, r.read = t, p.read
-			break
-		}
+	if t, p, ok := widestProbe(); ok {
+		r.Probe, r.read = t, p.read
+	}
+	return r
+}
+
+// NewReadProbe returns a reference like NewReadReference whose read loop is
+// the faster, at this size, of the probe's one-stream and four-stream
+// loops (see ReadAt): timed back to back with a kernel of that working
+// set, its time over the kernel's is the kernel's fraction of the read
+// bandwidth at its size, measured in pairs.
+func NewReadProbe(bytes int) *ReadReference {
+	r := NewReadReference(bytes)
+	_, p, ok := widestProbe()
+	if !ok {
+		return r
+	}
+	passes := max(1, (4<<20)/r.Bytes())
+	var sum float32
+	res := MeasureEach([]func(){
+		func() { sum += p.read(r.buf, passes) },
+		func() { sum += p.read4(r.buf, passes) },
+	}, 7, time.Millisecond)
+	sink = sum
+	if slices.Min(res[1].Samples) < slices.Min(res[0].Samples) {
+		r.Probe, r.read = r.Probe+" four-stream", p.read4
 	}
 	return r
 }
@@ -121,16 +134,12 @@ func BenchRoofline() (Roofline, error) {
 		}
 	}
 	roofs.err = errNoProbes
-	for _, t := range []string{"avx512", "avx2"} {
-		if _, ok := probeFor(t); !ok || !slices.Contains(kernels.Available(), t) {
-			continue
-		}
+	if t, _, ok := widestProbe(); ok {
 		if r, ok := env[t]; ok {
 			roofs.r, roofs.err = r, nil
 		} else {
 			roofs.r, roofs.err = MeasureRoofline(t)
 		}
-		break
 	}
 	return roofs.r, roofs.err
 }

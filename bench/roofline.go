@@ -7,7 +7,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 
@@ -27,6 +29,11 @@ var Levels = []string{"L1", "L2", "L3", "DRAM"}
 // peak rate of fused multiply-adds, and the read bandwidth of each memory
 // level. A kernel's time then reads as a fraction of what the hardware
 // allows (see Fraction).
+//
+// The bandwidth of a level is a summary: on Zen 5 a stream of 256 KiB
+// reads at 165 GB/s and one of 512 KiB at 215, both "L2". The benchmarks'
+// roof metric therefore divides by the bandwidth at each benchmark's own
+// working set (ReadAt), and keeps the level as a label.
 type Roofline struct {
 	// FMAPeak is the peak arithmetic rate in FLOP/s (two per multiply-add).
 	FMAPeak float64
@@ -66,9 +73,9 @@ var errNoProbes = errors.New("roofline not measured: the probes are amd64 assemb
 // "avx2"): the FMA peak with independent multiply-add chains, and the read
 // bandwidth of L1, L2, L3 and DRAM by streaming a buffer sized to sit
 // clearly inside each level (half of L1d; half of L2; the geometric mean of
-// L2 and L3; four times L3 and at least 256 MiB), sizes from cpuid.
-// Each figure is the median of several samples of a few milliseconds; the
-// whole takes under a second. A target this CPU or build cannot run is an
+// L2 and L3; four times L3 and at least 256 MiB), sizes from cpuid, in one
+// stream and in four (see ReadAt). Each figure is the best of several
+// samples of a few milliseconds; the whole takes about a second. A target this CPU or build cannot run is an
 // error.
 func MeasureRoofline(target string) (Roofline, error) {
 	return measureRoofline(target, defaultRoof)
@@ -111,14 +118,7 @@ func measureRoofline(target string, cfg roofConfig) (Roofline, error) {
 		if !ok {
 			continue
 		}
-		b := buf[:size/4]
-		// Several passes per call keep the call overhead out of the small
-		// sets: about 4 MiB read per call.
-		passes := max(1, (4<<20)/size)
-		var sum float32
-		res := Measure(func() { sum += p.read(b, passes) }, cfg.samples, cfg.minTime)
-		sink = sum
-		r.Read[level] = float64(size) * float64(passes) / (res.Median * 1e-9)
+		r.Read[level] = p.bestRead(buf[:size/4], cfg.samples, cfg.minTime)
 	}
 	return r, nil
 }
@@ -126,11 +126,30 @@ func measureRoofline(target string, cfg roofConfig) (Roofline, error) {
 // sink keeps the probes' sums observable.
 var sink float32
 
-// probe is one target's set of roofline routines.
+// probe is one target's set of roofline routines: the FMA peak, and two
+// read loops, one sequential stream and four interleaved ones (the orders
+// of the one- and four-stream panel products; which is faster depends on
+// the working set).
 type probe struct {
 	fma          func(iters int)
 	flopsPerIter float64
-	read         func(buf []float32, passes int) float32
+	read, read4  func(buf []float32, passes int) float32
+}
+
+// bestRead returns the read bandwidth in bytes/s of streaming buf with p's
+// read loops: the best of samples runs of minTime of each, the better
+// loop.
+func (p probe) bestRead(buf []float32, samples int, minTime time.Duration) float64 {
+	// About 4 MiB per call keeps the call overhead out of the small sets.
+	passes := max(1, (4<<20)/(4*len(buf)))
+	var sum float32
+	best := math.Inf(1)
+	for _, read := range []func([]float32, int) float32{p.read, p.read4} {
+		res := Measure(func() { sum += read(buf, passes) }, samples, minTime)
+		best = min(best, slices.Min(res.Samples))
+	}
+	sink = sum
+	return 4 * float64(len(buf)) * float64(passes) / (best * 1e-9)
 }
 
 // cacheSizes returns the L1d, L2 and L3 capacities cpuid reports. A level
@@ -231,4 +250,109 @@ func (r Roofline) String() string {
 	}
 	b.WriteString(" GB/s")
 	return b.String()
+}
+
+// readAtConfig is how hard ReadAt looks: best of samples probes of minTime.
+var readAtConfig = roofConfig{samples: 15, minTime: time.Millisecond}
+
+var readAt struct {
+	sync.Mutex
+	bw map[int]float64
+}
+
+// ReadAt returns the read bandwidth in bytes/s of one core streaming a
+// working set of bytes bytes (rounded up to whole 64-byte lines) with the
+// widest read probe this CPU and build have (avx512, else avx2), in one
+// sequential stream and in four interleaved ones: the best of 15 probes of
+// a millisecond of each, each reading the set several times. A kernel
+// that reads its working set once per call cannot beat it, so a
+// kernel's bytes/s over ReadAt of its working set (weights plus vectors)
+// is the fraction of the bandwidth it reaches at its own size. Measured on
+// first use of a size (about 20 ms) and kept; an error where the probes
+// are not built.
+func ReadAt(bytes int) (float64, error) {
+	return readAtBest(bytes, false)
+}
+
+// ReadAtAgain measures the read bandwidth at a working set of bytes bytes
+// once more and returns the best of every measurement of that size: a
+// probe taken while a neighbour's burst slowed the machine is not a
+// ceiling, and a second look after a benchmark's loop keeps its roof from
+// passing 100%.
+func ReadAtAgain(bytes int) (float64, error) {
+	return readAtBest(bytes, true)
+}
+
+func readAtBest(bytes int, again bool) (float64, error) {
+	_, p, ok := widestProbe()
+	if !ok {
+		return 0, fmt.Errorf("read bandwidth at %d bytes: %w", bytes, errNoProbes)
+	}
+	n := (max(bytes, 64) + 63) / 64 * 64
+	readAt.Lock()
+	defer readAt.Unlock()
+	old, seen := readAt.bw[n]
+	if seen && !again {
+		return old, nil
+	}
+	buf := alignedBuffer(n)
+	for i := range buf {
+		buf[i] = 1 // touch every page before timing
+	}
+	bw := max(old, p.bestRead(buf, readAtConfig.samples, readAtConfig.minTime))
+	if readAt.bw == nil {
+		readAt.bw = map[int]float64{}
+	}
+	readAt.bw[n] = bw
+	return bw, nil
+}
+
+// RoofAt returns the attainable FLOP/s of a kernel that does flopsPerByte
+// flops per byte of weights and whose working set (weights plus vectors)
+// takes workingSet bytes: the lesser of the FMA peak of BenchRoofline and
+// flopsPerByte × ReadAt(workingSet) (ReadAtAgain with again).
+func RoofAt(workingSet int, flopsPerByte float64, again bool) (float64, error) {
+	r, err := BenchRoofline()
+	if err != nil {
+		return 0, err
+	}
+	bw, err := readAtBest(workingSet, again)
+	if err != nil {
+		return 0, err
+	}
+	return min(r.FMAPeak, flopsPerByte*bw), nil
+}
+
+// ReadRoofAt is RoofAt without the FMA peak: the roof of a kernel whose
+// arithmetic is not float32 FMAs (int8 dot products, bf16 pairs do more
+// multiply-adds an instruction than the FMA probe measures), which only
+// the read bandwidth at its working set bounds.
+func ReadRoofAt(workingSet int, flopsPerByte float64, again bool) (float64, error) {
+	bw, err := readAtBest(workingSet, again)
+	if err != nil {
+		return 0, err
+	}
+	return flopsPerByte * bw, nil
+}
+
+// widestProbe returns the widest read probe this CPU and build have.
+func widestProbe() (string, probe, bool) {
+	for _, t := range []string{"avx512", "avx2"} {
+		if p, ok := probeFor(t); ok && slices.Contains(kernels.Available(), t) {
+			return t, p, true
+		}
+	}
+	return "", probe{}, false
+}
+
+// alignedBuffer returns bytes/4 floats (bytes a multiple of 64) whose
+// first element lies on a 64-byte boundary, like packed weights.
+func alignedBuffer(bytes int) []float32 {
+	n := bytes / 4
+	buf := make([]float32, n+16)
+	off := 0
+	if mis := uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 64; mis != 0 {
+		off = int(64-mis) / 4
+	}
+	return buf[off : off+n : off+n]
 }

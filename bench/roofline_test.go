@@ -127,3 +127,54 @@ func TestProbeSize(t *testing.T) {
 		t.Errorf("probeSize(L3) without an L3 = %d, want 0", n)
 	}
 }
+
+func TestReadAt(t *testing.T) {
+	saved := readAtConfig
+	readAtConfig = quickRoof
+	defer func() { readAtConfig = saved }()
+	bw, err := ReadAt(1000)
+	if _, _, ok := widestProbe(); !ok {
+		if err == nil {
+			t.Fatal("ReadAt on a build or CPU without probes: no error")
+		}
+		t.Skipf("not measured here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(bw > 0) || math.IsInf(bw, 0) {
+		t.Fatalf("ReadAt(1000) = %g, want a positive finite bandwidth", bw)
+	}
+	// Sizes round up to whole cache lines and are measured once.
+	if again, err := ReadAt(1024); err != nil || again != bw {
+		t.Errorf("ReadAt(1024) after ReadAt(1000) = %g, %v; want the kept %g", again, err, bw)
+	}
+	if again, err := ReadAtAgain(1000); err != nil || again < bw {
+		t.Errorf("ReadAtAgain(1000) = %g, %v; want the best of both measurements, at least %g", again, err, bw)
+	}
+	if r, err := RoofAt(1000, MatVecFlopsPerByte, false); err != nil || !(r > 0 && r <= MatVecFlopsPerByte*bw*1.5) {
+		t.Errorf("RoofAt(1000, 0.5) = %g, %v; want positive and at most 0.5 × %g", r, err, bw)
+	}
+}
+
+// TestReadProbes checks that both read loops of each probe add every float
+// of the buffer once per pass, at lengths around their steps.
+func TestReadProbes(t *testing.T) {
+	for _, target := range []string{"avx512", "avx2"} {
+		p, ok := probeFor(target)
+		if !ok || !slices.Contains(kernels.Available(), target) {
+			continue
+		}
+		for _, n := range []int{0, 1, 7, 15, 16, 17, 63, 64, 100, 127, 128, 129, 200, 511, 512, 513, 1000, 4096 + 37} {
+			buf := alignedBuffer((n*4 + 63) / 64 * 64)[:n]
+			for i := range buf {
+				buf[i] = 1
+			}
+			for name, read := range map[string]func([]float32, int) float32{"read": p.read, "read4": p.read4} {
+				if got := read(buf, 3); got != float32(3*n) {
+					t.Errorf("%s %s of %d ones, 3 passes = %v, want %d", target, name, n, got, 3*n)
+				}
+			}
+		}
+	}
+}

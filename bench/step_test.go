@@ -151,6 +151,17 @@ func newStepInputs(kind, dtype string, n, rank int) *stepInputs {
 	return s
 }
 
+// workingSet returns the bytes one step touches: the recurrent weights,
+// the state and new state, the projections and biases, an MGRU's work
+// vectors, and the rank-sized temporary of a low-rank product.
+func (s *stepInputs) workingSet() int {
+	vecs := 4 * s.n // h, hNew, xpf, bf
+	if s.kind == "mgru" {
+		vecs += 4 * s.n // xph, bh, work
+	}
+	return s.recurrentBytes() + 4*(vecs+s.rank)
+}
+
 // step advances the state by one step with the active kernels target.
 func (s *stepInputs) step() {
 	if s.kind == "mgru" {
@@ -166,7 +177,7 @@ func (s *stepInputs) step() {
 // MGRU, dense (rank=full) or low rank, on each kernels target. One op is
 // one step: ns/op is ns/step. FLOP/s counts two per multiply-add of the
 // recurrent products; roof is the fraction of the matrix–vector roofline
-// for the recurrent weights.
+// at the step's working set (recurrent weights and vectors).
 func BenchmarkStep(b *testing.B) {
 	for _, kind := range stepCells {
 		b.Run("cell="+kind, func(b *testing.B) {
@@ -200,15 +211,15 @@ func benchStep(b *testing.B, im impl, kind, dtype string, n, r int) {
 		return
 	}
 	useTarget(b, im)
-	warmRoofline()
 	s := newStepInputs(kind, dtype, n, r)
+	warmRoofline(s.workingSet())
 	b.SetBytes(int64(s.recurrentBytes()))
 	b.ReportAllocs()
 	for b.Loop() {
 		s.step()
 	}
 	reportFLOPs(b, s.recurrentMulAdds())
-	reportRoof(b, 2*float64(s.recurrentMulAdds()), s.recurrentBytes(), flopsPerByte(s.recurrentMulAdds(), s.recurrentBytes()))
+	reportRoof(b, dtype, 2*float64(s.recurrentMulAdds()), s.workingSet(), flopsPerByte(s.recurrentMulAdds(), s.recurrentBytes()))
 }
 
 // seqInputs is B sequences of T inputs through one cell: X holds the
@@ -288,8 +299,8 @@ func (s *seqInputs) weightTraffic() int { return s.inputBytes() + s.t*s.recurren
 // time. FLOP/s counts two per multiply-add of the
 // input and recurrent products; roof is the fraction of the roofline at
 // the run's intensity (its flops over the weight bytes read, the
-// recurrent weights once per step), for the level that holds all the
-// weights.
+// recurrent weights once per step), with the read bandwidth measured at
+// the size of all the weights.
 func BenchmarkSequence(b *testing.B) {
 	for _, kind := range []string{"rnn", "mgru"} {
 		b.Run("cell="+kind, func(b *testing.B) {
@@ -331,8 +342,8 @@ func BenchmarkSequence(b *testing.B) {
 
 func benchSequence(b *testing.B, im impl, kind, dtype string, n, r, batch int) {
 	useTarget(b, im)
-	warmRoofline()
 	s := newSeqInputs(kind, dtype, n, r, seqT, batch)
+	warmRoofline(s.recurrentBytes() + s.inputBytes())
 	b.SetBytes(int64(s.weightTraffic()))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -341,7 +352,7 @@ func benchSequence(b *testing.B, im impl, kind, dtype string, n, r, batch int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*s.t), "ns/step")
 	reportFLOPs(b, s.mulAdds())
 	flops := 2 * float64(s.mulAdds())
-	reportRoof(b, flops, s.recurrentBytes()+s.inputBytes(), flops/float64(s.weightTraffic()))
+	reportRoof(b, dtype, flops, s.recurrentBytes()+s.inputBytes(), flops/float64(s.weightTraffic()))
 }
 
 // TestStepInputs checks the step and sequence benchmarks' computations

@@ -39,7 +39,7 @@ type SuiteConfig struct {
 	GateCount     int
 	GateBenchtime string
 	Short         bool   // the gate's samples only
-	Peers         string // "auto" (openblas and simd where they build), "none", or a list
+	Peers         string // "auto" (openblas, c and simd where they build), "none", or a list
 }
 
 // A pass is one set of impls (LOWRANK_IMPLS), run by one binary.
@@ -134,6 +134,9 @@ func rooflines(logf func(format string, a ...any)) (head []byte, env []string, e
 			fmt.Fprintf(&b, "roofline-%s: %s\n", t, line)
 		}
 	}
+	// A results file says how busy the machine was when it began: on a
+	// shared machine its absolute times depend on it.
+	fmt.Fprintf(&b, "loadavg: %s\n", loadAverage())
 	j, err := json.Marshal(roofs)
 	if err != nil {
 		return nil, nil, err
@@ -171,7 +174,7 @@ func (c SuiteConfig) build(tmp string, logf func(format string, a ...any)) (pass
 }
 
 // buildWithPeers builds the benchmark binary out from dir with the peers
-// asked for ("auto", "none" or a list of "openblas", "simd") and returns
+// asked for ("auto", "none" or a list of "openblas", "c", "simd") and returns
 // the peers built in. With auto, a peer that does not build (no cgo, no
 // libopenblas-dev, no GOEXPERIMENT=simd on this GOARCH) is left out with
 // a note.
@@ -207,7 +210,7 @@ func parsePeers(peers string) ([]string, error) {
 	switch peers {
 	case "auto":
 		if runtime.GOARCH == "amd64" {
-			return []string{"openblas", "simd"}, nil
+			return []string{"openblas", "c", "simd"}, nil
 		}
 		return []string{"openblas"}, nil
 	case "none", "":
@@ -216,8 +219,8 @@ func parsePeers(peers string) ([]string, error) {
 	var want []string
 	for p := range strings.SplitSeq(peers, ",") {
 		p = strings.TrimSpace(p)
-		if p != "openblas" && p != "simd" {
-			return nil, fmt.Errorf("-peers: unknown peer %q; want auto, none, or a list of openblas, simd", p)
+		if p != "openblas" && p != "c" && p != "simd" {
+			return nil, fmt.Errorf("-peers: unknown peer %q; want auto, none, or a list of openblas, c, simd", p)
 		}
 		if !slices.Contains(want, p) {
 			want = append(want, p)
@@ -226,12 +229,15 @@ func parsePeers(peers string) ([]string, error) {
 	return want, nil
 }
 
-// buildPeers builds the binary with the peers: openblas is a build tag,
-// simd a GOEXPERIMENT.
+// buildPeers builds the binary with the peers: openblas and c (-tags
+// cpeer) are build tags, simd a GOEXPERIMENT.
 func buildPeers(dir, out string, peers []string) (*TestBinary, error) {
 	var tags, env []string
 	if slices.Contains(peers, "openblas") {
 		tags = append(tags, "openblas")
+	}
+	if slices.Contains(peers, "c") {
+		tags = append(tags, "cpeer")
 	}
 	if slices.Contains(peers, "simd") {
 		exp := "simd"

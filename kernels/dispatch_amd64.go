@@ -77,31 +77,58 @@ func gemv(y, a []float32, lda int, x []float32, add bool) {
 	}
 }
 
-func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
+// The packed leaves take one run of panels of one height (see Packed). The
+// AVX-512 routines implement every geometry. The AVX2 ones stream blocks
+// of 16 rows whose columns lie cs floats apart, so a run of taller panels
+// goes to them one panel at a time: h/16 blocks 16 floats apart, columns h
+// apart.
+
+func gemvPanels(y, a []float32, stride int, x []float32, add bool, g geomCode) {
 	switch active.Load() {
 	case targetAVX512:
-		asm.GemvPanelsAVX512(y, a, stride, x, add)
+		asm.GemvPanelsAVX512(y, a, stride, x, add, int(g))
 	case targetAVX2:
-		asm.GemvPanelsAVX2(y, a, stride, x, add)
+		h := g.height()
+		if h <= 16 {
+			asm.GemvPanelsAVX2(y, a, stride, h, x, add)
+			return
+		}
+		for i := 0; i < len(y); i += h {
+			asm.GemvPanelsAVX2(y[i:i+h], a[i/h*stride:], 16, h, x, add)
+		}
 	default:
-		gemvPanelsGeneric(y, a, stride, x, add)
+		gemvPanelsGeneric(y, a, stride, x, add, g.height())
 	}
 }
 
-func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+// gemmPanels sets (adds) row b of y (stride ldy, rows rows) to P·(row b of x)
+// (stride ldx, cols columns) for b < batch, for a run of panels: four
+// vectors at a time, then two, then one.
+func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool, g geomCode) {
 	b := 0
 	switch active.Load() {
 	case targetAVX512:
 		for ; b+4 <= batch; b += 4 {
-			asm.GemmPanels4AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+			asm.GemmPanels4AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add, int(g))
+		}
+		if b+2 <= batch {
+			asm.GemmPanels2AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add, int(g))
+			b += 2
 		}
 	case targetAVX2:
+		h := g.height()
 		for ; b+4 <= batch; b += 4 {
-			asm.GemmPanels4AVX2(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+			if h <= 16 {
+				asm.GemmPanels4AVX2(y[b*ldy:], ldy, rows, a, stride, h, x[b*ldx:], ldx, cols, add)
+				continue
+			}
+			for i := 0; i < rows; i += h {
+				asm.GemmPanels4AVX2(y[b*ldy+i:], ldy, h, a[i/h*stride:], 16, h, x[b*ldx:], ldx, cols, add)
+			}
 		}
 	}
 	for ; b < batch; b++ {
-		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add, g)
 	}
 }
 
@@ -127,14 +154,52 @@ func sigmoid(dst, src []float32) {
 	}
 }
 
-func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
+func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
 	switch active.Load() {
 	case targetAVX512:
-		asm.StepPanelsAVX512(y, y2, a, stride, x, h, f, xp, b, mode, add)
+		asm.StepPanelsAVX512(y, y2, a, stride, x, h, f, xp, b, mode, add, int(g))
 	case targetAVX2:
-		asm.StepPanelsAVX2(y, y2, a, stride, x, h, f, xp, b, mode, add)
+		ht := g.height()
+		if ht <= 16 {
+			asm.StepPanelsAVX2(y, y2, a, stride, ht, x, h, f, xp, b, mode, add)
+			return
+		}
+		for i := 0; i < len(y); i += ht {
+			asm.StepPanelsAVX2(y[i:i+ht], part(y2, i, i+ht), a[i/ht*stride:], 16, ht, x,
+				part(h, i, i+ht), part(f, i, i+ht), xp[i:i+ht], b[i:i+ht], mode, add)
+		}
 	default:
-		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
+		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add, g)
+	}
+}
+
+// gemvTiles is the leaf of a run of tiled panels (see Geometry.Tiles).
+func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
+	switch active.Load() {
+	case targetAVX512:
+		asm.GemvTilesAVX512(y, a, stride, x, add)
+	case targetAVX2:
+		asm.GemvTilesAVX2(y, a, stride, x, add)
+	default:
+		gemvTilesGeneric(y, a, stride, x, add)
+	}
+}
+
+// gemmTiles is gemmPanels for a run of tiled panels: four vectors at a
+// time, then two, then one.
+func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	b := 0
+	if active.Load() == targetAVX512 {
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmTiles4AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+		}
+		if b+2 <= batch {
+			asm.GemmTiles2AVX512(y[b*ldy:], ldy, rows, a, stride, x[b*ldx:], ldx, cols, add)
+			b += 2
+		}
+	}
+	for ; b < batch; b++ {
+		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
 	}
 }
 
@@ -190,7 +255,7 @@ func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int
 		asm.StepInt8AVX512(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
 	default:
 		gemvInt8(y, a, stride, scale, bias, x, dyn, add)
-		stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true)
+		epilogue(y, y2, h, f, xp, b, mode)
 	}
 }
 

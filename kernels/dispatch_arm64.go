@@ -44,17 +44,29 @@ func gemv(y, a []float32, lda int, x []float32, add bool) {
 	gemvGeneric(y, a, lda, x, add)
 }
 
-func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
-	if active.Load() == targetNEON {
-		asm.GemvPanelsNEON(y, a, stride, x, add)
+// The packed leaves take one run of panels of one height (see Packed). The
+// NEON routines stream blocks of 16 rows whose columns lie cs floats apart,
+// so a run of taller panels goes to them one panel at a time: h/16 blocks
+// 16 floats apart, columns h apart.
+
+func gemvPanels(y, a []float32, stride int, x []float32, add bool, g geomCode) {
+	if active.Load() != targetNEON {
+		gemvPanelsGeneric(y, a, stride, x, add, g.height())
 		return
 	}
-	gemvPanelsGeneric(y, a, stride, x, add)
+	h := g.height()
+	if h <= 16 {
+		asm.GemvPanelsNEON(y, a, stride, h, x, add)
+		return
+	}
+	for i := 0; i < len(y); i += h {
+		asm.GemvPanelsNEON(y[i:i+h], a[i/h*stride:], 16, h, x, add)
+	}
 }
 
-func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool, g geomCode) {
 	for b := 0; b < batch; b++ {
-		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add, g)
 	}
 }
 
@@ -74,12 +86,36 @@ func sigmoid(dst, src []float32) {
 	SigmoidGeneric(dst, src)
 }
 
-func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
-	if active.Load() == targetNEON {
-		asm.StepPanelsNEON(y, y2, a, stride, x, h, f, xp, b, mode, add)
+func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
+	if active.Load() != targetNEON {
+		stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add, g)
 		return
 	}
-	stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add)
+	ht := g.height()
+	if ht <= 16 {
+		asm.StepPanelsNEON(y, y2, a, stride, ht, x, h, f, xp, b, mode, add)
+		return
+	}
+	for i := 0; i < len(y); i += ht {
+		asm.StepPanelsNEON(y[i:i+ht], part(y2, i, i+ht), a[i/ht*stride:], 16, ht, x,
+			part(h, i, i+ht), part(f, i, i+ht), xp[i:i+ht], b[i:i+ht], mode, add)
+	}
+}
+
+// gemvTiles is the leaf of a run of tiled panels (see Geometry.Tiles).
+func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
+	if active.Load() == targetNEON {
+		asm.GemvTilesNEON(y, a, stride, x, add)
+		return
+	}
+	gemvTilesGeneric(y, a, stride, x, add)
+}
+
+// gemmTiles is gemmPanels for a run of tiled panels: one vector at a time.
+func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
 }
 
 func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
@@ -113,7 +149,7 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 
 func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
 	gemvInt8(y, a, stride, scale, bias, x, dyn, add)
-	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true)
+	epilogue(y, y2, h, f, xp, b, mode)
 }
 
 func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {

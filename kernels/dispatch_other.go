@@ -13,13 +13,13 @@ func axpy(alpha float32, x, y []float32) { AxpyGeneric(alpha, x, y) }
 
 func gemv(y, a []float32, lda int, x []float32, add bool) { gemvGeneric(y, a, lda, x, add) }
 
-func gemvPanels(y, a []float32, stride int, x []float32, add bool) {
-	gemvPanelsGeneric(y, a, stride, x, add)
+func gemvPanels(y, a []float32, stride int, x []float32, add bool, g geomCode) {
+	gemvPanelsGeneric(y, a, stride, x, add, g.height())
 }
 
-func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+func gemmPanels(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool, g geomCode) {
 	for b := 0; b < batch; b++ {
-		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+		gemvPanels(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add, g)
 	}
 }
 
@@ -27,9 +27,19 @@ func tanh(dst, src []float32) { TanhGeneric(dst, src) }
 
 func sigmoid(dst, src []float32) { SigmoidGeneric(dst, src) }
 
-func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
-	gemvPanels(y, a, stride, x, add)
-	stepTailGeneric(y, y2, h, f, xp, b, mode)
+func stepPanels(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
+	stepPanelsGeneric(y, y2, a, stride, x, h, f, xp, b, mode, add, g)
+}
+
+func gemvTiles(y, a []float32, stride int, x []float32, add bool) {
+	gemvTilesGeneric(y, a, stride, x, add)
+}
+
+// gemmTiles is gemmPanels for a run of tiled panels: one vector at a time.
+func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols, batch int, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvTiles(y[b*ldy:b*ldy+rows], a, stride, x[b*ldx:b*ldx+cols], add)
+	}
 }
 
 func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
@@ -46,7 +56,7 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 
 func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
 	gemvInt8(y, a, stride, scale, bias, x, dyn, add)
-	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true)
+	epilogue(y, y2, h, f, xp, b, mode)
 }
 
 func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {

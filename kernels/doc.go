@@ -19,9 +19,13 @@
 // What lives here:
 //
 //   - the types: Matrix (a row-major view), LowRank, and their packed forms
-//     Packed and PackedLowRank (panels of PanelRows rows stored column by
-//     column, the layout the kernels stream), PackedGates and
-//     PackedGatesLowRank (the same, gates interleaved by blocks of units);
+//     Packed and PackedLowRank (panels stored column by column, the layout
+//     the kernels stream), in a Geometry (panel height, streams,
+//     accumulators, prefetch) that Pack takes from a table measured per
+//     microarchitecture (GeometryFor; `lowrank tune` measures an entry)
+//     and PackWith takes from the caller; PackedGates and
+//     PackedGatesLowRank (16-row panels, the gates interleaved by blocks
+//     of units, for the fused gated steps);
 //   - the operations: Dot, Axpy, MatVec, LowRankMatVec, Packed.MatVec and
 //     MatVecBatch, Tanh, Sigmoid, RNNStep, MGRUStep, GRUStep, LSTMStep,
 //     their batched forms and RNNSequence, MGRUSequence. They check shapes

@@ -40,8 +40,9 @@ func (s *fuzzSource) next() float32 {
 	return v
 }
 
-// FuzzKernels runs every operation on fuzzer-chosen sizes (rows, cols < 81,
-// rank < 41, batch = rank mod 10), layouts and values, on every available target, and checks each
+// FuzzKernels runs every operation on fuzzer-chosen sizes (rows < 161, cols
+// < 81, rank < 41, batch = rank mod 10), layouts, geometries and values, on
+// every available target, and checks each
 // result against the float64 reference within the errC bound and against the
 // go target (the …Generic reference) within twice that bound, both being
 // within the bound of the exact result.
@@ -65,11 +66,13 @@ func FuzzKernels(f *testing.F) {
 	f.Add(uint8(7), uint8(80), uint8(33), uint8(0xe2), words(3, 3, 3, -3))
 
 	f.Fuzz(func(t *testing.T, rows, cols, rank, place uint8, data []byte) {
-		n, m, r := int(rows)%81, int(cols)%81, int(rank)%41
+		n, m, r := int(rows)%161, int(cols)%81, int(rank)%41
+		ng := len(testGeometries)
 		l := layout{
 			offA: int(place & 15), offB: int(place>>4) ^ 5,
 			offX: int(place>>2) & 15, offY: int(place >> 4),
 			gap: int(place % 7),
+			gA:  testGeometries[(int(place>>3)+int(rows))%ng], gB: vGeometries[(int(rank)+int(cols))%len(vGeometries)],
 		}
 		targets := availableTargets(t)
 		type key struct{ run, op string }

@@ -19,6 +19,11 @@ import "fmt"
 // packed matrix with panel stride G·cols·PanelRows, which is how the plain
 // products (MatVec, the batches) read it.
 
+// gatesCode is the panel loop of the gate-interleaved panels: 16 rows
+// (PanelRows) in four streams, the geometry their packing and the fused
+// gated steps are written for, whatever the geometry table says.
+var gatesCode = Geometry{Rows: PanelRows, Streams: 4, Accs: 8}.code()
+
 // PackedGates is the stacked recurrent matrix of a gated cell, G gates of
 // H rows and m columns ([W_0; …; W_{G−1}], G·H×m), packed gate-interleaved
 // for GRUStep and LSTMStep. It is an Operator on the stacked matrix in
@@ -113,14 +118,14 @@ func (p *PackedGates) checkVec(op string, y, x []float32) {
 // PanelRows or 0 (see PackedGatesLowRank.apply).
 func (p *PackedGates) apply(y, x []float32, c0 int, add bool) {
 	for g := 0; g < p.gates; g++ {
-		gemvPanels(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride+c0*PanelRows:], p.gates*p.panelStride, x, add)
+		gemvPanels(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride+c0*PanelRows:], p.gates*p.panelStride, x, add, gatesCode)
 	}
 }
 
 // applyGeneric is apply with the pure-Go leaf, whatever the target.
 func (p *PackedGates) applyGeneric(y, x []float32) {
 	for g := 0; g < p.gates; g++ {
-		gemvPanelsGeneric(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride:], p.gates*p.panelStride, x, false)
+		gemvPanelsGeneric(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride:], p.gates*p.panelStride, x, false, PanelRows)
 	}
 }
 
@@ -184,7 +189,7 @@ func (p *PackedGatesLowRank) apply(y, x []float32, add bool) {
 	for c0 := 0; c0 < r; c0 += lowRankChunk {
 		c1 := min(c0+lowRankChunk, r)
 		t := buf[:c1-c0]
-		gemvPanels(t, p.V.data[(c0/PanelRows)*p.V.panelStride:], p.V.panelStride, x, false)
+		p.V.product(t, x, c0, 0, false)
 		p.U.apply(y, t, c0, add || c0 > 0)
 	}
 }
@@ -202,7 +207,7 @@ func gatesMatVecGeneric(a Operator, y, x []float32) {
 		a.applyGeneric(y, x)
 	case *PackedGatesLowRank:
 		t := make([]float32, a.Rank())
-		gemvPanelsGeneric(t, a.V.data, a.V.panelStride, x, false)
+		a.V.productGeneric(t, x)
 		a.U.applyGeneric(y, t)
 	default:
 		matVecGeneric(a, y, x)
@@ -224,7 +229,7 @@ func gatesBatchProduct(y Matrix, u Operator, x Matrix) {
 			var buf [group * lowRankChunk]float32
 			for b0 := 0; b0 < x.Rows; b0 += group {
 				cnt := min(group, x.Rows-b0)
-				gemmPanels(buf[:], r, r, u.V.data, u.V.panelStride, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, false)
+				u.V.batch(buf[:], r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
 				gatesGemm(y.Data[b0*y.Stride:], y.Stride, u.U, buf[:], r, cnt)
 			}
 			return
@@ -243,6 +248,6 @@ func gatesBatchProduct(y Matrix, u Operator, x Matrix) {
 func gatesGemm(y []float32, ldy int, p *PackedGates, x []float32, ldx, batch int) {
 	for g := 0; g < p.gates; g++ {
 		gemmPanels(y[g*p.hidden:], ldy, p.hidden, p.data[g*p.panelStride:], p.gates*p.panelStride,
-			x, ldx, p.cols, batch, false)
+			x, ldx, p.cols, batch, false, gatesCode)
 	}
 }

@@ -47,31 +47,49 @@ func gemvGeneric(y, a []float32, lda int, x []float32, add bool) {
 	}
 }
 
-// gemvPanelsGeneric is the packed leaf (see Packed): row i < len(y) lies in
-// panel p = i/PanelRows, which starts at a[p*stride]; column j of the panel is
-// a[p*stride+j*PanelRows:][:PanelRows]. It sets y[i] = Σ_j W[i][j]·x[j] over
-// j < len(x), or adds it to y[i] when add. Rows of the last panel at or past
-// len(y) are padding and are not stored.
-func gemvPanelsGeneric(y, a []float32, stride int, x []float32, add bool) {
-	for p := 0; p*PanelRows < len(y); p++ {
-		var acc [PanelRows]float32
-		panel := a[p*stride : p*stride+len(x)*PanelRows]
+// gemvPanelsGeneric is the packed leaf (see Packed) for panels of h rows:
+// row i < len(y) lies in panel p = i/h, which starts at a[p*stride]; column
+// j of the panel is a[p*stride+j*h:][:h]. It sets y[i] = Σ_j W[i][j]·x[j]
+// over j < len(x), in order, or adds it to y[i] when add. Rows of the last
+// panel at or past len(y) are padding and are not stored.
+func gemvPanelsGeneric(y, a []float32, stride int, x []float32, add bool, h int) {
+	var acc [maxPanelRows]float32
+	for p := 0; p*h < len(y); p++ {
+		acc := acc[:min(h, len(y)-p*h)]
+		clear(acc)
+		panel := a[p*stride:]
 		for j, xj := range x {
-			col := panel[j*PanelRows : j*PanelRows+PanelRows]
+			col := panel[j*h : j*h+len(acc)]
 			for r := range acc {
 				acc[r] += col[r] * xj
 			}
 		}
-		out := y[p*PanelRows:]
-		if len(out) > PanelRows {
-			out = out[:PanelRows]
-		}
+		out := y[p*h : p*h+len(acc)]
 		if add {
 			for r := range out {
 				out[r] += acc[r]
 			}
 		} else {
-			copy(out, acc[:])
+			copy(out, acc)
+		}
+	}
+}
+
+// gemvTilesGeneric is the tiled leaf (see Geometry.Tiles): len(y) is a
+// multiple of 16; rows 16p…16p+15 lie in the panel at a[p*stride:], whose
+// tile t holds columns 16t…16t+15, row r of it at a[p*stride+256t+16r:]
+// [:16] (a last partial tile padded with zeros). It sets y[i] = Σ_j
+// W[i][j]·x[j] over j < len(x), in order, or adds it to y[i] when add.
+func gemvTilesGeneric(y, a []float32, stride int, x []float32, add bool) {
+	for i := range y {
+		var s float32
+		for j, xj := range x {
+			s += a[i/16*stride+j/16*256+i%16*16+j%16] * xj
+		}
+		if add {
+			y[i] += s
+		} else {
+			y[i] = s
 		}
 	}
 }

@@ -32,7 +32,7 @@ func GRUStep(hNew, h, xp, b []float32, u Operator, work []float32) {
 		if r := u.Rank(); r <= lowRankChunk {
 			var buf [lowRankChunk]float32
 			t := buf[:r]
-			gemvPanels(t, u.V.data, u.V.panelStride, h, false)
+			u.V.product(t, h, 0, 0, false)
 			gruBlocks(hNew, u.U.data, u.U.panelStride, t, h, xp, b)
 			return
 		}
@@ -124,7 +124,7 @@ func gruStepPanelsGeneric(y, a []float32, stride int, x, h, xp, b []float32, ld 
 		var s [3][PanelRows]float32
 		q := 3 * (k / PanelRows)
 		for g := range s {
-			gemvPanelsGeneric(s[g][:], a[(q+g)*stride:], stride, x, false)
+			gemvPanelsGeneric(s[g][:], a[(q+g)*stride:], stride, x, false, PanelRows)
 		}
 		gruEpilogue(y[k:k+PanelRows], h[k:], &s, xp[k:], b[k:], ld)
 	}

@@ -152,14 +152,15 @@ func TestGuardPagesVec(t *testing.T) {
 }
 
 // guardRows and guardCols are the matrix shapes of the guard-page tests:
-// around the panel height 16 and the vector widths 4, 8, 16 and unrolls.
+// around the panel heights 8, 16, 32, 64 and 128 and the vector widths 4,
+// 8, 16 and unrolls.
 var (
-	guardRows = []int{0, 1, 2, 3, 5, 8, 9, 15, 16, 17, 31, 33}
+	guardRows = []int{0, 1, 2, 3, 5, 8, 9, 15, 16, 17, 31, 33, 64, 72, 100, 130}
 	guardCols = []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65}
 )
 
 func TestGuardPagesMatVec(t *testing.T) {
-	g := newGuardPages(t, 3, 4*33*(65+3))
+	g := newGuardPages(t, 3, 4*130*(65+3))
 	forEachTarget(t, func(t *testing.T) {
 		c := &checker{t: t}
 		src := newRand(12)
@@ -182,7 +183,8 @@ func TestGuardPagesMatVec(t *testing.T) {
 						if gap != 0 {
 							continue // the packed copy does not depend on the stride
 						}
-						p := Pack(a)
+						p := PackWith(a, testGeometries[(rows+cols)%len(testGeometries)])
+						where += fmt.Sprintf(", geometry %v", p.Geometry())
 						noFault(c, "Packed.MatVec "+where, func() { p.MatVec(y, x) })
 						noFault(c, "Packed.MatVecAdd "+where, func() { p.MatVecAdd(y, x) })
 					}
@@ -230,7 +232,9 @@ func TestGuardPagesLowRank(t *testing.T) {
 				noFault(c, "LowRankMatVec "+where, func() { LowRankMatVec(y, w, x) })
 				noFault(c, "LowRankMatVecAdd "+where, func() { LowRankMatVecAdd(y, w, x) })
 				var p *PackedLowRank
-				noFault(c, "PackLowRank "+where, func() { p = PackLowRank(w) })
+				gu, gv := testGeometries[(s.n+s.r)%len(testGeometries)], vGeometries[(s.m+2*s.r)%len(vGeometries)]
+				where += fmt.Sprintf(", geometries %v / %v", gu, gv)
+				noFault(c, "PackLowRankWith "+where, func() { p = PackLowRankWith(w, gu, gv) })
 				if p == nil {
 					continue
 				}
@@ -241,31 +245,70 @@ func TestGuardPagesLowRank(t *testing.T) {
 	})
 }
 
-// TestGuardPagesPanels calls the packed leaf directly with its weights
-// against guard pages, honouring the documented layout: only the columns
-// [p·stride, p·stride+16·len(x)) of panels p < ⌈len(y)/16⌉ are readable, so
-// the weights end right after the last panel's last column.
+// TestGuardPagesPanels calls the packed leaf directly, for every geometry
+// code, with its weights against guard pages, honouring the documented
+// layout: only the columns [p·stride, p·stride+h·len(x)) of panels
+// p < ⌈len(y)/h⌉ are readable, so the weights end right after the last
+// panel's last column.
 func TestGuardPagesPanels(t *testing.T) {
-	g := newGuardPages(t, 3, 4*(3*(16*65+5)))
+	g := newGuardPages(t, 3, 4*(3*(128*65+5)))
 	forEachTarget(t, func(t *testing.T) {
 		c := &checker{t: t}
 		src := newRand(14)
+		for _, code := range leafCodes() {
+			h := code.height()
+			for _, pl := range placements {
+				for _, ny := range leafRows(h) {
+					if ny > 3*h {
+						continue
+					}
+					for _, nx := range guardCols {
+						for _, gap := range []int{0, 5} {
+							stride := h*nx + gap
+							need := 0
+							if np := (ny + h - 1) / h; np > 0 {
+								need = (np-1)*stride + h*nx
+							}
+							a := g.place(t, pl.end, 0, need, src)
+							x := g.place(t, pl.end, 1, nx, src)
+							y := g.place(t, pl.end, 2, ny, src)
+							where := fmt.Sprintf("geom %#x len(y)=%d len(x)=%d stride=%d, %s: %s %s %s",
+								int(code), ny, nx, stride, pl.name, span("a", a), span("x", x), span("y", y))
+							noFault(c, "gemvPanels "+where, func() { gemvPanels(y, a, stride, x, false, code) })
+							noFault(c, "gemvPanels add "+where, func() { gemvPanels(y, a, stride, x, true, code) })
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGuardPagesTiles calls the tiled leaf with its weights, x and y
+// against guard pages: a partial last tile of x must be read masked or
+// through a copy, never past len(x).
+func TestGuardPagesTiles(t *testing.T) {
+	g := newGuardPages(t, 3, 4*(3*256*5+5))
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		src := newRand(20)
 		for _, pl := range placements {
-			for _, ny := range []int{0, 1, 7, 8, 9, 15, 16, 17, 32, 33, 48} {
+			for _, ny := range []int{0, 16, 48} {
 				for _, nx := range guardCols {
+					tiles := (nx + 15) / 16
 					for _, gap := range []int{0, 5} {
-						stride := 16*nx + gap
+						stride := 256*tiles + gap
 						need := 0
-						if np := (ny + 15) / 16; np > 0 {
-							need = (np-1)*stride + 16*nx
+						if ny > 0 {
+							need = (ny/16-1)*stride + 256*tiles
 						}
 						a := g.place(t, pl.end, 0, need, src)
 						x := g.place(t, pl.end, 1, nx, src)
 						y := g.place(t, pl.end, 2, ny, src)
 						where := fmt.Sprintf("len(y)=%d len(x)=%d stride=%d, %s: %s %s %s",
 							ny, nx, stride, pl.name, span("a", a), span("x", x), span("y", y))
-						noFault(c, "gemvPanels "+where, func() { gemvPanels(y, a, stride, x, false) })
-						noFault(c, "gemvPanels add "+where, func() { gemvPanels(y, a, stride, x, true) })
+						noFault(c, "gemvTiles "+where, func() { gemvTiles(y, a, stride, x, false) })
+						noFault(c, "gemvTiles add "+where, func() { gemvTiles(y, a, stride, x, true) })
 					}
 				}
 			}
@@ -285,8 +328,8 @@ func TestGuardPagesBatch(t *testing.T) {
 					for i := range a.Data {
 						a.Data[i] = src.next()
 					}
-					p := Pack(a)
-					for _, batch := range []int{0, 1, 3, 4, 5, 8, 9, 13} {
+					p := PackWith(a, testGeometries[(rows+cols)%len(testGeometries)])
+					for _, batch := range []int{0, 1, 2, 3, 4, 5, 8, 9, 13} {
 						for _, gap := range []int{0, 3} {
 							mat := func(k, r, c int) Matrix {
 								m := Matrix{Rows: r, Cols: c, Stride: c + gap}
@@ -298,8 +341,8 @@ func TestGuardPagesBatch(t *testing.T) {
 								return m
 							}
 							x, y := mat(0, batch, cols), mat(1, batch, rows)
-							where := fmt.Sprintf("%d×%d, batch %d, stride gap %d, %s: %s %s",
-								rows, cols, batch, gap, pl.name, span("X.Data", x.Data), span("Y.Data", y.Data))
+							where := fmt.Sprintf("%d×%d (%v), batch %d, stride gap %d, %s: %s %s",
+								rows, cols, p.Geometry(), batch, gap, pl.name, span("X.Data", x.Data), span("Y.Data", y.Data))
 							noFault(c, "Packed.MatVecBatch "+where, func() { p.MatVecBatch(y, x) })
 							noFault(c, "Packed.MatVecBatchAdd "+where, func() { p.MatVecBatchAdd(y, x) })
 						}

@@ -452,14 +452,26 @@ func newRand(seed uint64) randSource {
 }
 
 // layout places the operands of one case: offsets in floats from a 64-byte
-// boundary and the extra stride of matrices beyond their width.
+// boundary, the extra stride of matrices beyond their width, and the
+// geometries the matrices are packed in (gA: the dense matrix or U, gB: V).
 type layout struct {
 	offA, offB, offX, offY int
 	gap                    int
+	gA, gB                 Geometry
 }
 
+// testGeometries are the geometries the tests pack in: every one the
+// kernels implement, and the prefetching ones with a distance inside small
+// matrices and one far past their end (a prefetch must never fault).
+// vGeometries adds the tiles, which only V takes.
+var (
+	testGeometries = Geometries(64, 8192)
+	vGeometries    = append(slices.Clone(testGeometries), TileGeometry)
+)
+
 func randLayout(rnd randSource) layout {
-	l := layout{offA: rnd.IntN(16), offB: rnd.IntN(16), offX: rnd.IntN(16), offY: rnd.IntN(16)}
+	l := layout{offA: rnd.IntN(16), offB: rnd.IntN(16), offX: rnd.IntN(16), offY: rnd.IntN(16),
+		gA: testGeometries[rnd.IntN(len(testGeometries))], gB: vGeometries[rnd.IntN(len(vGeometries))]}
 	if rnd.IntN(2) == 0 {
 		l.gap = 1 + rnd.IntN(19)
 	}
@@ -467,7 +479,31 @@ func randLayout(rnd randSource) layout {
 }
 
 func (l layout) String() string {
-	return fmt.Sprintf("offsets a=%d b=%d x=%d y=%d, stride gap %d", l.offA, l.offB, l.offX, l.offY, l.gap)
+	return fmt.Sprintf("offsets a=%d b=%d x=%d y=%d, stride gap %d, geometry %v / %v",
+		l.offA, l.offB, l.offX, l.offY, l.gap, l.gA, l.gB)
+}
+
+// leafCodes returns every geometry code the packed leaves take: those of
+// testGeometries and the tails' (8-row and 16-row panels, one stream).
+func leafCodes() []geomCode {
+	codes := []geomCode{heightCode(8), heightCode(16)}
+	for _, g := range testGeometries {
+		codes = append(codes, g.code())
+	}
+	return codes
+}
+
+// leafRows returns lengths of y that a run of panels of height h can have:
+// any number of rows for 16-row panels, at most 8 for an 8-row panel, and
+// whole panels for taller ones.
+func leafRows(h int) []int {
+	switch {
+	case h == 8:
+		return []int{0, 1, 5, 7, 8}
+	case h == 16:
+		return []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 79, 80, 130}
+	}
+	return []int{0, h, 2 * h, 3 * h}
 }
 
 // result is one operation's output with its reference.
@@ -530,7 +566,7 @@ func runMatVecCase(c *checker, src valueSource, rows, cols int, l layout) map[st
 	shape := fmt.Sprintf("%d×%d stride %d (%v)", rows, cols, stride, l)
 
 	var p *Packed
-	c.call("Pack "+shape, func() { p = Pack(a) })
+	c.call("PackWith "+shape, func() { p = PackWith(a, l.gA) })
 	var pdata []float32
 	if p != nil {
 		pdata = slices.Clone(p.data)
@@ -594,7 +630,7 @@ func runLowRankCase(c *checker, src valueSource, n, m, r int, l layout) map[stri
 	shape := fmt.Sprintf("%d×%d rank %d, U stride %d, V stride %d (%v)", n, m, r, u.Stride, v.Stride, l)
 
 	var p *PackedLowRank
-	c.call("PackLowRank "+shape, func() { p = PackLowRank(w) })
+	c.call("PackLowRankWith "+shape, func() { p = PackLowRankWith(w, l.gA, l.gB) })
 	var pu, pv []float32
 	if p != nil {
 		pu, pv = slices.Clone(p.U.data), slices.Clone(p.V.data)
@@ -651,7 +687,7 @@ func runBatchCase(c *checker, src valueSource, rows, cols, batch int, l layout) 
 	for i := range a.Data {
 		a.Data[i] = src.next()
 	}
-	p := Pack(a)
+	p := pack(a, l.gB) // any geometry, the tiles included (the V of a batched low rank)
 	x, gx := newGuardedMatrix("X", batch, cols, cols+l.gap, l.offX, src)
 	y0 := make([]float32, batch*rows)
 	for i := range y0 {
@@ -662,7 +698,7 @@ func runBatchCase(c *checker, src valueSource, rows, cols, batch int, l layout) 
 		refs = append(refs, matVecRef(a, x.Row(b)))
 	}
 	ystride := rows + (l.gap+5)%11
-	shape := fmt.Sprintf("%d×%d, batch %d, X stride %d, Y stride %d (%v)", rows, cols, batch, x.Stride, ystride, l)
+	shape := fmt.Sprintf("%d×%d (%v), batch %d, X stride %d, Y stride %d (%v)", rows, cols, l.gB, batch, x.Stride, ystride, l)
 	for _, op := range []string{"Packed.MatVecBatch", "Packed.MatVecBatchAdd"} {
 		add := op == "Packed.MatVecBatchAdd"
 		what := op + " " + shape
@@ -900,37 +936,43 @@ func TestExactIntegers(t *testing.T) {
 	})
 }
 
-// TestGemvPanelsLayout calls the packed leaf directly with the freedom its
-// contract leaves the caller (PackedLowRank uses it for rank chunks): a
-// panel stride larger than 16·len(x), an unaligned start, and only the
-// columns [p·stride, p·stride+16·len(x)) of panels p < ⌈len(y)/16⌉ valid.
-// Everything else — gaps between panels, the floats after the last panel —
-// is a NaN sentinel and must be neither read into y nor written; the padding
-// rows of the last panel may be read but are NaN too, so they must not reach
-// y either.
+// TestGemvPanelsLayout calls the packed leaf directly, for every geometry
+// code, with the freedom its contract leaves the caller (PackedLowRank
+// uses it for rank chunks): a panel stride larger than h·len(x), an
+// unaligned start, and only the columns [p·stride, p·stride+h·len(x)) of
+// panels p < ⌈len(y)/h⌉ valid. Everything else — gaps between panels, the
+// floats after the last panel — is a NaN sentinel and must be neither read
+// into y nor written; the padding rows of a partial last panel may be read
+// but are NaN too, so they must not reach y either.
 func TestGemvPanelsLayout(t *testing.T) {
+	nxs := []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 65}
+	if testing.Short() {
+		nxs = []int{0, 1, 3, 8, 9, 17, 33}
+	}
 	forEachTarget(t, func(t *testing.T) {
 		c := &checker{t: t}
 		src := newRand(4)
-		for _, ny := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49} {
-			for _, nx := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 65} {
-				for _, gap := range []int{0, 1, 16, 37} {
+		for _, code := range leafCodes() {
+			h := code.height()
+			for _, ny := range leafRows(h) {
+				for _, nx := range nxs {
+					gap := []int{0, 1, 16, 37}[(ny+nx)%4]
 					off := src.IntN(16)
-					stride := 16*nx + gap
-					np := (ny + 15) / 16
+					stride := h*nx + gap
+					np := (ny + h - 1) / h
 					n := 0
 					if np > 0 {
-						n = (np-1)*stride + 16*nx
+						n = (np-1)*stride + h*nx
 					}
 					ga := newGuarded("a", n, off)
 					a := ga.vec()
-					// Row i of the matrix, column j: a[p*stride+16*j+r].
+					// Row i of the matrix, column j: a[p*stride+h*j+r].
 					w := NewMatrix(ny, nx)
 					for i := 0; i < ny; i++ {
 						for j := 0; j < nx; j++ {
 							v := src.next()
 							w.Set(i, j, v)
-							a[(i/16)*stride+16*j+i%16] = v
+							a[(i/h)*stride+h*j+i%h] = v
 						}
 					}
 					ga.freeze()
@@ -942,8 +984,8 @@ func TestGemvPanelsLayout(t *testing.T) {
 					}
 					ref := matVecRef(w, x.vec())
 					for _, add := range []bool{false, true} {
-						what := fmt.Sprintf("gemvPanels add=%v len(y)=%d len(x)=%d stride=%d (16·len(x)+%d) a offset %d",
-							add, ny, nx, stride, gap, off)
+						what := fmt.Sprintf("gemvPanels add=%v len(y)=%d len(x)=%d geom %#x (h=%d) stride=%d (h·len(x)+%d) a offset %d",
+							add, ny, nx, int(code), h, stride, gap, off)
 						y := newGuarded("y", ny, src.IntN(16))
 						want := ref
 						if add {
@@ -951,7 +993,70 @@ func TestGemvPanelsLayout(t *testing.T) {
 							want = ref.addInto(y0)
 						}
 						y.freeze()
-						if c.call(what, func() { gemvPanels(y.vec(), a, stride, x.vec(), add) }) {
+						if c.call(what, func() { gemvPanels(y.vec(), a, stride, x.vec(), add, code) }) {
+							c.compare(what, y.vec(), want)
+						}
+						ga.check(c, what, false)
+						x.check(c, what, false)
+						y.check(c, what, true)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGemvTilesLayout calls the tiled leaf directly, as TestGemvPanelsLayout
+// does the column one: panels of 16 rows, a panel stride larger than the
+// tiles, a partial last tile whose padding columns hold NaN sentinels in
+// the test (the leaf must not let them reach y; the packer zeroes them),
+// and everything outside the panels' tiles a sentinel.
+func TestGemvTilesLayout(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		src := newRand(18)
+		for _, ny := range []int{0, 16, 32, 48} {
+			for _, nx := range []int{0, 1, 3, 15, 16, 17, 31, 32, 33, 65, 100} {
+				for _, gap := range []int{0, 16, 37} {
+					tiles := (nx + 15) / 16
+					stride := 256*tiles + gap
+					n := 0
+					if ny > 0 {
+						n = (ny/16-1)*stride + 256*tiles
+					}
+					ga := newGuarded("a", n, src.IntN(16))
+					a := ga.vec()
+					w := NewMatrix(ny, nx)
+					for i := 0; i < ny; i++ {
+						for j := 0; j < 16*tiles; j++ {
+							k := i/16*stride + j/16*256 + i%16*16 + j%16
+							if j >= nx {
+								a[k] = 0 // the packer's padding
+								continue
+							}
+							v := src.next()
+							w.Set(i, j, v)
+							a[k] = v
+						}
+					}
+					ga.freeze()
+					x := newGuarded("x", nx, src.IntN(16)).fill(src)
+					x.freeze()
+					y0 := make([]float32, ny)
+					for i := range y0 {
+						y0[i] = src.next()
+					}
+					ref := matVecRef(w, x.vec())
+					for _, add := range []bool{false, true} {
+						what := fmt.Sprintf("gemvTiles add=%v len(y)=%d len(x)=%d stride=%d (256·tiles+%d)", add, ny, nx, stride, gap)
+						y := newGuarded("y", ny, src.IntN(16))
+						want := ref
+						if add {
+							copy(y.vec(), y0)
+							want = ref.addInto(y0)
+						}
+						y.freeze()
+						if c.call(what, func() { gemvTiles(y.vec(), a, stride, x.vec(), add) }) {
 							c.compare(what, y.vec(), want)
 						}
 						ga.check(c, what, false)
@@ -1387,36 +1492,63 @@ func TestNoAllocs(t *testing.T) {
 
 func TestPackUnpack(t *testing.T) {
 	src := newRand(7)
-	for _, rows := range []int{0, 1, 2, 15, 16, 17, 31, 32, 33, 40} {
-		for _, cols := range []int{0, 1, 3, 16, 17, 33} {
-			for _, gap := range []int{0, 5} {
+	for _, g := range testGeometries {
+		for _, rows := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40, 64, 72, 100, 128, 136, 137, 300} {
+			for _, cols := range []int{0, 1, 3, 16, 17, 33} {
+				gap := (rows + cols) % 6
 				a, _ := newGuardedMatrix("a", rows, cols, cols+gap, gap, src)
-				shape := fmt.Sprintf("%d×%d stride %d", rows, cols, cols+gap)
-				p := Pack(a)
-				if p.Rows() != rows || p.Cols() != cols || p.WeightBytes() != 4*rows*cols {
-					t.Errorf("Pack %s: Rows, Cols, WeightBytes = %d, %d, %d; want %d, %d, %d",
-						shape, p.Rows(), p.Cols(), p.WeightBytes(), rows, cols, 4*rows*cols)
+				shape := fmt.Sprintf("%d×%d stride %d, geometry %v", rows, cols, cols+gap, g)
+				p := PackWith(a, g)
+				if p.Rows() != rows || p.Cols() != cols || p.WeightBytes() != 4*rows*cols || p.Geometry() != g {
+					t.Errorf("PackWith %s: Rows, Cols, WeightBytes, Geometry = %d, %d, %d, %v; want %d, %d, %d, %v",
+						shape, p.Rows(), p.Cols(), p.WeightBytes(), p.Geometry(), rows, cols, 4*rows*cols, g)
 				}
-				// The layout the leaves rely on.
-				np := (rows + PanelRows - 1) / PanelRows
-				if p.panelStride != cols*PanelRows || len(p.data) != np*cols*PanelRows {
-					t.Errorf("Pack %s: panelStride %d, len(data) %d; want %d, %d",
-						shape, p.panelStride, len(p.data), cols*PanelRows, np*cols*PanelRows)
+				// The layout the leaves rely on: whole panels of g.Rows,
+				// then 16-row panels, then an 8-row panel if at most 8
+				// rows are left (else a padded 16-row one), back to back.
+				full := rows / g.Rows * g.Rows
+				wantSize := full * cols
+				rest := rows - full
+				switch {
+				case rest%16 == 0:
+					wantSize += rest * cols
+				case rest%16 <= 8:
+					wantSize += (rest/16*16 + 8) * cols
+				default:
+					wantSize += (rest/16*16 + 16) * cols
+				}
+				if len(p.data) != wantSize {
+					t.Errorf("PackWith %s: %d floats, want %d", shape, len(p.data), wantSize)
 				}
 				if len(p.data) > 0 && uintptr(unsafe.Pointer(&p.data[0]))%align != 0 {
-					t.Errorf("Pack %s: data at %p, want %d-byte aligned", shape, &p.data[0], align)
+					t.Errorf("PackWith %s: data at %p, want %d-byte aligned", shape, &p.data[0], align)
 				}
-				for k, v := range p.data {
-					pi, j, r := k/max(1, p.panelStride), k%max(1, p.panelStride)/PanelRows, k%PanelRows
-					i := pi*PanelRows + r
-					want := float32(0) // padding
-					if i < rows {
-						want = a.At(i, j)
+				k, i := 0, 0
+				for i < rows || (k < len(p.data) && cols > 0) {
+					h := g.Rows
+					switch rest := rows - i; {
+					case i < full:
+					case rest >= 16:
+						h = 16
+					case rest > 8:
+						h = 16
+					default:
+						h = 8
 					}
-					if math.Float32bits(v) != math.Float32bits(want) {
-						t.Errorf("Pack %s: data[%d] (panel %d, column %d, row %d) = %v, want %v", shape, k, pi, j, r, v, want)
-						break
+					for j := 0; j < cols; j++ {
+						for r := 0; r < h; r++ {
+							want := float32(0) // padding
+							if i+r < rows {
+								want = a.At(i+r, j)
+							}
+							if k >= len(p.data) || math.Float32bits(p.data[k]) != math.Float32bits(want) {
+								t.Fatalf("PackWith %s: data[%d] (panel of %d rows at row %d, column %d, row %d) wrong, want %v",
+									shape, k, h, i, j, r, want)
+							}
+							k++
+						}
 					}
+					i += h
 				}
 				u := p.Unpack()
 				if u.Rows != rows || u.Cols != cols || u.Stride != cols {
@@ -1433,11 +1565,73 @@ func TestPackUnpack(t *testing.T) {
 				if rows > 0 && cols > 0 {
 					a.Set(0, 0, a.At(0, 0)+1)
 					if p.Unpack().At(0, 0) == a.At(0, 0) {
-						t.Errorf("Pack %s aliases its source", shape)
+						t.Errorf("PackWith %s aliases its source", shape)
 					}
 				}
 			}
 		}
+	}
+}
+
+// TestPackTiles checks the tiled layout and its round trip.
+func TestPackTiles(t *testing.T) {
+	src := newRand(19)
+	for _, rows := range []int{0, 1, 8, 9, 15, 16, 17, 32, 40} {
+		for _, cols := range []int{0, 1, 15, 16, 17, 40} {
+			a, _ := newGuardedMatrix("a", rows, cols, cols+1, 1, src)
+			v := Matrix{Rows: 1, Cols: rows, Stride: rows, Data: make([]float32, rows)}
+			p := PackLowRankWith(LowRank{U: Matrix{Rows: 1, Cols: rows, Stride: rows, Data: v.Data}, V: a}, DefaultGeometry, TileGeometry).V
+			shape := fmt.Sprintf("%d×%d tiled", rows, cols)
+			full, tiles := rows/16*16, (cols+15)/16
+			for i := 0; i < full; i++ {
+				for j := 0; j < 16*tiles; j++ {
+					want := float32(0)
+					if j < cols {
+						want = a.At(i, j)
+					}
+					if got := p.data[i/16*tiles*256+j/16*256+i%16*16+j%16]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%s: row %d column %d = %v, want %v", shape, i, j, got, want)
+					}
+				}
+			}
+			u := p.Unpack()
+			for i := 0; i < rows; i++ {
+				if !slices.Equal(u.Row(i), a.Row(i)) {
+					t.Errorf("%s: Unpack row %d = %v, want %v", shape, i, u.Row(i), a.Row(i))
+				}
+			}
+		}
+	}
+	mustPanic(t, "PackWith(tiles)", func() { PackWith(NewMatrix(16, 16), TileGeometry) }, "tiles")
+	mustPanic(t, "PackLowRankWith(U tiles)", func() {
+		PackLowRankWith(LowRank{U: NewMatrix(16, 2), V: NewMatrix(2, 16)}, TileGeometry, DefaultGeometry)
+	}, "tiles")
+}
+
+// TestPackGeometry checks that Pack and PackLowRank take the geometries
+// this CPU's table entry gives their roles and sizes, and that PackWith
+// rejects a geometry the kernels do not implement.
+func TestPackGeometry(t *testing.T) {
+	src := newRand(17)
+	for _, n := range []int{16, 64, 256, 1024} {
+		a, _ := newGuardedMatrix("a", n, n, n, 0, src)
+		if got, want := Pack(a).Geometry(), GeometryFor(RoleDense, 4*n*n); got != want {
+			t.Errorf("Pack %d×%d: geometry %v, want %v", n, n, got, want)
+		}
+		for _, r := range []int{8, 32} {
+			u, _ := newGuardedMatrix("U", n, r, r, 0, src)
+			v, _ := newGuardedMatrix("V", r, n, n, 0, src)
+			p := PackLowRank(LowRank{U: u, V: v})
+			ws := 8 * n * r
+			if p.U.Geometry() != GeometryFor(RoleU, ws) || p.V.Geometry() != GeometryFor(RoleV, ws) {
+				t.Errorf("PackLowRank n=%d r=%d: geometries %v, %v; want %v, %v", n, r,
+					p.U.Geometry(), p.V.Geometry(), GeometryFor(RoleU, ws), GeometryFor(RoleV, ws))
+			}
+		}
+	}
+	for _, g := range []Geometry{{}, {Rows: 48, Streams: 1, Accs: 8}, {Rows: 32, Streams: 4, Accs: 8},
+		{Rows: 16, Streams: 1, Accs: 16}, {Rows: 64, Streams: 1, Accs: 8, Prefetch: 100}, {Rows: 16, Streams: 1, Accs: 8, Prefetch: 64}} {
+		mustPanic(t, fmt.Sprintf("PackWith(%v)", g), func() { PackWith(NewMatrix(3, 3), g) }, "geometry")
 	}
 }
 

@@ -49,7 +49,7 @@ func lstmProduct(out, cNew, h, c, xp, b []float32, u Operator, p []float32) {
 		if r := u.Rank(); r <= lowRankChunk {
 			var buf [lowRankChunk]float32
 			t := buf[:r]
-			gemvPanels(t, u.V.data, u.V.panelStride, h, false)
+			u.V.product(t, h, 0, 0, false)
 			lstmBlocks(out, cNew, u.U.data, u.U.panelStride, t, c, xp, b)
 			return
 		}
@@ -160,7 +160,7 @@ func lstmStepPanelsGeneric(y, c2, a []float32, stride int, x, c, xp, b []float32
 		var s [4][PanelRows]float32
 		q := 4 * (k / PanelRows)
 		for g := range s {
-			gemvPanelsGeneric(s[g][:], a[(q+g)*stride:], stride, x, false)
+			gemvPanelsGeneric(s[g][:], a[(q+g)*stride:], stride, x, false, PanelRows)
 		}
 		lstmEpilogue(y[k:k+PanelRows], c2[k:], c[k:], &s, xp[k:], b[k:], ld)
 	}

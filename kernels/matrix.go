@@ -71,8 +71,9 @@ func (w LowRank) check(op string) {
 	}
 }
 
-// PanelRows is the height of a panel in the packed layout: one AVX-512
-// register, two AVX2 registers, four NEON registers of float32.
+// PanelRows is the height of a panel of the default geometry and of the
+// tail panels of every geometry (see Packed): one AVX-512 register, two
+// AVX2 registers, four NEON registers of float32.
 const PanelRows = 16
 
 // align is the byte alignment of packed data: one cache line, so that every
@@ -81,34 +82,143 @@ const align = 64
 
 // Packed is a matrix stored for fast matrix-vector products. Weights are
 // static at inference, so they are packed once into the layout the kernels
-// want: rows are grouped into panels of PanelRows (the last panel padded with
-// zeros), and each panel is stored column by column, so that column j of a
-// panel is PanelRows consecutive floats. A product then streams the weights
-// once, in order, and accumulates whole panels of y with broadcast
-// multiply-adds: no horizontal reductions.
+// want: rows are grouped into panels, and each panel is stored column by
+// column, so that column j of a panel of h rows is h consecutive floats. A
+// product then streams the weights once, in order, and accumulates whole
+// panels of y with broadcast multiply-adds: no horizontal reductions.
+//
+// The panels follow the Geometry: as many panels of Geometry.Rows rows as
+// the matrix fills, then the rows left over in panels of 16 and at most
+// one last panel of 8 rows (or 16, partly padding, when more than 8 rows
+// are left). So a small rank costs no zero-padding traffic: a rank-8
+// factor is one 8-row panel. The panels lie back to back, each taking
+// cols·h floats.
 //
 // A Packed is immutable after Pack and safe for concurrent use.
 type Packed struct {
 	rows, cols int
-	// panelStride is the distance in floats between the starts of
-	// consecutive panels: cols*PanelRows.
-	panelStride int
-	data        []float32
+	geom       Geometry
+	// segs are the runs of panels of one height: the Geometry.Rows
+	// panels, the 16-row tails, the last 8-row panel. Empty runs are
+	// left out.
+	segs []segment
+	data []float32
 }
 
-// Pack returns a packed copy of a.
+// A segment is a run of panels of one height.
+type segment struct {
+	row0, rows int      // the rows of the matrix it holds
+	off        int      // offset of its first panel in data
+	code       geomCode // its height and loop, for the assembly
+}
+
+// height returns the panel height of s.
+func (s segment) height() int { return s.code.height() }
+
+// stride returns the floats between the starts of s's panels in a matrix
+// of cols columns: h·cols, or whole tiles of 16×16 for a tiled run.
+func (s segment) stride(cols int) int {
+	if s.code.tiles() {
+		return (cols + 15) / 16 * 256
+	}
+	return s.height() * cols
+}
+
+// Pack returns a packed copy of a, in the geometry this CPU's entry of the
+// geometry table gives dense matrices of its size (see GeometryFor).
 func Pack(a Matrix) *Packed {
 	a.check("Pack", "")
-	p := &Packed{rows: a.Rows, cols: a.Cols, panelStride: a.Cols * PanelRows}
-	npanels := (a.Rows + PanelRows - 1) / PanelRows
-	p.data = alignedFloats(npanels * p.panelStride)
-	for i := 0; i < a.Rows; i++ {
-		panel := p.data[(i/PanelRows)*p.panelStride:]
-		r := i % PanelRows
-		for j, v := range a.Row(i) {
-			panel[j*PanelRows+r] = v
+	return pack(a, GeometryFor(RoleDense, 4*a.Rows*a.Cols))
+}
+
+// PackWith returns a packed copy of a in geometry g. It panics if g is not
+// a geometry the kernels implement (see Geometry.Validate), or is
+// TileGeometry, which is for the V of PackLowRankWith only.
+func PackWith(a Matrix, g Geometry) *Packed {
+	a.check("PackWith", "")
+	if err := g.Validate(); err != nil {
+		panic("kernels: PackWith: " + err.Error())
+	}
+	if g.Tiles {
+		panic("kernels: PackWith: geometry tiles is for the V of a low-rank product (PackLowRankWith), not a matrix a step applies")
+	}
+	return pack(a, g)
+}
+
+func pack(a Matrix, g Geometry) *Packed {
+	if g.Tiles {
+		return packTiles(a)
+	}
+	p := &Packed{rows: a.Rows, cols: a.Cols, geom: g}
+	// The rows: whole panels of g.Rows, then whole panels of 16, then
+	// the rest, in an 8-row panel if it fits one, else in a padded
+	// 16-row panel.
+	full := a.Rows / g.Rows * g.Rows
+	r16 := (a.Rows - full) / 16 * 16
+	r8 := a.Rows - full - r16
+	if r8 > 8 {
+		r16, r8 = r16+r8, 0
+	}
+	tail := heightCode(16)
+	if g.Rows == 16 {
+		// One run of 16-row panels, streamed as the geometry says.
+		full, r16, tail = full+r16, 0, g.code()
+	}
+	row, off := 0, 0
+	for _, s := range []struct {
+		rows int
+		code geomCode
+	}{{full, g.code()}, {r16, tail}, {r8, heightCode(8)}} {
+		if s.rows == 0 {
+			continue
+		}
+		h := s.code.height()
+		p.segs = append(p.segs, segment{row0: row, rows: s.rows, off: off, code: s.code})
+		row += s.rows
+		off += (s.rows + h - 1) / h * h * a.Cols
+	}
+	p.data = alignedFloats(off)
+	for _, s := range p.segs {
+		h, stride := s.height(), s.height()*a.Cols
+		for i := 0; i < s.rows; i++ {
+			panel := p.data[s.off+(i/h)*stride:]
+			for j, v := range a.Row(s.row0 + i) {
+				panel[j*h+i%h] = v
+			}
 		}
 	}
+	return p
+}
+
+// packTiles packs a in TileGeometry: panels of 16 rows, each in tiles of 16
+// columns (the last zero-padded), a tile row by row; the rows left over in
+// an 8-row or a padded 16-row panel of the column layout.
+func packTiles(a Matrix) *Packed {
+	p := &Packed{rows: a.Rows, cols: a.Cols, geom: TileGeometry}
+	full := a.Rows / 16 * 16
+	tiles := (a.Cols + 15) / 16
+	rest := Matrix{Rows: a.Rows - full, Cols: a.Cols, Stride: a.Stride}
+	if rest.Rows > 0 {
+		rest.Data = a.Data[full*a.Stride:]
+	}
+	tail := pack(rest, DefaultGeometry)
+	if full > 0 {
+		p.segs = append(p.segs, segment{row0: 0, rows: full, off: 0, code: TileGeometry.code()})
+	}
+	off := full * tiles * 16
+	for _, s := range tail.segs {
+		s.row0 += full
+		s.off += off
+		p.segs = append(p.segs, s)
+	}
+	p.data = alignedFloats(off + len(tail.data))
+	for i := 0; i < full; i++ {
+		panel := p.data[(i/16)*tiles*256:]
+		for j, v := range a.Row(i) {
+			panel[(j/16)*256+(i%16)*16+j%16] = v
+		}
+	}
+	copy(p.data[off:], tail.data)
 	return p
 }
 
@@ -118,15 +228,24 @@ func (p *Packed) Rows() int { return p.rows }
 // Cols returns the number of columns of the packed matrix.
 func (p *Packed) Cols() int { return p.cols }
 
+// Geometry returns the geometry the matrix was packed in.
+func (p *Packed) Geometry() Geometry { return p.geom }
+
 // Unpack returns a row-major copy of the packed matrix.
 func (p *Packed) Unpack() Matrix {
 	a := NewMatrix(p.rows, p.cols)
-	for i := 0; i < p.rows; i++ {
-		panel := p.data[(i/PanelRows)*p.panelStride:]
-		r := i % PanelRows
-		row := a.Row(i)
-		for j := range row {
-			row[j] = panel[j*PanelRows+r]
+	for _, s := range p.segs {
+		h, stride := s.height(), s.stride(p.cols)
+		for i := 0; i < s.rows; i++ {
+			panel := p.data[s.off+(i/h)*stride:]
+			row := a.Row(s.row0 + i)
+			for j := range row {
+				if s.code.tiles() {
+					row[j] = panel[(j/16)*256+(i%16)*16+j%16]
+				} else {
+					row[j] = panel[j*h+i%h]
+				}
+			}
 		}
 	}
 	return a
@@ -141,10 +260,29 @@ type PackedLowRank struct {
 	U, V *Packed
 }
 
-// PackLowRank returns a packed copy of w.
+// PackLowRank returns a packed copy of w, each factor in the geometry this
+// CPU's entry of the geometry table gives its role (U or V) in a product of
+// this size (see GeometryFor).
 func PackLowRank(w LowRank) *PackedLowRank {
 	w.check("PackLowRank")
-	return &PackedLowRank{U: Pack(w.U), V: Pack(w.V)}
+	ws := 4 * (w.U.Rows*w.U.Cols + w.V.Rows*w.V.Cols)
+	return &PackedLowRank{U: pack(w.U, GeometryFor(RoleU, ws)), V: pack(w.V, GeometryFor(RoleV, ws))}
+}
+
+// PackLowRankWith returns a packed copy of w with U in geometry gu and V in
+// gv (which may be TileGeometry). It panics if either is not a geometry
+// the kernels implement, or gu is TileGeometry (a fused step applies U).
+func PackLowRankWith(w LowRank, gu, gv Geometry) *PackedLowRank {
+	w.check("PackLowRankWith")
+	for _, g := range []Geometry{gu, gv} {
+		if err := g.Validate(); err != nil {
+			panic("kernels: PackLowRankWith: " + err.Error())
+		}
+	}
+	if gu.Tiles {
+		panic("kernels: PackLowRankWith: geometry tiles is for V, not U, which a fused step applies")
+	}
+	return &PackedLowRank{U: pack(w.U, gu), V: pack(w.V, gv)}
 }
 
 // Rows returns n, the rows of U.

@@ -37,6 +37,11 @@ func MatVecAdd(y []float32, a Matrix, x []float32) {
 // y = Σ_c U[:, c]·(V[c, :]·x), so no product allocates.
 const lowRankChunk = 512
 
+// smallRank bounds the ranks whose t lives in a smaller stack buffer: Go
+// zeroes a local array on every call, and zeroing 2 KiB costs as much as
+// a tenth of a rank-16 product.
+const smallRank = 64
+
 // LowRankMatVec sets y = U·(V·x), the product with W ≈ U·V.
 func LowRankMatVec(y []float32, w LowRank, x []float32) {
 	w.check("LowRankMatVec")
@@ -72,19 +77,39 @@ func lowRank(y []float32, w LowRank, x []float32, add bool) {
 // len(x) == p.Cols().
 func (p *Packed) MatVec(y, x []float32) {
 	p.checkVec("Packed.MatVec", y, x)
-	gemvPanels(y, p.data, p.panelStride, x, false)
+	p.product(y, x, 0, 0, false)
 }
 
 // MatVecAdd sets y += P·x.
 func (p *Packed) MatVecAdd(y, x []float32) {
 	p.checkVec("Packed.MatVecAdd", y, x)
-	gemvPanels(y, p.data, p.panelStride, x, true)
+	p.product(y, x, 0, 0, true)
 }
 
 func (p *Packed) checkVec(op string, y, x []float32) {
 	if len(y) != p.rows || len(x) != p.cols {
 		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
 			op, p.rows, p.cols, len(y), len(x), p.rows, p.cols))
+	}
+}
+
+// product sets y = P[row0:row0+len(y), col0:col0+len(x)]·x, or adds it to
+// y when add: one call of the packed leaf per run of panels. row0 must
+// start a panel and row0+len(y) end one (or the matrix), which multiples of
+// lowRankChunk do in every geometry.
+func (p *Packed) product(y, x []float32, row0, col0 int, add bool) {
+	for _, s := range p.segs {
+		lo, hi := max(row0, s.row0), min(row0+len(y), s.row0+s.rows)
+		if lo >= hi {
+			continue
+		}
+		h, stride := s.height(), s.stride(p.cols)
+		a := p.data[s.off+(lo-s.row0)/h*stride:]
+		if s.code.tiles() { // V alone is tiled, and never by columns
+			gemvTiles(y[lo-row0:hi-row0], a, stride, x, add)
+			continue
+		}
+		gemvPanels(y[lo-row0:hi-row0], a[col0*h:], stride, x, add, s.code)
 	}
 }
 
@@ -111,19 +136,24 @@ func (p *PackedLowRank) apply(y, x []float32, add bool) {
 	if len(y) == 0 {
 		return
 	}
+	if r := p.V.rows; r <= smallRank {
+		var buf [smallRank]float32
+		p.V.product(buf[:r], x, 0, 0, false)
+		p.U.product(y, buf[:r], 0, 0, add) // with r = 0: y = 0, or unchanged
+		return
+	}
 	var buf [lowRankChunk]float32
 	r := p.V.rows
 	if r == 0 && !add {
 		clear(y)
 	}
-	// lowRankChunk is a multiple of PanelRows, so each chunk of V's rows is
-	// a run of whole panels and each chunk of U's columns starts at a panel
-	// column boundary.
+	// lowRankChunk is a multiple of every panel height, so each chunk of
+	// V's rows is a run of whole panels.
 	for c0 := 0; c0 < r; c0 += lowRankChunk {
 		c1 := min(c0+lowRankChunk, r)
 		t := buf[:c1-c0]
-		gemvPanels(t, p.V.data[(c0/PanelRows)*p.V.panelStride:], p.V.panelStride, x, false)
-		gemvPanels(y, p.U.data[c0*PanelRows:], p.U.panelStride, t, add || c0 > 0)
+		p.V.product(t, x, c0, 0, false)
+		p.U.product(y, t, 0, c0, add || c0 > 0)
 	}
 }
 
@@ -141,18 +171,35 @@ func checkLens(op string, y []float32, a Matrix, x []float32) {
 }
 
 // MatVecBatch sets row b of Y to P·(row b of X) for every row of X: Y is
-// B×Rows and X is B×Cols. Targets that have a batched kernel (avx2, avx512)
-// read each weight once for four vectors, so a batch costs less than B
-// products.
+// B×Rows and X is B×Cols. Targets that have batched kernels (avx2, avx512)
+// read each weight once for four vectors (and once for a remaining two),
+// so a batch costs less than B products.
 func (p *Packed) MatVecBatch(y, x Matrix) {
 	p.checkBatch("Packed.MatVecBatch", y, x)
-	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, false)
+	p.batch(y.Data, y.Stride, x.Data, x.Stride, p.cols, x.Rows, 0, false)
 }
 
 // MatVecBatchAdd adds P·(row b of X) to row b of Y for every row of X.
 func (p *Packed) MatVecBatchAdd(y, x Matrix) {
 	p.checkBatch("Packed.MatVecBatchAdd", y, x)
-	gemmPanels(y.Data, y.Stride, p.rows, p.data, p.panelStride, x.Data, x.Stride, p.cols, x.Rows, true)
+	p.batch(y.Data, y.Stride, x.Data, x.Stride, p.cols, x.Rows, 0, true)
+}
+
+// batch sets row b of y (stride ldy) to P[:, col0:col0+cols]·(row b of x)
+// (stride ldx) for b < nb, or adds it when add: one call of the batched
+// leaf per run of panels.
+func (p *Packed) batch(y []float32, ldy int, x []float32, ldx, cols, nb, col0 int, add bool) {
+	if nb == 0 {
+		return
+	}
+	for _, s := range p.segs {
+		h, stride := s.height(), s.stride(p.cols)
+		if s.code.tiles() {
+			gemmTiles(y[s.row0:], ldy, s.rows, p.data[s.off:], stride, x, ldx, cols, nb, add)
+			continue
+		}
+		gemmPanels(y[s.row0:], ldy, s.rows, p.data[s.off+col0*h:], stride, x, ldx, cols, nb, add, s.code)
+	}
 }
 
 func (p *Packed) checkBatch(op string, y, x Matrix) {

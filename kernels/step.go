@@ -21,17 +21,9 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 	noOverlap("RNNStep", "hNew", hNew, "h", h)
 	switch u := u.(type) {
 	case *Packed:
-		stepPanels(hNew, nil, u.data, u.panelStride, h, nil, nil, xp, b, stepRNN, false)
+		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	case *PackedLowRank:
-		if u.Rank() > lowRankChunk {
-			u.apply(hNew, h, false)
-			stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
-			return
-		}
-		var buf [lowRankChunk]float32
-		t := buf[:u.Rank()]
-		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
-		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, nil, nil, xp, b, stepRNN, false)
+		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	case *PackedInt8:
 		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, h, false, nil, nil, xp, b, stepRNN, false)
 	case *PackedInt8LowRank:
@@ -41,7 +33,7 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, nil, nil, xp, b, stepRNN, false)
 	default:
 		u.MatVec(hNew, h)
-		stepPanels(hNew, nil, nil, 0, nil, nil, nil, xp, b, stepRNN, true)
+		epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
 	}
 }
 
@@ -66,51 +58,81 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	noOverlap("MGRUStep", "hNew", hNew, "work", work[:2*n])
 	noOverlap("MGRUStep", "h", h, "work", work[:2*n])
 
-	var buf [lowRankChunk]float32
 	switch u := uf.(type) {
 	case *Packed:
-		stepPanels(f, fh, u.data, u.panelStride, h, h, nil, xpf, bf, stepGate, false)
+		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	case *PackedLowRank:
-		if u.Rank() > lowRankChunk {
-			u.apply(f, h, false)
-			stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
-			break
-		}
-		t := buf[:u.Rank()]
-		gemvPanels(t, u.V.data, u.V.panelStride, h, false)
-		stepPanels(f, fh, u.U.data, u.U.panelStride, t, h, nil, xpf, bf, stepGate, false)
+		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	case *PackedInt8:
 		stepInt8(f, fh, u.data, u.stride, u.scale, u.bias, h, false, h, nil, xpf, bf, stepGate, false)
 	case *PackedInt8LowRank:
+		var buf [MaxInt8Rank]float32
 		t := buf[:u.Rank()]
 		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
 		stepInt8(f, fh, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, nil, xpf, bf, stepGate, false)
 	default:
 		u.MatVec(f, h)
-		stepPanels(f, fh, nil, 0, nil, h, nil, xpf, bf, stepGate, true)
+		epilogue(f, fh, h, nil, xpf, bf, stepGate)
 	}
 	switch u := uh.(type) {
 	case *Packed:
-		stepPanels(hNew, nil, u.data, u.panelStride, fh, h, f, xph, bh, stepOut, false)
+		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	case *PackedLowRank:
-		if u.Rank() > lowRankChunk {
-			u.apply(hNew, fh, false)
-			stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
-			return
-		}
-		t := buf[:u.Rank()]
-		gemvPanels(t, u.V.data, u.V.panelStride, fh, false)
-		stepPanels(hNew, nil, u.U.data, u.U.panelStride, t, h, f, xph, bh, stepOut, false)
+		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	case *PackedInt8:
 		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, fh, false, h, f, xph, bh, stepOut, false)
 	case *PackedInt8LowRank:
+		var buf [MaxInt8Rank]float32
 		t := buf[:u.Rank()]
 		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, fh, false, false)
 		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xph, bh, stepOut, false)
 	default:
 		u.MatVec(hNew, fh)
-		stepPanels(hNew, nil, nil, 0, nil, h, f, xph, bh, stepOut, true)
+		epilogue(hNew, nil, h, f, xph, bh, stepOut)
 	}
+}
+
+// step is the fused step with low-rank weights: t = V·x on the stack, then
+// the step leaf with U·t; ranks above lowRankChunk apply the product in
+// chunks, then the epilogue.
+func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
+	switch r := u.Rank(); {
+	case r <= smallRank:
+		var buf [smallRank]float32
+		u.V.product(buf[:r], x, 0, 0, false)
+		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
+	case r <= lowRankChunk:
+		var buf [lowRankChunk]float32
+		u.V.product(buf[:r], x, 0, 0, false)
+		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
+	default:
+		u.apply(y, x, false)
+		epilogue(y, y2, h, f, xp, b, mode)
+	}
+}
+
+// step is the fused step leaf over the runs of panels of p: for each row
+// i, with s = (P·x)[i], the epilogue of mode (see stepPanelsGeneric) writes
+// y[i] (and y2[i]). Vectors a mode does not use may be nil.
+func (p *Packed) step(y, y2, x, h, f, xp, b []float32, mode int) {
+	for _, s := range p.segs {
+		lo, hi := s.row0, s.row0+s.rows
+		stepPanels(y[lo:hi], part(y2, lo, hi), p.data[s.off:], s.stride(p.cols), x,
+			part(h, lo, hi), part(f, lo, hi), xp[lo:hi], b[lo:hi], mode, false, s.code)
+	}
+}
+
+// epilogue applies the epilogue of mode to a product already in y.
+func epilogue(y, y2, h, f, xp, b []float32, mode int) {
+	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true, heightCode(16))
+}
+
+// part returns v[lo:hi], or nil for a nil v.
+func part(v []float32, lo, hi int) []float32 {
+	if v == nil {
+		return nil
+	}
+	return v[lo:hi]
 }
 
 // RNNStepGeneric is the reference for RNNStep: the product in the order of
@@ -134,19 +156,31 @@ func MGRUStepGeneric(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work 
 func matVecGeneric(a Operator, y, x []float32) {
 	switch a := a.(type) {
 	case *Packed:
-		gemvPanelsGeneric(y, a.data, a.panelStride, x, false)
+		a.productGeneric(y, x)
 	case *PackedLowRank:
 		t := make([]float32, a.Rank())
-		gemvPanelsGeneric(t, a.V.data, a.V.panelStride, x, false)
-		gemvPanelsGeneric(y, a.U.data, a.U.panelStride, t, false)
+		a.V.productGeneric(t, x)
+		a.U.productGeneric(y, t)
 	default:
 		a.MatVec(y, x)
 	}
 }
 
-// The fused leaf: stepPanels(y, y2, a, stride, x, h, f, xp, b, mode, add)
-// computes, for each row i of y, with s = (P·x)[i] for the packed P in a
-// (see gemvPanelsGeneric; no columns when x is empty):
+// productGeneric sets y = P·x with the pure-Go leaves.
+func (p *Packed) productGeneric(y, x []float32) {
+	for _, s := range p.segs {
+		if s.code.tiles() {
+			gemvTilesGeneric(y[s.row0:s.row0+s.rows], p.data[s.off:], s.stride(p.cols), x, false)
+			continue
+		}
+		gemvPanelsGeneric(y[s.row0:s.row0+s.rows], p.data[s.off:], s.stride(p.cols), x, false, s.height())
+	}
+}
+
+// The fused leaf: stepPanels(y, y2, a, stride, x, h, f, xp, b, mode, add,
+// g) computes, for each row i of y, with s = (P·x)[i] for the packed P in
+// a, panels of g.height() rows (see gemvPanelsGeneric; no columns when x is
+// empty):
 //
 //	if add { s += y[i] }
 //	s = (s + xp[i]) + b[i]
@@ -163,8 +197,8 @@ const (
 )
 
 // stepPanelsGeneric is the pure-Go fused leaf.
-func stepPanelsGeneric(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool) {
-	gemvPanelsGeneric(y, a, stride, x, add)
+func stepPanelsGeneric(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, g geomCode) {
+	gemvPanelsGeneric(y, a, stride, x, add, g.height())
 	stepTailGeneric(y, y2, h, f, xp, b, mode)
 }
 
@@ -242,7 +276,7 @@ func RNNStepBatch(hNew, h, xp Matrix, b []float32, u Operator) {
 	noOverlap("RNNStepBatch", "hNew", extent(hNew), "h", extent(h))
 	batchProduct(hNew, u, h)
 	for r := 0; r < h.Rows; r++ {
-		stepPanels(hNew.Row(r), nil, nil, 0, nil, nil, nil, xp.Row(r), b, stepRNN, true)
+		epilogue(hNew.Row(r), nil, nil, nil, xp.Row(r), b, stepRNN)
 	}
 }
 
@@ -262,19 +296,21 @@ func MGRUStepBatch(hNew, h, xpf, xph Matrix, bf, bh []float32, uf, uh Operator, 
 	fh := Matrix{Rows: h.Rows, Cols: n, Stride: n, Data: work[bn : 2*bn]}
 	batchProduct(f, uf, h)
 	for r := 0; r < h.Rows; r++ {
-		stepPanels(f.Row(r), fh.Row(r), nil, 0, nil, h.Row(r), nil, xpf.Row(r), bf, stepGate, true)
+		epilogue(f.Row(r), fh.Row(r), h.Row(r), nil, xpf.Row(r), bf, stepGate)
 	}
 	batchProduct(hNew, uh, fh)
 	for r := 0; r < h.Rows; r++ {
-		stepPanels(hNew.Row(r), nil, nil, 0, nil, h.Row(r), f.Row(r), xph.Row(r), bh, stepOut, true)
+		epilogue(hNew.Row(r), nil, h.Row(r), f.Row(r), xph.Row(r), bh, stepOut)
 	}
 }
 
-// batchProduct sets row b of y to U·(row b of x).
+// batchProduct sets row b of y to U·(row b of x). A low-rank U reads each
+// factor once per group of four rows: t = V·x for the group, kept on the
+// stack, then U·t.
 func batchProduct(y Matrix, u Operator, x Matrix) {
 	switch u := u.(type) {
 	case *Packed:
-		gemmPanels(y.Data, y.Stride, u.rows, u.data, u.panelStride, x.Data, x.Stride, u.cols, x.Rows, false)
+		u.batch(y.Data, y.Stride, x.Data, x.Stride, u.cols, x.Rows, 0, false)
 		return
 	case *PackedInt8:
 		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false)
@@ -283,21 +319,34 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 		u.batch(y, x)
 		return
 	case *PackedLowRank:
-		// t = V·x for four rows at a time, kept on the stack.
-		const group = 4
-		r := u.Rank()
-		if r > 0 && r <= lowRankChunk {
-			var buf [group * lowRankChunk]float32
-			for b0 := 0; b0 < x.Rows; b0 += group {
-				cnt := min(group, x.Rows-b0)
-				gemmPanels(buf[:], r, r, u.V.data, u.V.panelStride, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, false)
-				gemmPanels(y.Data[b0*y.Stride:], y.Stride, u.U.rows, u.U.data, u.U.panelStride, buf[:], r, r, cnt, false)
-			}
+		switch r := u.Rank(); {
+		case r > 0 && r <= smallRank:
+			var buf [batchGroup * smallRank]float32
+			u.batch(y, x, buf[:batchGroup*r])
+			return
+		case r > 0 && r <= lowRankChunk:
+			var buf [batchGroup * lowRankChunk]float32
+			u.batch(y, x, buf[:batchGroup*r])
 			return
 		}
 	}
 	for b := 0; b < x.Rows; b++ {
 		u.MatVec(y.Row(b), x.Row(b))
+	}
+}
+
+// batchGroup is the number of rows of a batch whose t = V·x a low-rank
+// batch product keeps at once: the widest batched leaf.
+const batchGroup = 4
+
+// batch sets row b of y to U·(V·(row b of x)), a group of rows at a time,
+// each factor read once per group, t (batchGroup·rank floats) in buf.
+func (u *PackedLowRank) batch(y Matrix, x Matrix, buf []float32) {
+	r := u.Rank()
+	for b0 := 0; b0 < x.Rows; b0 += batchGroup {
+		cnt := min(batchGroup, x.Rows-b0)
+		u.V.batch(buf, r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
+		u.U.batch(y.Data[b0*y.Stride:], y.Stride, buf, r, r, cnt, 0, false)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 )
 
@@ -61,19 +63,22 @@ func mul64(a, b Matrix) Matrix {
 	return c
 }
 
-func newStepCase(seed uint64, n, r int) *stepCase {
+// newStepCase returns a random layer of n units with rank-r low-rank
+// weights, the dense matrices and U packed in geometry g and V in the next
+// geometry of vGeometries (so that U and V differ, and V takes the tiles).
+func newStepCase(seed uint64, n, r int, g Geometry) *stepCase {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	// Entries of size ~1/√n keep the recurrence stable and the activations
 	// out of saturation, where errors would hide.
 	s := 1.5 / math.Sqrt(float64(n))
 	c := &stepCase{n: n, r: r}
 	c.ufM, c.uhM = randMatrix(rng, n, n, s), randMatrix(rng, n, n, s)
-	c.uf, c.uh = Pack(c.ufM), Pack(c.uhM)
+	c.uf, c.uh = PackWith(c.ufM, g), PackWith(c.uhM, g)
 	v := randMatrix(rng, r, n, s)
 	af, ah := randMatrix(rng, n, r, 1.5/math.Sqrt(float64(max(r, 1)))), randMatrix(rng, n, r, 1.5/math.Sqrt(float64(max(r, 1))))
-	pv := Pack(v)
-	c.lrf = &PackedLowRank{U: Pack(af), V: pv}
-	c.lrh = &PackedLowRank{U: Pack(ah), V: pv}
+	gv := vGeometries[(slices.Index(vGeometries, g)+1)%len(vGeometries)]
+	c.lrf = PackLowRankWith(LowRank{U: af, V: v}, g, gv)
+	c.lrh = &PackedLowRank{U: PackWith(ah, g), V: c.lrf.V} // one V, shared
 	c.h = randVec(rng, n, 1)
 	c.xpf, c.xph = randVec(rng, n, 1), randVec(rng, n, 1)
 	c.bf, c.bh = randVec(rng, n, 0.5), randVec(rng, n, 0.5)
@@ -102,9 +107,10 @@ func absDot(a Matrix, i int, x []float32) float64 {
 
 func TestRNNStep(t *testing.T) {
 	forEachTarget(t, func(t *testing.T) {
-		for _, n := range []int{1, 2, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256} {
-			for _, r := range []int{1, 5, 16, 17} {
-				c := newStepCase(uint64(n*100+r), n, r)
+		for k, n := range []int{1, 2, 8, 9, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256, 300} {
+			for _, r := range []int{1, 5, 8, 16, 17} {
+				g := testGeometries[(k+r)%len(testGeometries)]
+				c := newStepCase(uint64(n*100+r), n, r, g)
 				for _, w := range []struct {
 					name  string
 					u     Operator
@@ -119,8 +125,8 @@ func TestRNNStep(t *testing.T) {
 						ap := absDot(w.abs, i, c.h)
 						bound := stepBound(w.terms, ap, ap+math.Abs(float64(c.xpf[i]))+math.Abs(float64(c.bf[i])))
 						if d := math.Abs(float64(got[i] - want[i])); !(d <= bound) {
-							t.Fatalf("%s n=%d r=%d: h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
-								w.name, n, r, i, got[i], want[i], d, bound)
+							t.Fatalf("%s n=%d r=%d (%v): h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
+								w.name, n, r, g, i, got[i], want[i], d, bound)
 						}
 					}
 				}
@@ -131,9 +137,10 @@ func TestRNNStep(t *testing.T) {
 
 func TestMGRUStep(t *testing.T) {
 	forEachTarget(t, func(t *testing.T) {
-		for _, n := range []int{1, 2, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256} {
-			for _, r := range []int{1, 16, 17} {
-				c := newStepCase(uint64(n*100+r+50), n, r)
+		for k, n := range []int{1, 2, 8, 9, 15, 16, 17, 33, 63, 64, 65, 100, 130, 256, 300} {
+			for _, r := range []int{1, 8, 16, 17} {
+				g := testGeometries[(k+2*r)%len(testGeometries)]
+				c := newStepCase(uint64(n*100+r+50), n, r, g)
 				for _, w := range []struct {
 					name       string
 					uf, uh     Operator
@@ -163,8 +170,8 @@ func TestMGRUStep(t *testing.T) {
 						bound := stepBound(w.terms, ap, ap+math.Abs(float64(c.xph[i]))+math.Abs(float64(c.bh[i]))) +
 							gateMax*(2+ap) + 4*u32
 						if d := math.Abs(float64(got[i] - want[i])); !(d <= bound) {
-							t.Fatalf("%s n=%d r=%d: h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
-								w.name, n, r, i, got[i], want[i], d, bound)
+							t.Fatalf("%s n=%d r=%d (%v): h'[%d] = %v, reference %v, |diff| %.3g > bound %.3g",
+								w.name, n, r, g, i, got[i], want[i], d, bound)
 						}
 					}
 				}
@@ -251,7 +258,7 @@ func TestRollout(t *testing.T) {
 }
 
 func TestStepNaNPropagates(t *testing.T) {
-	c := newStepCase(3, 40, 8)
+	c := newStepCase(3, 40, 8, DefaultGeometry)
 	forEachTarget(t, func(t *testing.T) {
 		for _, u := range []Operator{c.uf, c.lrf} {
 			h := append([]float32(nil), c.h...)
@@ -273,7 +280,7 @@ func TestStepNaNPropagates(t *testing.T) {
 }
 
 func TestStepPanics(t *testing.T) {
-	c := newStepCase(4, 8, 2)
+	c := newStepCase(4, 8, 2, DefaultGeometry)
 	h := make([]float32, 8)
 	mustPanic(t, "short xp", func() { RNNStep(make([]float32, 8), h, make([]float32, 7), c.bf, c.uf) }, "len(xp) = 7")
 	mustPanic(t, "wrong U", func() { RNNStep(make([]float32, 4), h[:4], c.xpf[:4], c.bf[:4], c.uf) }, "8×8", "len(h) = 4")
@@ -285,7 +292,7 @@ func TestStepPanics(t *testing.T) {
 }
 
 func TestStepAllocs(t *testing.T) {
-	c := newStepCase(5, 256, 32)
+	c := newStepCase(5, 256, 32, Geometry{Rows: 64, Streams: 1, Accs: 8})
 	got := make([]float32, c.n)
 	work := make([]float32, 2*c.n)
 	forEachTarget(t, func(t *testing.T) {
@@ -305,9 +312,10 @@ func TestStepAllocs(t *testing.T) {
 
 func TestStepBatch(t *testing.T) {
 	forEachTarget(t, func(t *testing.T) {
-		for _, n := range []int{5, 16, 33, 64, 100} {
-			for _, B := range []int{1, 2, 3, 4, 5, 8, 9} {
-				c := newStepCase(uint64(n*10+B), n, 7)
+		for k, n := range []int{5, 16, 33, 64, 100, 130} {
+			for _, B := range []int{1, 2, 3, 4, 5, 6, 8, 9} {
+				g := testGeometries[(k+B)%len(testGeometries)]
+				c := newStepCase(uint64(n*10+B), n, 7, g)
 				rng := rand.New(rand.NewPCG(uint64(n), uint64(B)))
 				// Strides wider than n: rows are views into larger buffers.
 				h := randMatrixStride(rng, B, n, n+3, 1)
@@ -321,13 +329,13 @@ func TestStepBatch(t *testing.T) {
 					RNNStepBatch(got, h, xpf, c.bf, w.uf)
 					for r := 0; r < B; r++ {
 						RNNStepGeneric(want, h.Row(r), xpf.Row(r), c.bf, w.uf)
-						compareLoose(t, fmt.Sprintf("RNNStepBatch %s n=%d B=%d row %d", w.name, n, B, r), got.Row(r), want, 2e-5)
+						compareLoose(t, fmt.Sprintf("RNNStepBatch %s n=%d B=%d (%v) row %d", w.name, n, B, g, r), got.Row(r), want, 2e-5)
 					}
 					work := make([]float32, 2*B*n)
 					MGRUStepBatch(got, h, xpf, xph, c.bf, c.bh, w.uf, w.uh, work)
 					for r := 0; r < B; r++ {
 						MGRUStepGeneric(want, h.Row(r), xpf.Row(r), xph.Row(r), c.bf, c.bh, w.uf, w.uh, make([]float32, 2*n))
-						compareLoose(t, fmt.Sprintf("MGRUStepBatch %s n=%d B=%d row %d", w.name, n, B, r), got.Row(r), want, 2e-5)
+						compareLoose(t, fmt.Sprintf("MGRUStepBatch %s n=%d B=%d (%v) row %d", w.name, n, B, g, r), got.Row(r), want, 2e-5)
 					}
 				}
 			}
@@ -337,7 +345,7 @@ func TestStepBatch(t *testing.T) {
 
 func TestSequence(t *testing.T) {
 	const T, n = 50, 40
-	c := newStepCase(9, n, 6)
+	c := newStepCase(9, n, 6, Geometry{Rows: 32, Streams: 1, Accs: 16})
 	rng := rand.New(rand.NewPCG(1, 2))
 	xpf, xph := randMatrix(rng, T, n, 1), randMatrix(rng, T, n, 1)
 	h0 := randVec(rng, n, 1)
@@ -367,7 +375,7 @@ func TestSequence(t *testing.T) {
 
 func TestStepBatchAllocs(t *testing.T) {
 	const n, B = 64, 8
-	c := newStepCase(10, n, 16)
+	c := newStepCase(10, n, 16, DefaultGeometry)
 	rng := rand.New(rand.NewPCG(3, 4))
 	h, xp := randMatrix(rng, B, n, 1), randMatrix(rng, B, n, 1)
 	got := NewMatrix(B, n)
@@ -401,4 +409,82 @@ func compareLoose(t *testing.T, what string, got, want []float32, tol float64) {
 			t.Fatalf("%s: [%d] = %v, reference %v (|diff| %.3g > %g)", what, i, got[i], want[i], d, tol)
 		}
 	}
+}
+
+// TestStepActivations checks the activations of the fused steps, which on
+// some targets (avx512) are faster forms than Tanh and Sigmoid, against the
+// exact functions within the same bound, actBound: the leaf with no
+// columns computes tanh(xp + 0) (RNN) and σ(xp + 0) (the MGRU gate, with
+// y2 = σ·1), over the points of TestTanhSigmoidAccuracy. With
+// LOWRANK_EXHAUSTIVE=1 it checks every float32 as well (minutes).
+func TestStepActivations(t *testing.T) {
+	xs := actPoints()
+	if os.Getenv("LOWRANK_EXHAUSTIVE") != "" {
+		xs = nil // the exhaustive sweep below covers them
+	}
+	forEachTarget(t, func(t *testing.T) {
+		var maxTanh, maxSig float64
+		check := func(xs []float32) {
+			n := len(xs)
+			y, y2, zero, one := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range one {
+				one[i] = 1
+			}
+			stepPanels(y, nil, nil, 0, nil, nil, nil, xs, zero, stepRNN, false, heightCode(16))
+			for i, x := range xs {
+				e := checkAct(t, "tanh", x, y[i], math.Tanh, -1, 1)
+				maxTanh = max(maxTanh, e)
+			}
+			for i := range xs {
+				xs[i] = -xs[i]
+			}
+			neg := append([]float32(nil), y...)
+			stepPanels(neg, nil, nil, 0, nil, nil, nil, xs, zero, stepRNN, false, heightCode(16))
+			for i := range xs {
+				xs[i] = -xs[i]
+				if xs[i] != 0 && y[i] == y[i] && math.Float32bits(neg[i]) != math.Float32bits(-y[i]) {
+					t.Fatalf("fused tanh(%g) = %g but tanh(%g) = %g: not odd", -xs[i], neg[i], xs[i], y[i])
+				}
+			}
+			stepPanels(y, y2, nil, 0, nil, one, nil, xs, zero, stepGate, false, heightCode(16))
+			for i, x := range xs {
+				e := checkAct(t, "sigmoid", x, y[i], func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }, 0, 1)
+				maxSig = max(maxSig, e)
+				if math.Float32bits(y2[i]) != math.Float32bits(y[i]) {
+					t.Fatalf("fused gate(%g): y2 = %g, want y·1 = %g", x, y2[i], y[i])
+				}
+			}
+		}
+		if xs != nil {
+			check(slices.Clone(xs))
+		} else {
+			const chunk = 1 << 20
+			buf := make([]float32, chunk)
+			for hi := uint64(0); hi < 1<<32; hi += chunk {
+				for i := range buf {
+					buf[i] = math.Float32frombits(uint32(hi) + uint32(i))
+				}
+				check(buf)
+			}
+		}
+		t.Logf("fused tanh: max |error| %.3g; fused sigmoid: max |error| %.3g", maxTanh, maxSig)
+	})
+}
+
+// checkAct fails t unless got is within actBound of exact(x) and in [lo,
+// hi], or NaN exactly for a NaN x; it returns the error.
+func checkAct(t *testing.T, name string, x, got float32, exact func(float64) float64, lo, hi float32) float64 {
+	t.Helper()
+	if x != x || got != got {
+		if x == x || got == got {
+			t.Fatalf("fused %s(%g) = %g, want NaN exactly for NaN input", name, x, got)
+		}
+		return 0
+	}
+	e := math.Abs(float64(got) - exact(float64(x)))
+	if !(e <= actBound) || got < lo || got > hi {
+		t.Fatalf("fused %s(%g) = %g, exact %g: |error| %.3g, want ≤ %g within [%g, %g]",
+			name, x, got, exact(float64(x)), e, actBound, lo, hi)
+	}
+	return e
 }

@@ -60,6 +60,9 @@ var Bounds = struct {
 	// Benchmarks and the regression gate (lowrank sweep -n, bench, regress).
 	N, Count, GateCount, MinSamples IntRange
 	Alpha, MinEffect                FloatRange
+	// Panel-geometry tuning (lowrank tune).
+	Rounds IntRange
+	Margin FloatRange
 
 	Energy, Rho, Lambda, Radius FloatRange
 	LR, Decay, Clip             FloatRange
@@ -106,6 +109,8 @@ var Bounds = struct {
 	MinSamples: IntRange{"min-samples", 2, 1000, "fewest samples a side for a statistical test"},
 	Alpha:      FloatRange{"alpha", 0, 1, true, true, "family-wise significance level"},
 	MinEffect:  FloatRange{"min-effect", 0, 1, false, true, "smallest bad change of a median that counts, as a fraction (0: any)"},
+	Rounds:     IntRange{"rounds", 3, 10000, "rounds of timed blocks of every candidate geometry"},
+	Margin:     FloatRange{"margin", 0, 1, true, true, "gain of another geometry that starts a new rule, as a fraction"},
 
 	Energy: FloatRange{"energy", 0, 1, true, false, "fraction of the singular values' energy Σσ² kept"},
 	Rho:    FloatRange{"rho", 0, 1, false, true, "AR(1) coefficient ρ of the recall input"},

@@ -21,17 +21,19 @@ func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 const benchDoc = `Bench builds the benchmark suite of package bench once (go test -c; -peers
-auto adds -tags openblas and GOEXPERIMENT=simd where they build), measures
-the roofline of each target, runs the suite once per kernels target and
-once for the peers (gonum, OpenBLAS, Go's simd package), their samples
+auto adds -tags openblas,cpeer and GOEXPERIMENT=simd where they build),
+measures the roofline of each target, runs the suite once per kernels
+target and once for the peers (gonum, OpenBLAS, the C peer, Go's simd
+package), their samples
 round robin, then the paired-ratio benchmarks of the regression gate from
 a plain build (as lowrank regress builds its new side). It writes one file
 in the Go benchmark format, for benchstat (-col /impl) and lowrank
 regress, whose configuration lines say what ran (cpu, go, target,
 cpu-slug, caches, the OpenBLAS core); names carry no -N suffix
 (-test.cpu 1), so files of different machines compare with benchstat
--col .file -table ''. It ends with each result's cache level and fraction
-of that level's roofline. An OPENBLAS_CORETYPE already set is kept: unset
+-col .file -table ''. It ends with each result's cache level and its
+fraction of the read bandwidth at its working set. An OPENBLAS_CORETYPE
+already set is kept: unset
 it (env -u) to let the benchmarks choose from cpuid.
 
 With -from FILE, bench runs nothing: it prints FILE's table and writes
@@ -49,7 +51,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.GateBenchtime, "gate-benchtime", "300ms", "-test.benchtime of each gate sample (make gate uses the same)")
 	out := fs.String("o", "", "results `file` (default results/<cpu-slug>/kernels.txt, or results/<cpu-slug>/gate.txt with -short)")
 	fs.BoolVar(&c.Short, "short", false, "run the gate benchmarks only ("+bench.GateBench+")")
-	fs.StringVar(&c.Peers, "peers", "auto", "peers to build: auto (openblas and simd where they build), none, or a comma-separated `list`")
+	fs.StringVar(&c.Peers, "peers", "auto", "peers to build: auto (openblas, c and simd where they build), none, or a comma-separated `list`")
 	pkg := fs.String("pkg", "./bench", "the benchmark package's `directory`")
 	from := fs.String("from", "", "run nothing: summarise this results `file`")
 	figures := fs.String("figures", "", "write the figures (SVG and PNG) into `dir`")
@@ -102,7 +104,7 @@ func summarize(path, figures, table string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return f.fail(err)
 	}
-	fmt.Fprintf(stdout, "%s: %s, caches %s; roof: fraction of the roofline for the level that holds the weights\n\n",
+	fmt.Fprintf(stdout, "%s: %s, caches %s; roof: fraction of the read bandwidth at the benchmark's working set\n\n",
 		path, cmp.Or(s.Config["cpu"], "unknown"), cmp.Or(s.Config["caches"], "unknown"))
 	if err := s.WriteTable(stdout); err != nil {
 		return f.fail(err)

@@ -61,6 +61,7 @@ func commands() []command {
 		{"sweep", "the main job: compress the default models to each rank; speed, metric, error", runSweep},
 		{"memory", "measure short-term memory (capacity) of a network under rank truncation", runMemory},
 		{"bench", "run the benchmark suite per target and peer; write results/<cpu>/kernels.txt", runBench},
+		{"tune", "measure the panel geometries on this CPU; print its geometry table entry", runTune},
 		{"regress", "compare benchmark results; exit 1 on a significant slowdown", runRegress},
 		{"report", "write results/REPORT.md from the measurements under results/", runReport},
 		{"help", "print this help, or a command's flags: lowrank help sweep", runHelp},

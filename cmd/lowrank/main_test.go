@@ -164,7 +164,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{}, "Usage:"},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, plan, inspect, sweep, memory, bench, regress, report, help`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; the commands are cpu, train, compress, plan, inspect, sweep, memory, bench, tune, regress, report, help`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"cpu", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"sweep", "-targets", "go,sse9"}, `-targets: unknown target "sse9" (this build has go`},
@@ -188,6 +188,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "-o", "x", "-weight-decay", "-1"}, "weight-decay = -1 is out of range"},
 		{[]string{"train", "-o", "x", "-valid", "0.1"}, "-valid carves a validation split from a text task"},
 		{[]string{"train", "-task", "pi", "-o", "x", "-patience", "2"}, "-patience stops on the validation score: set -valid too"},
+		{[]string{"tune", "-prefetch", "100"}, `prefetch distance "100": want positive multiples of 64`},
+		{[]string{"tune", "-prefetch", ","}, `no prefetch distance in ","`},
+		{[]string{"tune", "-rounds", "2"}, `rounds = 2 is out of range: want 3 ≤ rounds ≤ 10000`},
+		{[]string{"tune", "-margin", "0"}, `margin = 0 is out of range: want 0 < margin < 1`},
+		{[]string{"tune", "-block", "0s"}, `-block 0s: want a positive length`},
+		{[]string{"tune", "-o", filepath.Join(t.TempDir(), "missing", "e.go")}, "does not exist: create it first"},
 	} {
 		status, _, errOut := runCmd(tc.args...)
 		if status != 2 || !strings.Contains(errOut, tc.want) {
