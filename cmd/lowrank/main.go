@@ -34,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/lowrank-rnn/lowrank/kernels"
+	"github.com/lowrank-rnn/lowrank/report"
 )
 
 // Exit statuses.
@@ -213,6 +214,18 @@ func (f failer) logf(format string, a ...any) {
 func (f failer) fail(err error) int {
 	fmt.Fprintf(f.stderr, "lowrank %s: %v\n", f.name, err)
 	return exitFail
+}
+
+// status reports err, if any, and gives the exit status: usage for a
+// report.UsageError (a bad request), fail for any other error.
+func (f failer) status(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case report.IsUsage(err):
+		return f.usage("%v", err)
+	}
+	return f.fail(err)
 }
 
 // flagsSet returns the names of the flags given on the command line.
