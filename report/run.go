@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
+
+	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 )
 
 // A UsageError is an error in what the caller asked for (a flag, a file
@@ -89,5 +92,39 @@ func inOrder[T any](files []string, work func(path string) (T, error), done func
 			return err
 		}
 	}
+	return nil
+}
+
+// A Build is one run of lowrank report: REPORT.md written to Out from the
+// results files (see ReadInputs; Memory and Kernels are globs).
+type Build struct {
+	Out                                           string
+	Sweep, Steps, Plans, Memory, Kernels, Figures string
+	Logf                                          Logf
+}
+
+// Run reads the inputs, writes the report (an output that would overwrite
+// an input is a UsageError), notes what it left out and says what it
+// wrote.
+func (b Build) Run(w io.Writer) error {
+	mems, _ := filepath.Glob(b.Memory)
+	if err := atomicfile.CheckOutputs([]string{b.Out}, append(mems, b.Sweep, b.Steps, b.Plans)...); err != nil {
+		return usage(err)
+	}
+	in, err := ReadInputs(filepath.Dir(b.Out), b.Sweep, b.Steps, b.Plans, b.Memory, b.Kernels, b.Figures)
+	if err == nil {
+		err = WriteFile(b.Out, func(w io.Writer) error { return WriteReport(w, in) })
+	}
+	if err != nil {
+		return err
+	}
+	if in.Steps == nil {
+		b.Logf.printf("note: no step times in %s: the report leaves the speedups out", b.Steps)
+	}
+	if in.Plans == nil {
+		b.Logf.printf("note: no planner results in %s: the report says how to make them", b.Plans)
+	}
+	fmt.Fprintf(w, "wrote %s (%d sweep rows, %d plan rows, %d memory files, %d kernel tables)\n", b.Out, len(in.Sweep), len(in.Plans),
+		len(in.MemoryPaths), len(in.Kernels))
 	return nil
 }

@@ -65,14 +65,3 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 		Method: *method, Joint: *joint, Plan: plan, Eval: evalN, Data: *data, Logf: f.logf}
 	return f.status(c.Run(stdout))
 }
-
-// count returns how many of the conditions hold.
-func count(conds ...bool) int {
-	n := 0
-	for _, c := range conds {
-		if c {
-			n++
-		}
-	}
-	return n
-}

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/report"
@@ -61,24 +58,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if c.Targets, err = bench.ParseFloatTargets(*targets); err != nil {
 		return f.usage("-targets: %v", err)
 	}
-	if c.Methods, err = parseMethods(*methods); err != nil {
-		return f.usage("%v", err)
+	if c.Methods, err = rnn.ParseMethods(*methods); err != nil {
+		return f.usage("-methods %q: %v", *methods, err)
 	}
 	c.Logf = f.logf
 	return f.status(c.Run(stdout))
-}
-
-// parseMethods parses -methods, a comma-separated list without repeats.
-func parseMethods(methods string) ([]rnn.Method, error) {
-	var ms []rnn.Method
-	for s := range strings.SplitSeq(methods, ",") {
-		m, err := rnn.ParseMethod(s)
-		if err != nil {
-			return nil, fmt.Errorf("-methods %q: %v", methods, err)
-		}
-		if !slices.Contains(ms, m) {
-			ms = append(ms, m)
-		}
-	}
-	return ms, nil
 }
