@@ -18,9 +18,9 @@
 //	lowrank report [-o results/REPORT.md]
 //	lowrank help [command]
 //
-// Each command parses its flags, calls the library (packages rnn, bench,
-// report) and prints; results files are written only where a flag names
-// them. LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at
+// Each command parses its flags (with internal/cli, the subcommand
+// framework), calls the library (packages rnn, bench, report) and prints;
+// results files are written only where a flag names them. LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at
 // start-up; LOWRANK_DATA (or -data) a folder of task data.
 package main
 
