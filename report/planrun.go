@@ -114,9 +114,15 @@ func (v PlanValidation) Run(w io.Writer) error {
 	if err != nil && !(errors.Is(err, fs.ErrNotExist) && v.Figures == "") {
 		return fmt.Errorf("the oracle: %w", err)
 	}
+	var targets []rnn.Target
+	for _, greedy := range []bool{false, true} {
+		for _, e := range PlanThresholds() {
+			targets = append(targets, rnn.Target{MaxError: e, Greedy: greedy})
+		}
+	}
 	var rows []PlanRow
 	err = inOrder(files, func(path string) ([]PlanRow, error) {
-		return v.plans(path, cfg)
+		return v.plans(path, cfg, targets)
 	}, func(model []PlanRow) error {
 		rows = append(rows, model...)
 		return WritePlanTable(w, model)
@@ -132,7 +138,7 @@ func (v PlanValidation) Run(w io.Writer) error {
 
 // plans plans the model file for every threshold by both allocations; a
 // GRU or LSTM is left out, with a note.
-func (v PlanValidation) plans(path string, cfg rnn.PlanConfig) ([]PlanRow, error) {
+func (v PlanValidation) plans(path string, cfg rnn.PlanConfig, targets []rnn.Target) ([]PlanRow, error) {
 	if m, _, err := rnn.Load(path); err == nil && m.Cell.Gated() {
 		v.Logf.printf("note: %s: a %s model, left out: the planner is for the RNN and the MGRU", path, m.Cell)
 		return nil, nil
@@ -140,12 +146,6 @@ func (v PlanValidation) plans(path string, cfg rnn.PlanConfig) ([]PlanRow, error
 	tb, err := rnn.LoadTestbed(path, v.Eval, v.Data)
 	if err != nil {
 		return nil, err
-	}
-	var targets []rnn.Target
-	for _, greedy := range []bool{false, true} {
-		for _, e := range PlanThresholds() {
-			targets = append(targets, rnn.Target{MaxError: e, Greedy: greedy})
-		}
 	}
 	p, err := tb.Planner(cfg)
 	if err == nil {
