@@ -1,8 +1,9 @@
 // Package bench is lowrank's benchmark suite and the library that runs and
 // reads it: the suite's runs (RunSuite, TestBinary), the regression gate
-// (Compare), the summaries and figures of results files (Summary), the
-// timing of operations on every target outside `go test` (TimeOps) and its
-// per-machine timings files (Timings), and this CPU's identity and
+// (Compare; RegressRun.Regress is all of lowrank regress), the summaries
+// and figures of results files (Summary), the timing of operations on
+// every target outside `go test` (TimeOps) and its per-machine timings
+// files (Timings), and this CPU's identity and
 // baseline (CPUSlug, FindBaseline, ConfigLines, WriteCPU).
 //
 // The benchmarks put our kernel targets side by side with their peers

@@ -3,6 +3,7 @@ package rnn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -33,6 +34,22 @@ func ParseMethod(s string) (Method, error) {
 		return m, nil
 	}
 	return "", fmt.Errorf("unknown method %q (want %s or %s)", s, SVD, Whitened)
+}
+
+// ParseMethods parses a comma-separated list of methods' names; a method
+// named twice is swept once.
+func ParseMethods(s string) ([]Method, error) {
+	var ms []Method
+	for name := range strings.SplitSeq(s, ",") {
+		m, err := ParseMethod(name)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(ms, m) {
+			ms = append(ms, m)
+		}
+	}
+	return ms, nil
 }
 
 // CompressSpec says how to compress a model's recurrent matrices. There is

@@ -3,6 +3,7 @@ package rnn
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -201,5 +202,15 @@ func TestCompressLeavesCalibration(t *testing.T) {
 		if cal.C[g] != moments[g] || !mat.Equal(cal.C[g], before[g]) {
 			t.Errorf("moment %d of the calibration changed", g)
 		}
+	}
+}
+
+func TestParseMethods(t *testing.T) {
+	got, err := ParseMethods("whitened, svd,whitened")
+	if want := []Method{Whitened, SVD}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ParseMethods = %q, %v; want %q, each once in the order given", got, err, want)
+	}
+	if _, err := ParseMethods("svd,qr"); err == nil || !strings.Contains(err.Error(), `unknown method "qr"`) {
+		t.Errorf("ParseMethods(svd,qr) = %v, want qr's error", err)
 	}
 }

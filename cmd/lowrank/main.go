@@ -18,29 +18,41 @@
 //	lowrank report [-o results/REPORT.md]
 //	lowrank help [command]
 //
-// Each command parses its flags, calls the library (packages rnn, bench,
-// report) and prints; results files are written only where a flag names
-// them. LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at
+// Each command parses its flags (with internal/cli, the subcommand
+// framework), calls the library (packages rnn, bench, report) and prints;
+// results files are written only where a flag names them. LOWRANK_TARGET=go|avx2|avx512|neon selects the kernels target at
 // start-up; LOWRANK_DATA (or -data) a folder of task data.
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/kernels"
+	"github.com/lowrank-rnn/lowrank/report"
 )
 
-// Exit statuses.
+// Exit statuses: 1 for a failure, 2 for a bad command line or
+// environment.
 const (
-	exitOK    = 0
-	exitFail  = 1 // the command failed (e.g. a file could not be written)
-	exitUsage = 2 // bad command line or environment
+	exitOK    = cli.ExitOK
+	exitFail  = cli.ExitFail
+	exitUsage = cli.ExitUsage
+)
+
+// The subcommand framework is internal/cli's; the commands call it by
+// these short names.
+var (
+	newFlagSet       = cli.NewFlagSet
+	parseFlags       = cli.ParseFlags
+	parseInterleaved = cli.ParseInterleaved
+	flagsSet         = cli.FlagsSet
+	unused           = cli.Unused
+	count            = cli.Count
 )
 
 // A command is one subcommand. run gets the arguments after its name.
@@ -158,42 +170,6 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	return c.run([]string{"-h"}, stdout, stdout)
 }
 
-// newFlagSet returns a FlagSet for a subcommand whose usage message is
-// "usage: lowrank <synopsis>", the description, then the flags.
-func newFlagSet(name, synopsis, description string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("lowrank "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "usage: lowrank %s\n\n%s\n", synopsis, description)
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprint(w, "\nFlags:\n")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parseFlags parses args into fs and rejects positional arguments. It
-// returns done with the exit status when the command should stop there
-// (-h, a bad flag).
-func parseFlags(fs *flag.FlagSet, args []string) (status int, done bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, true
-		}
-		return exitUsage, true // fs has printed the error and the usage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		fs.Usage()
-		return exitUsage, true
-	}
-	return exitOK, false
-}
-
 // failer reports a subcommand's errors on stderr and gives the exit
 // status: usage for a bad command line, fail for a failure.
 type failer struct {
@@ -216,21 +192,14 @@ func (f failer) fail(err error) int {
 	return exitFail
 }
 
-// flagsSet returns the names of the flags given on the command line.
-func flagsSet(fs *flag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	return set
-}
-
-// unused reports the first of the flags names given on the command line
-// when ignored holds: a flag that would be silently ignored is an error.
-func unused(fs *flag.FlagSet, ignored bool, why string, names ...string) error {
-	set := flagsSet(fs)
-	for _, name := range names {
-		if ignored && set[name] {
-			return fmt.Errorf("-%s %s", name, why)
-		}
+// status reports err, if any, and gives the exit status: usage for a
+// report.UsageError (a bad request), fail for any other error.
+func (f failer) status(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case report.IsUsage(err):
+		return f.usage("%v", err)
 	}
-	return nil
+	return f.fail(err)
 }

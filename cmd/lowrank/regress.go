@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
-	"flag"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/lowrank-rnn/lowrank/bench"
-	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
@@ -55,7 +53,9 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	f := failer{"regress", stderr}
-	if err := checkRegress(fs, &r, *pkg, files); err != nil {
+	// One of the two ways to compare, and no flag of the other way.
+	if err := cmp.Or(unused(fs, r.Run.Bench == "", "needs -bench REGEXP", "base", "old-bin", "count", "pkg", "benchtime", "cpu", "o"),
+		r.Check(*pkg, files)); err != nil {
 		return f.usage("%v", err)
 	}
 	if opt.MinEffect == 0 {
@@ -66,65 +66,13 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 			opt.Units = append(opt.Units, u)
 		}
 	}
-	var c *bench.Comparison
-	var err error
-	if r.Run.Bench == "" {
-		c, err = bench.CompareFiles(files[:1], files[1:], opt)
-	} else {
-		files = make([]string, 2)
-		c, files[0], files[1], err = r.Compare(opt, f.logf)
-	}
-	if err == nil {
-		fmt.Fprintf(stdout, "old: %s\nnew: %s\n\n", files[0], files[1])
-		err = c.WriteTable(stdout)
-	}
-	if err != nil {
+	regressed, err := r.Regress(stdout, files, opt, f.logf)
+	switch {
+	case err != nil:
 		fmt.Fprintf(stderr, "lowrank regress: %v\n", err)
 		return exitUsage
-	}
-	if c.Verdict(f.logf) {
+	case regressed:
 		return exitFail
 	}
 	return exitOK
-}
-
-// parseInterleaved parses flags that may follow the file names: parse,
-// take a name, parse the rest.
-func parseInterleaved(fs *flag.FlagSet, args []string) (files []string, status int, done bool) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, exitOK, true
-			}
-			return nil, exitUsage, true
-		}
-		if fs.NArg() == 0 {
-			return files, exitOK, false
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-// checkRegress checks that the files and the -bench flags ask for one of
-// the two ways to compare, and that no flag of the other way is given.
-func checkRegress(fs *flag.FlagSet, r *bench.RegressRun, pkg string, files []string) (err error) {
-	switch {
-	case r.Run.Bench == "":
-		if err := unused(fs, true, "needs -bench REGEXP", "base", "old-bin", "count", "pkg", "benchtime", "cpu", "o"); err != nil {
-			return err
-		}
-		if len(files) != 2 {
-			return fmt.Errorf("want two files, OLD and NEW, got %d", len(files))
-		}
-		return nil
-	case len(files) > 0:
-		return fmt.Errorf("-bench runs the new side: want no file arguments, got %q", files)
-	case (r.Base == "") == (r.OldBin == ""):
-		return errors.New("-bench needs exactly one of -base FILE and -old-bin BINARY for the old side")
-	}
-	if r.Dir, err = bench.PackageDir(pkg); err != nil {
-		return fmt.Errorf("-pkg %s: %v; want the benchmark package's directory, e.g. ./bench", pkg, err)
-	}
-	return atomicfile.CheckOutputs([]string{r.Out}, r.Base, r.OldBin)
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/lowrank-rnn/lowrank/bench"
-	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
 	"github.com/lowrank-rnn/lowrank/report"
 )
 
@@ -19,35 +17,17 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			"plan -models -csv) and the kernel benchmark tables. For each of the\n"+
 			"study's four claims it gives the table or figure that tests it, what\n"+
 			"the numbers say, and the command that regenerates them.", stderr)
-	sweep := fs.String("sweep", "results/accuracy/sweep.csv", "the sweep CSV `file`")
-	steps := fs.String("steps", filepath.Join("results", bench.CPUSlug(), "sweep.txt"), "the sweep's step times, a `file` (it may be missing)")
-	plans := fs.String("plans", "results/accuracy/plan.csv", "the planner's CSV `file` (it may be missing)")
-	memory := fs.String("memory", "results/accuracy/memory-*.csv", "memorization CSV files (a `glob`)")
-	kernels := fs.String("kernels", "results/*/kernels.md", "kernel benchmark tables (a `glob`)")
-	figures := fs.String("figures", "results/figures", "the figures `directory`")
-	out := fs.String("o", "results/REPORT.md", "write the report to `file`")
+	f := failer{"report", stderr}
+	b := report.Build{Logf: f.logf}
+	fs.StringVar(&b.Sweep, "sweep", "results/accuracy/sweep.csv", "the sweep CSV `file`")
+	fs.StringVar(&b.Steps, "steps", filepath.Join("results", bench.CPUSlug(), "sweep.txt"), "the sweep's step times, a `file` (it may be missing)")
+	fs.StringVar(&b.Plans, "plans", "results/accuracy/plan.csv", "the planner's CSV `file` (it may be missing)")
+	fs.StringVar(&b.Memory, "memory", "results/accuracy/memory-*.csv", "memorization CSV files (a `glob`)")
+	fs.StringVar(&b.Kernels, "kernels", "results/*/kernels.md", "kernel benchmark tables (a `glob`)")
+	fs.StringVar(&b.Figures, "figures", "results/figures", "the figures `directory`")
+	fs.StringVar(&b.Out, "o", "results/REPORT.md", "write the report to `file`")
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	f := failer{"report", stderr}
-	mems, _ := filepath.Glob(*memory)
-	if err := atomicfile.CheckOutputs([]string{*out}, append(mems, *sweep, *steps, *plans)...); err != nil {
-		return f.usage("%v", err)
-	}
-	in, err := report.ReadInputs(filepath.Dir(*out), *sweep, *steps, *plans, *memory, *kernels, *figures)
-	if err == nil {
-		err = report.WriteFile(*out, func(w io.Writer) error { return report.WriteReport(w, in) })
-	}
-	if err != nil {
-		return f.fail(err)
-	}
-	if in.Steps == nil {
-		f.logf("note: no step times in %s: the report leaves the speedups out", *steps)
-	}
-	if in.Plans == nil {
-		f.logf("note: no planner results in %s: the report says how to make them", *plans)
-	}
-	fmt.Fprintf(stdout, "wrote %s (%d sweep rows, %d plan rows, %d memory files, %d kernel tables)\n", *out, len(in.Sweep), len(in.Plans),
-		len(in.MemoryPaths), len(in.Kernels))
-	return exitOK
+	return f.status(b.Run(stdout))
 }
