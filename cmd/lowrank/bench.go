@@ -10,6 +10,7 @@ import (
 
 	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -40,7 +41,7 @@ With -from FILE, bench runs nothing: it prints FILE's table and writes
 figures (-figures) and a Markdown table (-table), as make results does.`
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bench", "bench [flags]", benchDoc, stderr)
+	fs := cli.NewFlagSet("bench", "bench [flags]", benchDoc, stderr)
 	targets := fs.String("targets", "", "comma-separated kernels `targets` to run (default: all available)")
 	var suite multiFlag
 	fs.Var(&suite, "bench", "benchmarks to run, a go test -bench `regexp`; repeat for several (default: the suite, see above)")
@@ -56,7 +57,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	from := fs.String("from", "", "run nothing: summarise this results `file`")
 	figures := fs.String("figures", "", "write the figures (SVG and PNG) into `dir`")
 	table := fs.String("table", "", "write the summary as a Markdown table to `file`")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"bench", stderr}
@@ -64,9 +65,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		*out = filepath.Join("results", bench.CPUSlug(), map[bool]string{false: "kernels.txt", true: "gate.txt"}[c.Short])
 		os.MkdirAll(filepath.Dir(*out), 0o755) // this CPU's own folder; CheckOutputs says if it failed
 	}
-	err := cmp.Or(unused(fs, *from != "", "runs benchmarks: -from reads a results file instead", "o", "short", "bench", "targets",
+	err := cmp.Or(cli.Unused(fs, *from != "", "runs benchmarks: -from reads a results file instead", "o", "short", "bench", "targets",
 		"count", "gate-count", "benchtime", "gate-benchtime", "peers", "pkg"),
-		unused(fs, c.Short, "is for the suite: -short runs the gate benchmarks only", "bench", "count", "benchtime", "peers", "targets"),
+		cli.Unused(fs, c.Short, "is for the suite: -short runs the gate benchmarks only", "bench", "count", "benchtime", "peers", "targets"),
 		atomicfile.CheckOutputs([]string{*out, *table}, *from), atomicfile.CheckDir(*figures))
 	switch {
 	case err != nil:

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -28,7 +29,7 @@ const compressHelp = "Compress truncates the recurrent matrices of a trained mod
 	"into PyTorch)."
 
 func runCompress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -bits 16|8 | -max-error E | -budget B) [flags] -o FILE",
+	fs := cli.NewFlagSet("compress", "compress -model FILE (-rank R[,R_h] | -energy F | -bits 16|8 | -max-error E | -budget B) [flags] -o FILE",
 		compressHelp, stderr)
 	model := fs.String("model", "", "the trained model `file`")
 	var ranks rnn.Ranks
@@ -45,20 +46,20 @@ func runCompress(args []string, stdout, stderr io.Writer) int {
 	rnn.Bounds.Eval.Var(fs, &evalN, 2000, "held-out recall `sequences` to evaluate on (MNIST and the corpora: their whole held-out sets)")
 	data := fs.String("data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
 	out := fs.String("o", "", "write the compressed model to `file`")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"compress", stderr}
 	switch {
 	case *model == "" || *out == "":
 		return f.usage("-model FILE and -o FILE are required")
-	case count(len(ranks) > 0, energy != 0, plan.MaxError != 0, plan.Budget != "") > 1:
+	case cli.Count(len(ranks) > 0, energy != 0, plan.MaxError != 0, plan.Budget != "") > 1:
 		return f.usage("give at most one of -rank, -energy, -max-error and -budget")
 	}
 	if err := cmp.Or(atomicfile.CheckOutputs([]string{*out}, *model),
-		unused(fs, plan.Asked(), "is the plan's to choose", "joint"),
-		unused(fs, plan.Asked(), "is not planned: a plan chooses float32 ranks (give -rank or -energy with -bits)", "bits"),
-		unused(fs, !plan.Asked(), "is for a plan's -max-error or -budget", "measure", "no-joint")); err != nil {
+		cli.Unused(fs, plan.Asked(), "is the plan's to choose", "joint"),
+		cli.Unused(fs, plan.Asked(), "is not planned: a plan chooses float32 ranks (give -rank or -energy with -bits)", "bits"),
+		cli.Unused(fs, !plan.Asked(), "is for a plan's -max-error or -budget", "measure", "no-joint")); err != nil {
 		return f.usage("%v", err)
 	}
 	c := report.Compression{Model: *model, Out: *out, Ranks: ranks, Energy: energy, Precision: precision,

@@ -5,10 +5,11 @@ import (
 	"io"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 )
 
 func runCPU(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("cpu", "cpu [-slug | -baseline DIR]",
+	fs := cli.NewFlagSet("cpu", "cpu [-slug | -baseline DIR]",
 		"Cpu prints this CPU's identity, SIMD features and caches as CPUID reports\n"+
 			"them, then the kernels targets of this build: available or why not, and\n"+
 			"the one in use. With -slug it prints only the CPU's identity (vendor,\n"+
@@ -18,7 +19,7 @@ func runCPU(args []string, stdout, stderr io.Writer) int {
 			"(saying so on stderr); exit 1 when there is none.", stderr)
 	slug := fs.Bool("slug", false, "print only the CPU's identity, e.g. amd-f26-m2-avx2-avx512-vnni-bf16")
 	baseline := fs.String("baseline", "", "print only the path of the gate's baseline under `dir` (results)")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"cpu", stderr}

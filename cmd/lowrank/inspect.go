@@ -5,12 +5,13 @@ import (
 	"flag"
 	"io"
 
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 func runInspect(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("inspect", "inspect FILE",
+	fs := cli.NewFlagSet("inspect", "inspect FILE",
 		"Inspect says what a model file holds: a lowrank model, a compressed one,\n"+
 			"or a PyTorch GRU or LSTM state_dict saved with safetensors; the cell,\n"+
 			"the layers and sizes, the metadata, every tensor's shape, and the\n"+

@@ -44,17 +44,6 @@ const (
 	exitUsage = cli.ExitUsage
 )
 
-// The subcommand framework is internal/cli's; the commands call it by
-// these short names.
-var (
-	newFlagSet       = cli.NewFlagSet
-	parseFlags       = cli.ParseFlags
-	parseInterleaved = cli.ParseInterleaved
-	flagsSet         = cli.FlagsSet
-	unused           = cli.Unused
-	count            = cli.Count
-)
-
 // A command is one subcommand. run gets the arguments after its name.
 type command struct {
 	name, summary string

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -29,7 +30,7 @@ type memoryFlags struct {
 }
 
 func runMemory(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("memory", "memory [flags]",
+	fs := cli.NewFlagSet("memory", "memory [flags]",
 		"Memory runs the noiseless memorization experiment: a network with one input\n"+
 			"is driven by noiseless AR(1) input u_t (coefficient ρ); ridge readouts of\n"+
 			"u_{t−k}, k = 1..K, from the state are fitted on a training run, their\n"+
@@ -61,13 +62,13 @@ func runMemory(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&mf.csv, "csv", "", "also write the memory curves as CSV to `file` (one row per network, ρ, rank and delay k)")
 	fs.StringVar(&mf.ridgeCSV, "ridge-csv", "", "linear check: also write MC against λ for float64 and float32 states and regressions as CSV to `file`")
 	fs.StringVar(&mf.figures, "figures", "", "with -ridge-csv: draw MC against λ into `folder` (ridge-<net>.svg and .png)")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"memory", stderr}
 	if err := cmp.Or(mf.check(), atomicfile.CheckOutputs([]string{mf.csv, mf.ridgeCSV}, mf.model),
-		unused(fs, mf.model != "", "describes an untrained network: -model gives the network", "cell", "hidden"),
-		unused(fs, mf.model != "" && !mf.linear, "describes the untrained and linear networks: with -model and -linear=false there are none", "net", "radius", "seed")); err != nil {
+		cli.Unused(fs, mf.model != "", "describes an untrained network: -model gives the network", "cell", "hidden"),
+		cli.Unused(fs, mf.model != "" && !mf.linear, "describes the untrained and linear networks: with -model and -linear=false there are none", "net", "radius", "seed")); err != nil {
 		return f.usage("%v", err)
 	}
 	var trained *rnn.Model

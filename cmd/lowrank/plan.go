@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -21,7 +22,7 @@ func registerPlan(fs *flag.FlagSet, r *report.PlanRequest) {
 
 func runPlan(args []string, stdout, stderr io.Writer) int {
 	f := failer{"plan", stderr}
-	fs := newFlagSet("plan", "plan -model FILE (-max-error E | -budget B) [flags] | plan -models DIR [-csv FILE] [-figures DIR]",
+	fs := cli.NewFlagSet("plan", "plan -model FILE (-max-error E | -budget B) [flags] | plan -models DIR [-csv FILE] [-figures DIR]",
 		"Plan chooses the ranks of a model's recurrent matrices without labels: it\n"+
 			"reads the inputs of the task's held-out set, as a deployed model serves\n"+
 			"them, never their labels, and plans the smallest compression whose\n"+
@@ -45,7 +46,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&v.CSV, "csv", "", "with -models: write the plans as CSV to `file`")
 	fs.StringVar(&v.Figures, "figures", "", "with -models: write the planned-size figure into `directory`")
 	fs.StringVar(&v.Sweep, "sweep", "results/accuracy/sweep.csv", "with -models: the labeled sweep `file`, whose smallest configurations meeting each target are the oracle")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	if v.Dir != "" {
@@ -55,7 +56,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		v.Request, v.Eval, v.Data = plan, evalN, *data
 		return f.status(v.Run(stdout))
 	}
-	if err := unused(fs, true, "is for the validation, with -models", "csv", "figures", "sweep"); err != nil {
+	if err := cli.Unused(fs, true, "is for the validation, with -models", "csv", "figures", "sweep"); err != nil {
 		return f.usage("%v", err)
 	}
 	if *model == "" || !plan.Asked() {

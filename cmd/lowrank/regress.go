@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
@@ -28,7 +29,7 @@ the new side; the old side is the file -base, or as many runs of the
 test binary -old-bin interleaved with the new runs (old, new, old, new…).`
 
 func runRegress(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("regress", "regress [flags] OLD NEW\n"+
+	fs := cli.NewFlagSet("regress", "regress [flags] OLD NEW\n"+
 		"       lowrank regress [flags] -bench REGEXP (-base OLD | -old-bin BINARY) [-count N] [-pkg DIR]", regressDoc, stderr)
 	var opt bench.CompareOptions
 	rnn.Bounds.Alpha.Var(fs, &opt.Alpha, bench.DefaultAlpha, "family-wise significance `level`")
@@ -48,13 +49,13 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&r.Run.Benchtime, "benchtime", "", "with -bench: -test.benchtime for each run, e.g. 200ms or 100x (default: go test's)")
 	fs.StringVar(&r.Run.CPU, "cpu", "", "with -bench: -test.cpu for each run; 1 matches the names of a lowrank bench baseline (no -N suffix)")
 	fs.StringVar(&r.Out, "o", "", "with -bench: also write the new results to `file`")
-	files, status, done := parseInterleaved(fs, args)
+	files, status, done := cli.ParseInterleaved(fs, args)
 	if done {
 		return status
 	}
 	f := failer{"regress", stderr}
 	// One of the two ways to compare, and no flag of the other way.
-	if err := cmp.Or(unused(fs, r.Run.Bench == "", "needs -bench REGEXP", "base", "old-bin", "count", "pkg", "benchtime", "cpu", "o"),
+	if err := cmp.Or(cli.Unused(fs, r.Run.Bench == "", "needs -bench REGEXP", "base", "old-bin", "count", "pkg", "benchtime", "cpu", "o"),
 		r.Check(*pkg, files)); err != nil {
 		return f.usage("%v", err)
 	}

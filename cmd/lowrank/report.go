@@ -5,11 +5,12 @@ import (
 	"path/filepath"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 )
 
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("report", "report [flags]",
+	fs := cli.NewFlagSet("report", "report [flags]",
 		"Report writes results/REPORT.md from the measurements under results/: the\n"+
 			"rank sweep of the default models (lowrank sweep -csv) and this CPU's\n"+
 			"step times (lowrank sweep -times), the memorization experiments\n"+
@@ -26,7 +27,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&b.Kernels, "kernels", "results/*/kernels.md", "kernel benchmark tables (a `glob`)")
 	fs.StringVar(&b.Figures, "figures", "results/figures", "the figures `directory`")
 	fs.StringVar(&b.Out, "o", "results/REPORT.md", "write the report to `file`")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	return f.status(b.Run(stdout))

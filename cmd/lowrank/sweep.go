@@ -4,12 +4,13 @@ import (
 	"io"
 
 	"github.com/lowrank-rnn/lowrank/bench"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/report"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("sweep", "sweep [flags]",
+	fs := cli.NewFlagSet("sweep", "sweep [flags]",
 		"Sweep is the main job. For every model file in -models (the committed\n"+
 			"default models), it compresses the recurrent weights to each rank by\n"+
 			"truncated SVD, plain and whitened by the hidden states, and stores the\n"+
@@ -43,15 +44,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	rnn.Bounds.Eval.Var(fs, &c.Eval, 1000, "held-out recall `sequences` each metric is computed on (MNIST and the corpora: their whole held-out sets)")
 	fs.StringVar(&c.Outputs.Figures, "figures", "", "write the figures (coherence, retention, perturbation) into `directory`")
 	fs.StringVar(&c.Data, "data", "", "`folder` of task data (default $LOWRANK_DATA, then the module cache and GOROOT)")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"sweep", stderr}
-	set := flagsSet(fs)
+	set := cli.FlagsSet(fs)
 	if set["time"] && c.MinTime <= 0 {
 		return f.usage("-time %v: want a positive duration such as 10ms", c.MinTime)
 	}
-	if err := unused(fs, set["n"], "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "precisions", "eval", "data", "csv", "figures"); err != nil {
+	if err := cli.Unused(fs, set["n"], "is for the model sweep, not -n's products (-times writes their times)", "models", "methods", "precisions", "eval", "data", "csv", "figures"); err != nil {
 		return f.usage("%v", err)
 	}
 	var err error

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/internal/progress"
 	"github.com/lowrank-rnn/lowrank/rnn"
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("train", "train [flags] -o FILE",
+	fs := cli.NewFlagSet("train", "train [flags] -o FILE",
 		"Train trains an RNN, MGRU, GRU or LSTM (PyTorch's cells, one layer) with a\n"+
 			"linear readout on a task by BPTT with Adam, evaluates it on the task's\n"+
 			"held-out set, and saves it as a safetensors model file, deterministically\n"+
@@ -28,7 +29,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	rnn.Bounds.Hidden.Var(fs, &hidden, 128, "state size n")
 	tc, perEpoch, valid := trainFlags(fs)
 	out := fs.String("o", "", "write the trained model to `file` (safetensors)")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"train", stderr}
@@ -97,11 +98,11 @@ func checkTrain(fs *flag.FlagSet, name string, p task.Params, hidden int, out st
 	}
 	recall := name == "recall"
 	text := name == "opticks" || name == "pi"
-	err := cmp.Or(unused(fs, !recall, "is a setting of -task recall", "rho", "K", "T", "data-seed"),
-		unused(fs, recall, "names a folder of task data: -task recall makes its own", "data"),
-		unused(fs, strings.HasPrefix(name, "seqmnist"), "is for the sampled tasks: an MNIST epoch is its 60000 images", "per-epoch"),
-		unused(fs, !text, "carves a validation split from a text task's training part: use -task opticks or pi", "valid"),
-		unused(fs, !flagsSet(fs)["valid"], "stops on the validation score: set -valid too", "patience"),
+	err := cmp.Or(cli.Unused(fs, !recall, "is a setting of -task recall", "rho", "K", "T", "data-seed"),
+		cli.Unused(fs, recall, "names a folder of task data: -task recall makes its own", "data"),
+		cli.Unused(fs, strings.HasPrefix(name, "seqmnist"), "is for the sampled tasks: an MNIST epoch is its 60000 images", "per-epoch"),
+		cli.Unused(fs, !text, "carves a validation split from a text task's training part: use -task opticks or pi", "valid"),
+		cli.Unused(fs, !cli.FlagsSet(fs)["valid"], "stops on the validation score: set -valid too", "patience"),
 		atomicfile.CheckOutputs([]string{out})) // before hours of training
 	if err == nil && recall {
 		err = rnn.CheckRecall(p, hidden)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/internal/atomicfile"
+	"github.com/lowrank-rnn/lowrank/internal/cli"
 	"github.com/lowrank-rnn/lowrank/kernels"
 	"github.com/lowrank-rnn/lowrank/rnn"
 )
@@ -22,7 +23,7 @@ kernels (kernels/geometry.go), as Go, to paste there; -o writes the entry
 to a file as well. Run it on a quiet machine: a few minutes.`
 
 func runTune(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tune", "tune [-rounds 60] [-block 200µs] [-margin 0.03] [-prefetch 1024,4096,16384] [-name NAME] [-o FILE]", tuneDoc, stderr)
+	fs := cli.NewFlagSet("tune", "tune [-rounds 60] [-block 200µs] [-margin 0.03] [-prefetch 1024,4096,16384] [-name NAME] [-o FILE]", tuneDoc, stderr)
 	cfg := bench.TuneConfig{Log: stderr}
 	rnn.Bounds.Rounds.Var(fs, &cfg.Rounds, 60, "rounds of blocks of every candidate on each shape")
 	rnn.Bounds.Margin.Var(fs, &cfg.Margin, 0.03, "how much faster another geometry must be to start a new rule")
@@ -31,7 +32,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		func(s string) (err error) { cfg.Prefetch, err = bench.ParsePrefetch(s); return err })
 	fs.StringVar(&cfg.Name, "name", "", "the entry's `name`, e.g. \"AMD Zen 5\" (default: vendor, family and model)")
 	out := fs.String("o", "", "also write the entry to `file`")
-	if status, done := parseFlags(fs, args); done {
+	if status, done := cli.ParseFlags(fs, args); done {
 		return status
 	}
 	f := failer{"tune", stderr}
