@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+
+	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 // z95 is the standard normal quantile of a two-sided 95% interval.
@@ -33,11 +35,21 @@ func (r SweepRow) hasSE() bool { return r.MetricSE >= 0 }
 // sequences, and their positive correlation only makes the true error
 // smaller, so this bound is conservative. NaN without an error.
 func (r SweepRow) KeptSE(base SweepRow) float64 {
+	if r.isReference(base) {
+		return 0
+	}
 	if !r.hasSE() || !base.hasSE() || !(r.Metric > 0) || !(base.Metric > 0) {
 		return math.NaN()
 	}
 	a, b := r.MetricSE/r.Metric, base.MetricSE/base.Metric
 	return r.Kept() * math.Sqrt(a*a+b*b)
+}
+
+// isReference reports whether r is base itself, the uncompressed float32
+// model, whose fraction kept is 1 exactly.
+func (r SweepRow) isReference(base SweepRow) bool {
+	return r.Model == base.Model && r.Rank == rnn.Full && r.Method == "" && r.Precision == base.Precision &&
+		r.Metric == base.Metric
 }
 
 // formatMetricCI formats r's metric with its 95% interval: an accuracy's
@@ -71,6 +83,9 @@ func formatMetricSE(r SweepRow) string {
 // formatKept formats the fraction of base's metric that r keeps, ± its
 // standard error where it has one.
 func formatKept(r, base SweepRow) string {
+	if r.isReference(base) {
+		return fmt.Sprintf("%.3f", r.Kept())
+	}
 	if se := r.KeptSE(base); !math.IsNaN(se) {
 		return fmt.Sprintf("%.3f±%.3f", r.Kept(), se)
 	}

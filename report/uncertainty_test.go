@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 // The Wilson interval against published values (Newcombe, Stat. Med. 1998,
@@ -28,8 +30,10 @@ func TestWilson(t *testing.T) {
 // fractions an error; one without (NaN) gets neither.
 func TestSweepUncertainty(t *testing.T) {
 	base := SweepRow{MetricName: "accuracy", EvalSeqs: 10000}
+	base.Rank, base.Precision = rnn.Full, rnn.F32
 	base.Metric, base.MetricSE, base.MetricRel = 0.98, math.Sqrt(0.98*0.02/1e4), 1
 	r := base
+	r.Rank, r.Method = 16, rnn.SVD
 	r.Metric, r.MetricSE, r.MetricRel = 0.49, math.Sqrt(0.49*0.51/1e4), 0.5
 	se := r.KeptSE(base)
 	want := 0.5 * math.Hypot(math.Sqrt(0.49*0.51/1e4)/0.49, math.Sqrt(0.98*0.02/1e4)/0.98)
@@ -41,6 +45,9 @@ func TestSweepUncertainty(t *testing.T) {
 	}
 	if got := formatKept(r, base); got != "0.500±0.005" {
 		t.Errorf("kept fraction with its error: %q", got)
+	}
+	if got := formatKept(base, base); base.KeptSE(base) != 0 || got != "1.000" {
+		t.Errorf("the reference keeps all of itself exactly: %q ± %v", got, base.KeptSE(base))
 	}
 	if got := formatMetricSE(base); got != "98.00%±0.14" {
 		t.Errorf("accuracy ± its error: %q", got)
