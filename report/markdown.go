@@ -16,6 +16,7 @@ import (
 
 	"github.com/lowrank-rnn/lowrank/bench"
 	"github.com/lowrank-rnn/lowrank/rnn"
+	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
 var nan = math.NaN()
@@ -183,10 +184,12 @@ func heldOut(p pf, in Inputs) {
 	p("The relative hidden-state errors, measured and predicted, are computed on %s and sum only over the steps ", probe)
 	p("the task scores: for MNIST the state after the last row of each image, for recall the steps after its burn-in of K steps, ")
 	p("for text every step.\n\n")
-	p("Uncertainty: each accuracy carries its 95%% Wilson interval over the test images, and each fraction of an accuracy kept ")
-	p("± its standard error (delta method over the two accuracies, treated as independent: they are scored on the same images, ")
-	p("so the true error of the ratio is smaller). Bits per character and memory capacities carry none here: sweep.csv does not ")
-	p("record their spread over the held-out windows or sequences.\n\n")
+	p("Uncertainty: each metric carries a 95%% interval from the sampling of its held-out set (sweep.csv's `metric_se`), ")
+	p("and each fraction kept ± its standard error (delta method over the two metrics, treated as independent: they are scored ")
+	p("on the same sequences, so the true error of the ratio is smaller). Accuracies: the Wilson interval over the test images. ")
+	p("Bits per character: ± 1.96 SE, the SE by the jackknife over %d blocks of consecutive windows, since neighbouring windows ", task.SEBlocks)
+	p("of a text are correlated. Memory capacities: ± 1.96 SE, the SE by the jackknife over %d blocks of the independent ", task.SEBlocks)
+	p("held-out sequences, R²(k) recomputed without each. None covers training: another seed or another readout fit varies more.\n\n")
 }
 
 // stepsLink links the file of the sweep's step times, or says there is
@@ -343,7 +346,7 @@ func dataAware(p pf, in Inputs) {
 			better++
 		}
 		sureCell := "–" // no uncertainty recorded for this metric
-		if sv[0].hasInterval() {
+		if sv[0].hasSE() {
 			sureCell = fmt.Sprintf("%d", sure)
 		}
 		p("| %s | %d | %d/%d | %d/%d | %s | %.3f | %.3f |\n", m, len(sv), calibOK, len(sv), testOK, len(sv), sureCell,
@@ -352,9 +355,9 @@ func dataAware(p pf, in Inputs) {
 	p("\nOn the calibration metric whitening is %s. On the test metric it is at least as good at most ranks for %d of %d task × cell pairs. ",
 		map[bool]string{true: "never worse than plain SVD (it is optimal there by construction)", false: "worse than plain SVD somewhere (see the table)"}[neverWorse],
 		better, pairs)
-	p("For accuracies, `of them beyond 2 SE` counts the ranks at which whitening keeps more by over twice the standard error of the ")
-	p("difference (each fraction kept's error from its test images, treated as independent, which overstates it); the rest are ")
-	p("within the noise of the test set.\n\n")
+	p("`of them beyond 2 SE` counts the ranks at which whitening keeps more by over twice the standard error of the ")
+	p("difference (each fraction kept's error from its held-out sequences, treated as independent, which overstates it: both ")
+	p("are scored on the same sequences); the rest are within the noise of the held-out set.\n\n")
 }
 
 // spearman is the rank correlation of x and y (ties get their mean rank).

@@ -19,15 +19,15 @@ func sweepRows() []SweepRow {
 	mnist := task.Coherence{Family: "seqmnist", Level: "rows in order", Order: 1}
 	return []SweepRow{
 		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, EvalSeqs: 10000, ProbeSeqs: 32, MetricName: "accuracy",
-			Damage: rnn.Damage{Rank: rnn.Full, Precision: rnn.F32, Params: 32768, Bytes: 131072, MulAdds: 32768, Metric: 0.985, MetricRel: 1}},
+			Damage: rnn.Damage{Rank: rnn.Full, Precision: rnn.F32, Params: 32768, Bytes: 131072, MulAdds: 32768, Metric: 0.985, MetricSE: 0.00121554, MetricRel: 1}},
 		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, EvalSeqs: 10000, ProbeSeqs: 32, MetricName: "accuracy",
-			Damage: rnn.Damage{Rank: rnn.Full, Precision: rnn.Int8, Params: 32768, Bytes: 33792, MulAdds: 32768, Metric: 0.984,
+			Damage: rnn.Damage{Rank: rnn.Full, Precision: rnn.Int8, Params: 32768, Bytes: 33792, MulAdds: 32768, Metric: 0.984, MetricSE: 0.00125475,
 				MetricRel: 0.984 / 0.985, RelErr: 0.01, Predicted: 0.008, OutRelErr: 0.02, OutPredicted: 0.015, CalibErr: 0.005}},
 		{Model: "seqmnist-mgru-128", Task: "seqmnist", Coherence: mnist, Cell: rnn.MGRU, Hidden: 128, EvalSeqs: 10000, ProbeSeqs: 32, MetricName: "accuracy",
-			Damage: rnn.Damage{Rank: 16, Method: rnn.Whitened, Joint: true, Precision: rnn.BF16, Params: 6144, Bytes: 12288, MulAdds: 8192, Metric: 0.9,
+			Damage: rnn.Damage{Rank: 16, Method: rnn.Whitened, Joint: true, Precision: rnn.BF16, Params: 6144, Bytes: 12288, MulAdds: 8192, Metric: 0.9, MetricSE: 0.003,
 				MetricRel: 0.9 / 0.985, RelErr: 0.3, Predicted: 0.4, OutRelErr: 0.2, OutPredicted: 0.25, CalibErr: 0.1}},
 		{Model: "recall-rho0.9-rnn-128", Task: "recall(rho=0.9,K=64)", Coherence: task.Coherence{Family: "recall", Level: "ρ = 0.9", Order: 0.9},
-			Cell: rnn.RNN, Hidden: 128, MetricName: "MC", Damage: rnn.Damage{Rank: 4, Method: rnn.SVD, Precision: rnn.F32, Bytes: 4096, Metric: 0, MetricRel: math.NaN()}},
+			Cell: rnn.RNN, Hidden: 128, MetricName: "MC", Damage: rnn.Damage{Rank: 4, Method: rnn.SVD, Precision: rnn.F32, Bytes: 4096, Metric: 0, MetricSE: math.NaN(), MetricRel: math.NaN()}},
 	}
 }
 
@@ -39,7 +39,8 @@ func TestSweepCSVRoundTrip(t *testing.T) {
 	}
 	if !strings.HasPrefix(buf.String(), "model,task,family,level,coherence,cell,hidden,eval_sequences,probe_sequences,method,joint,precision,rank,params,bytes,mul_adds,metric_name,") ||
 		!strings.Contains(buf.String(), "\nseqmnist-mgru-128,seqmnist,seqmnist,rows in order,1,mgru,128,10000,32,,false,f32,full,32768,131072,") ||
-		!strings.Contains(buf.String(), "\nseqmnist-mgru-128,seqmnist,seqmnist,rows in order,1,mgru,128,10000,32,,false,int8,full,32768,33792,") {
+		!strings.Contains(buf.String(), "\nseqmnist-mgru-128,seqmnist,seqmnist,rows in order,1,mgru,128,10000,32,,false,int8,full,32768,33792,32768,accuracy,0.984,0.00125475,") ||
+		!strings.Contains(buf.String(), ",MC,0,NaN,NaN,") {
 		t.Errorf("sweep.csv:\n%s", buf.String())
 	}
 	got, err := ReadSweepCSV(&buf)
@@ -47,7 +48,7 @@ func TestSweepCSVRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The CSV keeps 6 significant digits; 0/0 (an untrained model's
-	// memory) is written and read as NaN.
+	// memory) is written and read as NaN, and so is an unknown error.
 	for _, i := range []int{1, 2} {
 		if math.Abs(got[i].MetricRel-rows[i].MetricRel) > 1e-5 {
 			t.Errorf("MetricRel %v; want %v", got[i].MetricRel, rows[i].MetricRel)
@@ -57,7 +58,11 @@ func TestSweepCSVRoundTrip(t *testing.T) {
 	if !math.IsNaN(got[3].MetricRel) {
 		t.Errorf("MetricRel %v; want NaN", got[3].MetricRel)
 	}
+	if !math.IsNaN(got[3].MetricSE) {
+		t.Errorf("MetricSE %v; want NaN", got[3].MetricSE)
+	}
 	got[3].MetricRel, rows[3].MetricRel = 0, 0
+	got[3].MetricSE, rows[3].MetricSE = 0, 0
 	if !reflect.DeepEqual(got, rows) {
 		t.Errorf("read back\n%+v\nwant\n%+v", got, rows)
 	}
@@ -73,7 +78,10 @@ func TestReadSweepCSVRejects(t *testing.T) {
 	for _, c := range []struct{ name, text, want string }{
 		{"empty", "", "empty file"},
 		{"foreign", "a,b\n1,2\n", `header "a,b"`},
-		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 26"},
+		{"short row", lines[0] + "x,y\n", "line 2 has 2 fields, want 27"},
+		{"negative error", strings.Replace(good, ",0.985,0.00121554,", ",0.985,-0.00121554,", 1), `line 2, column metric_se: -0.00121554 is negative`},
+		{"bad error", strings.Replace(good, ",0.985,0.00121554,", ",0.985,±0.001,", 1), `line 2, column metric_se: "±0.001" is not a number`},
+		{"infinite error", strings.Replace(good, ",0.985,0.00121554,", ",0.985,+Inf,", 1), `line 2, column metric_se: "+Inf" is not a number`},
 		{"bad precision", strings.Replace(good, ",f32,", ",f16,", 1), `line 2, column precision: unknown precision "f16"`},
 		{"bad number", strings.Replace(good, ",0.985,", ",0.98x5,", 1), `line 2, column metric: "0.98x5" is not a number`},
 		{"empty number", strings.Replace(good, ",0.985,", ",,", 1), `line 2, column metric: "" is not a number`},

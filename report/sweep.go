@@ -70,6 +70,7 @@ var sweepColumns = []column[SweepRow]{
 	{"mul_adds", func(r *SweepRow) string { return strconv.Itoa(r.MulAdds) }, set(parseInt, func(r *SweepRow) *int { return &r.MulAdds })},
 	{"metric_name", func(r *SweepRow) string { return r.MetricName }, set(nonEmpty, func(r *SweepRow) *string { return &r.MetricName })},
 	sweepFloat("metric", func(r *SweepRow) *float64 { return &r.Metric }),
+	{"metric_se", func(r *SweepRow) string { return formatG(r.MetricSE) }, set(parseSE, func(r *SweepRow) *float64 { return &r.MetricSE })},
 	sweepFloat("metric_rel", func(r *SweepRow) *float64 { return &r.MetricRel }),
 	sweepFloat("relerr", func(r *SweepRow) *float64 { return &r.RelErr }),
 	sweepFloat("relerr_predicted", func(r *SweepRow) *float64 { return &r.Predicted }),
@@ -78,6 +79,16 @@ var sweepColumns = []column[SweepRow]{
 	sweepFloat("out_relerr_predicted", func(r *SweepRow) *float64 { return &r.OutPredicted }),
 	sweepFloat("out_relerr_tangent", func(r *SweepRow) *float64 { return &r.OutTangent }),
 	sweepFloat("calib_err", func(r *SweepRow) *float64 { return &r.CalibErr }),
+}
+
+// parseSE reads a standard error: a number ≥ 0, or NaN where the
+// held-out set had too few sequences to estimate one (rnn.Damage.MetricSE).
+func parseSE(s string) (float64, error) {
+	v, err := parseFloat(s)
+	if err == nil && v < 0 {
+		err = fmt.Errorf("%s is negative: a standard error is ≥ 0 (or NaN, unknown)", s)
+	}
+	return v, err
 }
 
 // anyText accepts every value, the empty string included.

@@ -36,7 +36,13 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 	for _, target := range t.Targets {
 		head = append(head, target+" ns", "speedup")
 	}
-	cells := [][]string{append(head, r0.MetricName, "kept", "state err", "predicted", "tangent")}
+	cells := [][]string{append(head, r0.MetricName+"±SE", "kept±SE", "state err", "predicted", "tangent")}
+	var base SweepRow // the uncompressed model, the fraction kept's reference
+	for _, r := range rows {
+		if r.Rank == rnn.Full && r.Method == "" && r.Precision == rnn.F32 {
+			base = r
+		}
+	}
 	for _, r := range rows {
 		op := t.Op(bench.StepName(string(r.Cell), r.Hidden, r.Rank.String()))
 		if op < 0 {
@@ -53,7 +59,7 @@ func WriteSweepTable(w io.Writer, rows []SweepRow, t *bench.Timings) error {
 			}
 		}
 		row := append([]string{method, r.Rank.String(), string(r.Precision), strconv.Itoa(r.Params), strconv.Itoa(r.Bytes), strconv.Itoa(r.MulAdds)}, times...)
-		cells = append(cells, append(row, FormatMetric(r.MetricName, r.Metric), fmt.Sprintf("%.3f", r.Kept()),
+		cells = append(cells, append(row, formatMetricSE(r), formatKept(r, base),
 			fmt.Sprintf("%.3g", r.RelErr), fmt.Sprintf("%.3g", r.Predicted), fmt.Sprintf("%.3g", r.Tangent)))
 	}
 	return table(w, cells)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/lowrank-rnn/lowrank/rnn"
 )
 
 // The Wilson interval against published values (Newcombe, Stat. Med. 1998,
@@ -24,13 +26,15 @@ func TestWilson(t *testing.T) {
 	}
 }
 
-// Accuracies get an interval and their kept fractions an error; bits per
-// character, which sweep.csv records no spread for, get neither.
+// Every metric with a recorded error gets an interval, and its kept
+// fractions an error; one without (NaN) gets neither.
 func TestSweepUncertainty(t *testing.T) {
 	base := SweepRow{MetricName: "accuracy", EvalSeqs: 10000}
-	base.Metric, base.MetricRel = 0.98, 1
+	base.Rank, base.Precision = rnn.Full, rnn.F32
+	base.Metric, base.MetricSE, base.MetricRel = 0.98, math.Sqrt(0.98*0.02/1e4), 1
 	r := base
-	r.Metric, r.MetricRel = 0.49, 0.5
+	r.Rank, r.Method = 16, rnn.SVD
+	r.Metric, r.MetricSE, r.MetricRel = 0.49, math.Sqrt(0.49*0.51/1e4), 0.5
 	se := r.KeptSE(base)
 	want := 0.5 * math.Hypot(math.Sqrt(0.49*0.51/1e4)/0.49, math.Sqrt(0.98*0.02/1e4)/0.98)
 	if math.Abs(se-want) > 1e-12 {
@@ -42,10 +46,38 @@ func TestSweepUncertainty(t *testing.T) {
 	if got := formatKept(r, base); got != "0.500±0.005" {
 		t.Errorf("kept fraction with its error: %q", got)
 	}
-	bits := SweepRow{MetricName: "bits/char", EvalSeqs: 550}
-	bits.Metric, bits.MetricRel = 2.3, 1.1
-	if !math.IsNaN(bits.MetricSE()) || !math.IsNaN(bits.KeptSE(bits)) || strings.Contains(formatMetricCI(bits)+formatKept(bits, bits), "±") {
-		t.Errorf("bits/char: SE %v, kept SE %v, %q %q: want none", bits.MetricSE(), bits.KeptSE(bits), formatMetricCI(bits), formatKept(bits, bits))
+	if got := formatKept(base, base); base.KeptSE(base) != 0 || got != "1.000" {
+		t.Errorf("the reference keeps all of itself exactly: %q ± %v", got, base.KeptSE(base))
+	}
+	if got := formatMetricSE(base); got != "98.00%±0.14" {
+		t.Errorf("accuracy ± its error: %q", got)
+	}
+	// Bits per character, lower is better: kept = base/metric = 2/2.5,
+	// relative errors 0.01/2 and 0.02/2.5 in quadrature.
+	bpc := SweepRow{MetricName: "bits/char", EvalSeqs: 550}
+	bpc.Metric, bpc.MetricSE, bpc.MetricRel = 2, 0.01, 1
+	worse := bpc
+	worse.Metric, worse.MetricSE, worse.MetricRel = 2.5, 0.02, 1.25
+	if got, want := worse.KeptSE(bpc), 0.8*math.Hypot(0.01/2, 0.02/2.5); math.Abs(got-want) > 1e-12 {
+		t.Errorf("bits/char KeptSE = %v, want %v", got, want)
+	}
+	if got := formatMetricCI(worse); got != "2.500 [2.461, 2.539]" {
+		t.Errorf("bits/char with its interval: %q", got)
+	}
+	if got := formatKept(worse, bpc); got != "0.800±0.008" { // 0.8·√(0.005² + 0.008²) = 0.0075
+		t.Errorf("bits/char kept: %q", got)
+	}
+	mc := SweepRow{MetricName: "MC", EvalSeqs: 1000}
+	mc.Metric, mc.MetricSE = 0.03, 0.02
+	if got := formatMetricCI(mc); got != "0.030 [0.000, 0.069]" {
+		t.Errorf("MC's interval stops at 0: %q", got)
+	}
+	unknown := bpc
+	unknown.MetricSE = math.NaN()
+	if !math.IsNaN(unknown.KeptSE(bpc)) || !math.IsNaN(worse.KeptSE(unknown)) ||
+		strings.ContainsAny(formatMetricCI(unknown)+formatKept(unknown, bpc)+formatMetricSE(unknown), "±[") {
+		t.Errorf("unknown error: kept SE %v, %q %q %q: want none", unknown.KeptSE(bpc),
+			formatMetricCI(unknown), formatKept(unknown, bpc), formatMetricSE(unknown))
 	}
 	if !beyond(0.6, 0.5, 0.02, 0.02) || beyond(0.52, 0.5, 0.02, 0.02) || beyond(0.9, 0.1, math.NaN(), 0.01) {
 		t.Error("beyond: a difference of 0.1 is beyond 2·0.028 and one of 0.02 is not; an unknown error is never beyond")

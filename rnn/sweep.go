@@ -19,7 +19,12 @@ type Damage struct {
 	Bytes     int       // recurrent bytes a step reads, scales included
 	MulAdds   int       // recurrent multiply-adds per step
 	Metric    float64   // the task metric (see MetricName)
-	MetricRel float64   // Metric over the uncompressed model's
+	// MetricSE is Metric's standard error from the sampling of the
+	// held-out set: binomial for an accuracy (task.Meter.AccuracySE), by
+	// the jackknife over blocks of sequences for bits per character and
+	// memory capacity (BitsSE, MemoryCapacitySE); NaN below two sequences.
+	MetricSE  float64
+	MetricRel float64 // Metric over the uncompressed model's
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
 	// batch, measured by running both models (a quantized model on its own
 	// kernels, the state quantized at each product, against the float64
@@ -52,16 +57,22 @@ func MetricName(spec task.Spec) string {
 // metric returns the task metric of a meter; a meter that scored nothing
 // is an error, not a number.
 func metric(spec task.Spec, m *task.Meter) (float64, error) {
+	v, _, err := metricSE(spec, m)
+	return v, err
+}
+
+// metricSE is metric and its standard error (Damage.MetricSE).
+func metricSE(spec task.Spec, m *task.Meter) (v, se float64, err error) {
 	if m.N() == 0 {
-		return 0, fmt.Errorf("rnn: no %s on %s: the held-out set has no scored steps (no sequences, or all within the burn-in)", MetricName(spec), spec.Name)
+		return 0, 0, fmt.Errorf("rnn: no %s on %s: the held-out set has no scored steps (no sequences, or all within the burn-in)", MetricName(spec), spec.Name)
 	}
 	switch spec.Kind {
 	case task.ClassifyLast:
-		return m.Accuracy(), nil
+		return m.Accuracy(), m.AccuracySE(), nil
 	case task.ClassifyEach:
-		return m.Bits(), nil
+		return m.Bits(), m.BitsSE(), nil
 	}
-	return m.MemoryCapacity(), nil
+	return m.MemoryCapacity(), m.MemoryCapacitySE(), nil
 }
 
 // SweepConfig sets up a rank sweep of one model.
@@ -100,12 +111,13 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if cfg := ConfigFor(spec, m.Cell, m.Hidden); cfg != m.Config {
 		return nil, fmt.Errorf("rnn: sweep: model %+v does not fit task %s (%+v)", m.Config, spec.Name, cfg)
 	}
-	base, err := MetricOf(m, spec, sc.Eval)
+	base, baseSE, err := metricSE(spec, engineOf(m).evaluate(spec, sc.Eval))
 	if err != nil {
 		return nil, err
 	}
 	p := m.RecurrentParams()
-	rows := []Damage{{Rank: Full, Precision: F32, Params: p, Bytes: m.RecurrentBytes(), MulAdds: p, Metric: base, MetricRel: 1}}
+	rows := []Damage{{Rank: Full, Precision: F32, Params: p, Bytes: m.RecurrentBytes(), MulAdds: p,
+		Metric: base, MetricSE: baseSE, MetricRel: 1}}
 	cal := sc.Calibration
 	if cal == nil {
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
@@ -206,7 +218,7 @@ func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 	case c.Spec.Joint:
 		d.MulAdds = c.Ranks[0] * 4 * m.Hidden // …but V·h is computed for each gate
 	}
-	if d.Metric, err = metric(spec, c.engine().evaluate(spec, eval)); err != nil {
+	if d.Metric, d.MetricSE, err = metricSE(spec, c.engine().evaluate(spec, eval)); err != nil {
 		return d, err
 	}
 	d.MetricRel = relative(d.Metric, base)

@@ -37,6 +37,15 @@ func TestSweep(t *testing.T) {
 		if rows[0].MetricRel != 1 || rows[0].Params != g*256 || rows[1].Params != g*2*2*16 || rows[1].MulAdds != g*2*2*16 {
 			t.Errorf("%s: uncompressed %+v, rank 2 %+v", cell, rows[0], rows[1])
 		}
+		// The metric's error is the meter's, the held-out set's jackknife.
+		if se := engineOf(m).evaluate(ds.Spec(), ds.Eval(32)).MemoryCapacitySE(); !(se >= 0) || rows[0].MetricSE != se {
+			t.Errorf("%s: MetricSE %v, the meter's %v", cell, rows[0].MetricSE, se)
+		}
+		for _, r := range rows {
+			if !(r.MetricSE >= 0) {
+				t.Errorf("%s rank %s: MetricSE %v, want a number ≥ 0 (32 sequences)", cell, r.Rank, r.MetricSE)
+			}
+		}
 		r := rows[2] // rank 15 of 16: a small perturbation
 		if !(r.RelErr > 0 && r.RelErr < 0.01) || math.Abs(math.Log(r.Predicted/r.RelErr)) > math.Log(1.05) {
 			t.Errorf("%s rank 15: relative error %.4g measured, %.4g predicted", cell, r.RelErr, r.Predicted)

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // R2 is the coefficient of determination 1 − Σ(p−y)²/Σ(y−ȳ)²: 1 for a
@@ -27,6 +28,18 @@ func (a *r2acc) add(p, y float64) {
 	a.sy += y
 	a.syy += y * y
 	a.sse += (p - y) * (p - y)
+}
+
+// minus is a's statistics without those of b, a subset of its values.
+func (a r2acc) minus(b r2acc) r2acc {
+	return r2acc{a.n - b.n, a.sy - b.sy, a.syy - b.syy, a.sse - b.sse}
+}
+
+func (a *r2acc) plus(b r2acc) {
+	a.n += b.n
+	a.sy += b.sy
+	a.syy += b.syy
+	a.sse += b.sse
 }
 
 func (a *r2acc) r2() float64 {
@@ -128,13 +141,22 @@ func nllBits(s []float32, l int32) float64 {
 // model's outputs in the layout of package rnn: Regression T×B×Out
 // predictions; ClassifyLast B×Out scores (after the last step);
 // ClassifyEach T×B×Out scores. Scored steps are t ≥ Burn (Regression,
-// ClassifyEach).
+// ClassifyEach). It also keeps each sequence's share, in the order the
+// sequences were added, for the standard errors.
 type Meter struct {
 	spec    Spec
-	r2      []r2acc // Regression, per output
-	n, ok   int     // classification: scored labels, correct ones
-	bits    ksum    // classification: Σ −log₂ p(label)
-	sse, ne float64 // Regression: Σ squared error, number of values
+	r2      []r2acc   // Regression, per output
+	n, ok   int       // classification: scored labels, correct ones
+	bits    ksum      // classification: Σ −log₂ p(label)
+	sse, ne float64   // Regression: Σ squared error, number of values
+	seqBits []seqBits // classification, per sequence
+	seqR2   []r2acc   // Regression, Out per sequence
+}
+
+// seqBits is one sequence's share of a classification meter.
+type seqBits struct {
+	bits float64
+	n    int
 }
 
 // NewMeter returns an empty Meter for a task of shape s.
@@ -161,10 +183,16 @@ func (m *Meter) Add(b *Batch, out []float32) {
 	}
 	switch b.Kind {
 	case Regression:
+		first := len(m.seqR2)
+		m.seqR2 = slices.Grow(m.seqR2, B*O)[:first+B*O]
+		seq := m.seqR2[first:]
+		clear(seq)
 		for k := m.spec.Burn * B; k < rows; k++ {
+			sk := seq[k%B*O:]
 			for j := 0; j < O; j++ {
 				p, y := float64(out[k*O+j]), float64(b.Y[k*O+j])
 				m.r2[j].add(p, y)
+				sk[j].add(p, y)
 				m.sse += (p - y) * (p - y)
 				m.ne++
 			}
@@ -174,13 +202,20 @@ func (m *Meter) Add(b *Batch, out []float32) {
 		if b.Kind == ClassifyEach {
 			from = m.spec.Burn * B
 		}
+		first := len(m.seqBits)
+		m.seqBits = slices.Grow(m.seqBits, B)[:first+B]
+		seq := m.seqBits[first:]
+		clear(seq)
 		for k := from; k < rows; k++ {
 			s, l := out[k*O:(k+1)*O], b.Labels[k]
 			if argmax(s) == int(l) {
 				m.ok++
 			}
-			m.bits.add(nllBits(s, l))
+			nll := nllBits(s, l)
+			m.bits.add(nll)
 			m.n++
+			seq[k%B].bits += nll
+			seq[k%B].n++
 		}
 	}
 }
@@ -220,6 +255,105 @@ func (m *Meter) Bits() float64 {
 		return 0
 	}
 	return m.bits.value() / float64(m.n)
+}
+
+// SEBlocks is the number of blocks of consecutive sequences the standard
+// errors of BitsSE and MemoryCapacitySE are computed over.
+const SEBlocks = 20
+
+// AccuracySE is the binomial standard error √(p(1−p)/n) of Accuracy over
+// its n scored labels: the sampling error of a test set of independent
+// sequences (ClassifyLast: MNIST's test images). The characters of a text
+// are not independent; its error is BitsSE's.
+func (m *Meter) AccuracySE() float64 {
+	if m.n == 0 {
+		return math.NaN()
+	}
+	p := m.Accuracy()
+	return math.Sqrt(p * (1 - p) / float64(m.n))
+}
+
+// BitsSE is the standard error of Bits (classification), by the
+// delete-one-block jackknife over SEBlocks blocks of consecutive sequences
+// (Bits being a ratio of sums, the jackknife also weighs blocks of
+// unequal length right). Blocks, not single windows, because the windows
+// of a text are consecutive stretches of it: neighbours share a topic and
+// its words, so their losses are correlated, and a per-window error would
+// be too small. A block of a twentieth of the held-out text (about 2,700
+// characters of Opticks) spans paragraphs, beyond which that correlation
+// is small. It is the error of sampling this held-out text, not of
+// training or of the choice of text; NaN with fewer than two sequences.
+func (m *Meter) BitsSE() float64 {
+	g := min(SEBlocks, len(m.seqBits))
+	if g < 2 {
+		return math.NaN()
+	}
+	blocks := make([]seqBits, g)
+	for i, s := range m.seqBits {
+		b := &blocks[i*g/len(m.seqBits)]
+		b.bits += s.bits
+		b.n += s.n
+	}
+	total := m.bits.value()
+	return jackknife(g, func(i int) float64 {
+		return (total - blocks[i].bits) / float64(m.n-blocks[i].n)
+	})
+}
+
+// MemoryCapacitySE is the standard error of MemoryCapacity (Regression),
+// by the delete-one-block jackknife over SEBlocks blocks of the held-out
+// sequences: each left-out block's R²(k) recomputed from the others'
+// sums. Recall's sequences are independent draws, so it is the sampling
+// error of this test set of sequences, at no extra run of the model; not
+// the error of the readout, trained once on other data. NaN with fewer
+// than two sequences.
+func (m *Meter) MemoryCapacitySE() float64 {
+	O := len(m.r2)
+	seqs := 0
+	if O > 0 {
+		seqs = len(m.seqR2) / O
+	}
+	g := min(SEBlocks, seqs)
+	if g < 2 {
+		return math.NaN()
+	}
+	blocks := make([]r2acc, g*O)
+	for s := range seqs {
+		b := blocks[s*g/seqs*O:]
+		for j, a := range m.seqR2[s*O : (s+1)*O] {
+			b[j].plus(a)
+		}
+	}
+	return jackknife(g, func(i int) float64 {
+		var mc float64
+		for j, a := range m.r2 {
+			rest := a.minus(blocks[i*O+j])
+			mc += max(rest.r2(), 0)
+		}
+		return mc
+	})
+}
+
+// jackknife is the delete-one jackknife standard error
+// √((g−1)/g · Σ_i (θ_i − θ̄)²) of a statistic whose value without group i
+// of g is without(i); NaN where one is not finite.
+func jackknife(g int, without func(i int) float64) float64 {
+	theta := make([]float64, g)
+	var mean float64
+	for i := range theta {
+		theta[i] = without(i)
+		mean += theta[i]
+	}
+	mean /= float64(g)
+	var ss float64
+	for _, t := range theta {
+		ss += (t - mean) * (t - mean)
+	}
+	se := math.Sqrt(float64(g-1) / float64(g) * ss)
+	if math.IsInf(se, 0) {
+		return math.NaN()
+	}
+	return se
 }
 
 // N is the number of scored labels (classification) or scored steps × B

@@ -156,3 +156,106 @@ func TestDelayReadoutShiftRegister(t *testing.T) {
 		t.Errorf("MC = %.4f, want 4", mc)
 	}
 }
+
+// bitsBatch is a ClassifyEach batch of one step per sequence whose
+// sequence i costs bits[i] bits: two classes, scored by the
+// log-probabilities of 2^−bits and its complement, label 0.
+func bitsBatch(bits []float64) (*Batch, []float32) {
+	B := len(bits)
+	b := &Batch{Kind: ClassifyEach, T: 1, B: B, In: 1, Out: 2, X: make([]float32, B), Labels: make([]int32, B)}
+	out := make([]float32, 2*B)
+	for i, x := range bits {
+		p := math.Exp2(-x)
+		out[2*i], out[2*i+1] = float32(math.Log(p)), float32(math.Log1p(-p))
+	}
+	return b, out
+}
+
+func TestMeterBitsSE(t *testing.T) {
+	spec := Spec{Kind: ClassifyEach, Out: 2}
+	// Four sequences, a block each: the jackknife of a mean is s/√n,
+	// s² = ((1.5² + 0.5²)·2)/3 = 5/3 about the mean 2.5.
+	m := NewMeter(spec)
+	m.Add(bitsBatch([]float64{1, 2, 3, 4}))
+	if got, want := m.BitsSE(), math.Sqrt(5.0/3/4); math.Abs(got-want) > 1e-6 {
+		t.Errorf("4 sequences: BitsSE = %v, want %v", got, want)
+	}
+	// Forty sequences in two batches: twenty blocks of two consecutive ones,
+	// a ± 0.5 with a = 1, 2, 1, 2, …; only the block means a count:
+	// s² = 20·0.25/19, SE = √(s²/20) = √(1/76).
+	bits := make([]float64, 40)
+	for i := range bits {
+		bits[i] = float64(1+i/2%2) + 0.5 - float64(i%2)
+	}
+	m = NewMeter(spec)
+	m.Add(bitsBatch(bits[:16]))
+	m.Add(bitsBatch(bits[16:]))
+	if got, want := m.BitsSE(), math.Sqrt(1.0/76); math.Abs(got-want) > 1e-6 {
+		t.Errorf("40 sequences in 20 blocks: BitsSE = %v, want %v", got, want)
+	}
+	m = NewMeter(spec)
+	m.Add(bitsBatch([]float64{2}))
+	if !math.IsNaN(m.BitsSE()) {
+		t.Errorf("one sequence: BitsSE = %v, want NaN (no spread to see)", m.BitsSE())
+	}
+	// Accuracy: label 0 is right where 2^−bits > 1/2: 1 of 4.
+	m = NewMeter(Spec{Kind: ClassifyLast, Out: 2})
+	b, out := bitsBatch([]float64{0.5, 2, 3, 4})
+	b.Kind = ClassifyLast
+	m.Add(b, out)
+	if got, want := m.AccuracySE(), math.Sqrt(0.25*0.75/4); m.Accuracy() != 0.25 || math.Abs(got-want) > 1e-15 {
+		t.Errorf("accuracy %v ± %v, want 0.25 ± %v", m.Accuracy(), got, want)
+	}
+}
+
+// The jackknife of MC, recomputed from scratch: each block of sequences
+// left out in turn, R²(k) of the rest by R2.
+func TestMeterMemoryCapacitySE(t *testing.T) {
+	r := Recall{Rho: 0.5, K: 3, T: 20}
+	spec := r.Spec()
+	batches := []*Batch{r.Generate(1, 12), r.Generate(2, 18)} // 30 sequences: blocks of 1 or 2
+	rng := NewRand(3)
+	m := NewMeter(spec)
+	type val struct {
+		seq, k int
+		p, y   float64
+	}
+	var vals []val
+	seq := 0
+	for _, b := range batches {
+		pred := make([]float32, len(b.Y))
+		for i, y := range b.Y {
+			pred[i] = y + float32(rng.NormFloat64())*0.7
+		}
+		m.Add(b, pred)
+		for k := spec.Burn * b.B; k < b.T*b.B; k++ {
+			for j := 0; j < b.Out; j++ {
+				vals = append(vals, val{seq + k%b.B, j, float64(pred[k*b.Out+j]), float64(b.Y[k*b.Out+j])})
+			}
+		}
+		seq += b.B
+	}
+	g := SEBlocks
+	theta := make([]float64, g)
+	var mean float64
+	for i := range theta {
+		for j := 0; j < spec.Out; j++ {
+			var p, y []float64
+			for _, v := range vals {
+				if v.k == j && v.seq*g/seq != i {
+					p, y = append(p, v.p), append(y, v.y)
+				}
+			}
+			theta[i] += max(R2(p, y), 0)
+		}
+		mean += theta[i] / float64(g)
+	}
+	var ss float64
+	for _, v := range theta {
+		ss += (v - mean) * (v - mean)
+	}
+	want := math.Sqrt(float64(g-1) / float64(g) * ss)
+	if got := m.MemoryCapacitySE(); !(want > 0) || math.Abs(got-want) > 1e-9*want {
+		t.Errorf("MemoryCapacitySE = %v, want %v (MC %v)", got, want, m.MemoryCapacity())
+	}
+}
