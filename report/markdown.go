@@ -487,12 +487,15 @@ func claim4(p pf, in Inputs) {
 	}
 	p("\n")
 	// Which level is hurt most, per cell, method and family: the mean
-	// fraction kept over the ranks below n/4.
+	// fraction kept over the ranks below n/4, with a bound on its standard
+	// error: the mean of the rows' errors, which the error of the mean
+	// reaches when they are fully correlated (the ranks of one model are
+	// scored on the same sequences).
 	type gk struct{ cell, method, group string }
 	type lv struct {
-		level string
-		sum   float64
-		n     int
+		level      string
+		sum, seSum float64
+		n          int
 	}
 	agg := map[gk][]lv{}
 	var gkeys []gk
@@ -512,6 +515,10 @@ func claim4(p pf, in Inputs) {
 			i = len(ls) - 1
 		}
 		ls[i].sum += r.Kept()
+		if base := rowsOf(in.Sweep, r.Model, ""); len(base) > 0 {
+			se := r.KeptSE(base[0])
+			ls[i].seSum += se // NaN, when a row has no error, makes the comparison unknown
+		}
 		ls[i].n++
 		agg[k] = ls
 	}
@@ -527,9 +534,16 @@ func claim4(p pf, in Inputs) {
 		sort.Slice(ls, func(i, j int) bool { return ls[i].sum/float64(ls[i].n) > ls[j].sum/float64(ls[j].n) })
 		var parts []string
 		for _, l := range ls {
-			parts = append(parts, fmt.Sprintf("%s %.3f", l.level, l.sum/float64(l.n)))
+			parts = append(parts, fmt.Sprintf("%s %.3f ± %.3f", l.level, l.sum/float64(l.n), l.seSum/float64(l.n)))
 		}
-		p("- %s, %s, %s: mean fraction kept at ranks ≤ n/4, best first: %s.\n", k.cell, k.method, k.group, strings.Join(parts, "; "))
+		first, last := ls[0], ls[len(ls)-1]
+		verdict := "a difference within 2 SE: not resolved"
+		if math.IsNaN(first.seSum + last.seSum) {
+			verdict = "uncertainty unknown"
+		} else if beyond(first.sum/float64(first.n), last.sum/float64(last.n), first.seSum/float64(first.n), last.seSum/float64(last.n)) {
+			verdict = "the best and the worst differ by more than 2 SE"
+		}
+		p("- %s, %s, %s: mean fraction kept at ranks ≤ n/4, best first: %s (%s).\n", k.cell, k.method, k.group, strings.Join(parts, "; "), verdict)
 	}
 	p("\n")
 }
