@@ -172,10 +172,7 @@ func (p *PackedGatesLowRank) MatVecAdd(y, x []float32) {
 }
 
 func (p *PackedGatesLowRank) checkVec(op string, y, x []float32) {
-	if len(y) != p.Rows() || len(x) != p.Cols() {
-		panic(fmt.Sprintf("kernels: %s: factors are %d×%d · %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
-			op, p.U.Rows(), p.U.cols, p.V.rows, p.V.cols, len(y), len(x), p.Rows(), p.Cols()))
-	}
+	checkFactorsVec(op, p.Rows(), p.V.rows, p.Cols(), y, x)
 }
 
 // apply is PackedLowRank.apply with a gate-interleaved U: ranks above

@@ -126,9 +126,15 @@ func (p *PackedLowRank) MatVecAdd(y, x []float32) {
 }
 
 func (p *PackedLowRank) checkVec(op string, y, x []float32) {
-	if len(y) != p.U.rows || len(x) != p.V.cols {
+	checkFactorsVec(op, p.U.rows, p.V.rows, p.V.cols, y, x)
+}
+
+// checkFactorsVec panics unless y and x fit factors U n×r and V r×m: the
+// check of every packed low-rank product, whatever its weights' type.
+func checkFactorsVec(op string, n, r, m int, y, x []float32) {
+	if len(y) != n || len(x) != m {
 		panic(fmt.Sprintf("kernels: %s: factors are %d×%d · %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
-			op, p.U.rows, p.U.cols, p.V.rows, p.V.cols, len(y), len(x), p.U.rows, p.V.cols))
+			op, n, r, r, m, len(y), len(x), n, m))
 	}
 }
 

@@ -352,10 +352,7 @@ func (p *PackedInt8LowRank) MatVecAdd(y, x []float32) {
 }
 
 func (p *PackedInt8LowRank) checkVec(op string, y, x []float32) {
-	if len(y) != p.U.rows || len(x) != p.V.cols {
-		panic(fmt.Sprintf("kernels: %s: factors are %d×%d · %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
-			op, p.U.rows, p.U.cols, p.V.rows, p.V.cols, len(y), len(x), p.U.rows, p.V.cols))
-	}
+	checkFactorsVec(op, p.U.rows, p.V.rows, p.V.cols, y, x)
 }
 
 func (p *PackedInt8LowRank) apply(y, x []float32, add bool) {
