@@ -90,8 +90,8 @@ type svdRidge struct {
 }
 
 func newSVDRidge(states, y *mat.Dense) (*svdRidge, error) {
-	xc, xm := centred(states)
-	yc, ym := centred(y)
+	xc, xm := task.Centre(states)
+	yc, ym := task.Centre(y)
 	var svd mat.SVD
 	if !svd.Factorize(xc, mat.SVDThin) {
 		return nil, errors.New("rnn: memory: the SVD of the training states did not converge")
@@ -142,29 +142,6 @@ func intercepts(w *mat.Dense, xm, ym []float64) []float64 {
 		}
 	}
 	return b
-}
-
-// centred returns a copy of a with its column means subtracted, and the
-// means.
-func centred(a *mat.Dense) (*mat.Dense, []float64) {
-	c := mat.DenseCopyOf(a)
-	n, d := c.Dims()
-	m := make([]float64, d)
-	for i := 0; i < n; i++ {
-		for j, v := range c.RawRowView(i) {
-			m[j] += v
-		}
-	}
-	for j := range m {
-		m[j] /= float64(n)
-	}
-	for i := 0; i < n; i++ {
-		row := c.RawRowView(i)
-		for j := range row {
-			row[j] -= m[j]
-		}
-	}
-	return c, m
 }
 
 // lambdaPoint is one penalty of a validation walk: the readout fitted at

@@ -29,8 +29,8 @@ func FitRidge(X, Y mat.Matrix, lambda float64) (*Ridge, error) {
 	if lambda < 0 {
 		return nil, fmt.Errorf("task: FitRidge: negative λ %v", lambda)
 	}
-	xc, xm := centre(X)
-	yc, ym := centre(Y)
+	xc, xm := Centre(X)
+	yc, ym := Centre(Y)
 	var c mat.SymDense
 	c.SymOuterK(1/float64(n), xc.T())
 	for i := 0; i < d; i++ {
@@ -57,8 +57,9 @@ func FitRidge(X, Y mat.Matrix, lambda float64) (*Ridge, error) {
 	return r, nil
 }
 
-// centre returns a copy of a with its column means subtracted, and the means.
-func centre(a mat.Matrix) (*mat.Dense, []float64) {
+// Centre returns a copy of a with its column means subtracted, and the
+// means: what every ridge readout here fits, its intercept unpenalised.
+func Centre(a mat.Matrix) (*mat.Dense, []float64) {
 	c := mat.DenseCopyOf(a)
 	n, d := c.Dims()
 	m := make([]float64, d)
