@@ -271,7 +271,7 @@ func memoryVerdict(p pf, in Inputs) {
 		rho float64
 	}
 	full, low := map[nk]MemoryRow{}, map[nk]MemoryRow{}
-	fixedLE, compressed := 0, 0
+	var fixedLE, fixedLess, fixedMore, compressed int
 	for _, r := range in.Memory {
 		if r.Linear() {
 			continue
@@ -282,29 +282,46 @@ func memoryVerdict(p pf, in Inputs) {
 			continue
 		}
 		compressed++
-		if r.Result.Fixed.MC <= r.Result.Refit.MC+0.05 {
+		switch fixed, refit := r.Result.Fixed, r.Result.Refit; {
+		case fixed.MC <= refit.MC:
 			fixedLE++
+			if apart(refit, fixed) {
+				fixedLess++
+			}
+		case apart(fixed, refit):
+			fixedMore++
 		}
 		if cur, ok := low[k]; !ok || r.Params < cur.Params {
 			low[k] = r
 		}
 	}
-	fell, pairs := 0, 0
+	fell, fellApart, pairs := 0, 0, 0
 	for k, f := range full {
 		if l, ok := low[k]; ok {
 			pairs++
 			if l.Result.Refit.MC < f.Result.Refit.MC {
 				fell++
+				if apart(f.Result.Refit, l.Result.Refit) {
+					fellApart++
+				}
 			}
 		}
 	}
 	if pairs > 0 {
 		verdict := "Agrees"
-		if 2*fell <= pairs || 2*fixedLE <= compressed {
+		if 2*fellApart <= pairs || fixedMore > 0 || 2*fixedLE <= compressed {
 			verdict = "Partly agrees"
 		}
 		p("**%s.** At the smallest rank, the refit memory capacity is below the uncompressed network's in %d of %d ", verdict, fell, pairs)
-		p("(network, ρ) pairs, and the fixed readout keeps no more memory than a refitted one (within 0.05) in %d of %d ", fixedLE, compressed)
-		p("compressed rows: a deployed model without fine-tuning loses memory first through its readout.\n\n")
+		p("(network, ρ) pairs, %d of them by more than the two 95%% intervals combined; ", fellApart)
+		p("the fixed readout keeps no more memory than a refitted one in %d of %d compressed rows, less by more than the ", fixedLE, compressed)
+		p("combined interval in %d, and more by more than it in %d: ", fixedLess, fixedMore)
+		p("a deployed model without fine-tuning loses memory first through its readout. ")
+		p("(The combined interval √(a² + b²) of two half-widths a and b treats the two capacities as independent; ")
+		p("both are scored on the same test runs, so it overstates the uncertainty of their difference.)\n\n")
 	}
 }
+
+// apart reports whether capacity a exceeds b by more than their 95%
+// intervals combined, √(a.CI² + b.CI²).
+func apart(a, b rnn.Capacity) bool { return a.MC-b.MC > math.Hypot(a.CI, b.CI) }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,6 +48,18 @@ func denseBytes(rows []SweepRow) map[string]int {
 		}
 	}
 	return d
+}
+
+// references returns each model's uncompressed float32 row: the one its
+// fractions kept are of.
+func references(rows []SweepRow) map[string]SweepRow {
+	refs := map[string]SweepRow{}
+	for _, r := range rows {
+		if r.Rank == rnn.Full && r.Method == "" && r.Precision == rnn.F32 {
+			refs[r.Model] = r
+		}
+	}
+	return refs
 }
 
 // combination names a row's compression: "int8 dense", "f32 svd r=16".
@@ -215,8 +226,8 @@ func rankOrBits(p pf, in Inputs) {
 			p("![Pareto, %s](%s/pareto-%s.svg)\n\n", g.title, in.Figures, g.name)
 		}
 	}
-	p("What keeps the most of each model's metric within %s of the float32 bytes (the fraction kept in brackets; ", budgetList())
-	p("beside it, the best float32 truncation within the same budget):\n\n")
+	p("What keeps the most of each model's metric within %s of the float32 bytes (the fraction kept in brackets, ", budgetList())
+	p("± its standard error; beside it, the best float32 truncation within the same budget):\n\n")
 	p("| model |")
 	for _, b := range budgets {
 		p(" %.0f%% |", 100*b)
@@ -230,6 +241,7 @@ func rankOrBits(p pf, in Inputs) {
 	f32 := func(r SweepRow) bool { return r.Precision == rnn.F32 }
 	type tally struct{ rankOnly, bitsOnly, both, none int }
 	tallies := make([]tally, len(budgets))
+	refs := references(rows)
 	for _, model := range models {
 		p("| %s |", model)
 		for i, b := range budgets {
@@ -247,10 +259,10 @@ func rankOrBits(p pf, in Inputs) {
 			default:
 				tallies[i].both++
 			}
-			p(" %s (%.3f)", combination(r), r.Kept())
+			p(" %s (%s)", combination(r), formatKept(r, refs[model]))
 			if r.Precision != rnn.F32 {
 				if f, ok := best(rows, model, b, dense, f32); ok {
-					p("; f32: %s (%.3f)", combination(f), f.Kept())
+					p("; f32: %s (%s)", combination(f), formatKept(f, refs[model]))
 				} else {
 					p("; f32: nothing fits")
 				}
@@ -270,7 +282,7 @@ func rankOrBits(p pf, in Inputs) {
 		}
 		p(".\n")
 	}
-	denseNote(p, rows, dense)
+	denseNote(p, rows, dense, refs)
 	p("\n")
 	quantPrediction(p, rows, models)
 }
@@ -315,17 +327,21 @@ func familyAnswers(p pf, rows []SweepRow, dense map[string]int) {
 
 // denseNote says what the dense quantized models read and keep: the
 // answer just above a budget that a scale per row puts them over.
-func denseNote(p pf, rows []SweepRow, dense map[string]int) {
+func denseNote(p pf, rows []SweepRow, dense map[string]int, refs map[string]SweepRow) {
 	for _, prec := range []rnn.Precision{rnn.Int8, rnn.BF16} {
-		frac, worst, count := 0.0, math.Inf(1), 0
+		frac, count := 0.0, 0
+		var worst SweepRow
 		for _, r := range rows {
 			if r.Rank == rnn.Full && r.Precision == prec {
-				frac, worst, count = max(frac, byteFraction(r, dense)), min(worst, r.Kept()), count+1
+				if count == 0 || r.Kept() < worst.Kept() {
+					worst = r
+				}
+				frac, count = max(frac, byteFraction(r, dense)), count+1
 			}
 		}
 		if count > 0 {
-			p("The dense %s models read %.1f%% of the float32 bytes and keep at least %.4f of the metric on all %d models.\n",
-				prec, 100*frac, worst, count)
+			p("The dense %s models read %.1f%% of the float32 bytes and keep at least %s of the metric on all %d models (%s).\n",
+				prec, 100*frac, formatKept(worst, refs[worst.Model]), count, worst.Model)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -234,5 +235,34 @@ func TestWriteFile(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Errorf("%d files in %s, want only x.csv", len(entries), filepath.Dir(path))
+	}
+}
+
+// TestMemoryVerdict checks the counts of claim 3 against their intervals:
+// a difference counts as beyond the uncertainty only when it exceeds the
+// two 95% half-widths combined.
+func TestMemoryVerdict(t *testing.T) {
+	capacity := func(mc, ci float64) rnn.Capacity { return rnn.Capacity{Curve: []float64{mc}, MC: mc, CI: ci} }
+	row := func(rho float64, rank rnn.Rank, params int, fixed, refit rnn.Capacity) MemoryRow {
+		return MemoryRow{Source: "m.csv", Net: "net", MemoryRow: rnn.MemoryRow{Rho: rho, Rank: rank, Params: params,
+			Result: rnn.MemoryResult{Runs: 8, Fixed: fixed, Refit: refit}}}
+	}
+	in := Inputs{Memory: []MemoryRow{
+		row(0, rnn.Full, 100, capacity(10, 0.3), capacity(10, 0.3)),
+		row(0, 4, 10, capacity(1, 0.3), capacity(5, 0.3)),   // refit fell by 5 > √2·0.3: apart; fixed less, apart
+		row(0, 8, 20, capacity(5.2, 0.3), capacity(5, 0.3)), // fixed more, within √2·0.3 = 0.42
+		row(0.5, rnn.Full, 100, capacity(10, 1), capacity(10, 1)),
+		row(0.5, 4, 10, capacity(9, 0.1), capacity(9.5, 0.5)),  // refit fell by 0.5 < √2: not apart; fixed less by 0.5 < 0.51: not apart
+		row(0.5, 8, 20, capacity(12, 0.1), capacity(9.8, 0.1)), // fixed more by 2.2 > 0.14: apart
+	}}
+	var b strings.Builder
+	memoryVerdict(func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }, in)
+	for _, want := range []string{
+		"**Partly agrees.** At the smallest rank, the refit memory capacity is below the uncompressed network's in 2 of 2 (network, ρ) pairs, 1 of them by more than the two 95% intervals combined;",
+		"the fixed readout keeps no more memory than a refitted one in 2 of 4 compressed rows, less by more than the combined interval in 1, and more by more than it in 1:",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the verdict lacks %q:\n%s", want, b.String())
+		}
 	}
 }

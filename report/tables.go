@@ -165,8 +165,9 @@ func WriteCompression(w io.Writer, path string, tb *rnn.Testbed, c *rnn.Compress
 	fmt.Fprintf(w, "recurrent weights %d → %d (%.1f%%), multiply-adds per step %d → %d\n",
 		dense, d.Params, 100*float64(d.Params)/float64(dense), dense, d.MulAdds)
 	fmt.Fprintf(w, "recurrent bytes %d → %d (%.1f%%)\n", m.RecurrentBytes(), d.Bytes, 100*float64(d.Bytes)/float64(m.RecurrentBytes()))
-	fmt.Fprintf(w, "%s %s → %s on %d held-out sequences (kept %.4f)\n", name,
-		FormatMetric(name, tb.Base), FormatMetric(name, d.Metric), sequences, d.MetricRel)
+	rows := SweepRows(path, tb, []rnn.Damage{{Rank: rnn.Full, Precision: rnn.F32, Metric: tb.Base, MetricSE: tb.BaseSE, MetricRel: 1}, d})
+	fmt.Fprintf(w, "%s %s → %s on %d held-out sequences (kept %s; ± a standard error)\n", name,
+		formatMetricSE(rows[0]), formatMetricSE(rows[1]), sequences, formatKept(rows[1], rows[0]))
 	fmt.Fprintf(w, "relative hidden-state error %.4g measured, predicted %.4g (tangent) and %.4g (first-order); products on calibration states %.4g\n",
 		d.RelErr, d.Tangent, d.Predicted, d.CalibErr)
 }

@@ -273,15 +273,16 @@ func predictCompressed(m, cm *Model, run *baseRun) (predicted, tangent *ErrorCur
 // computed once and shared by every rank and method: its task (from the
 // file's metadata), the held-out batches the metric is computed on, the
 // probe batch of the state errors, the calibration moments (whitening and
-// CalibErr) and the uncompressed model's metric.
+// CalibErr) and the uncompressed model's metric with its standard error
+// (Damage.MetricSE).
 type Testbed struct {
-	Model       *Model
-	Meta        map[string]string
-	Spec        task.Spec
-	Eval        []*task.Batch
-	Probe       *task.Batch
-	Calibration *Calibration
-	Base        float64
+	Model        *Model
+	Meta         map[string]string
+	Spec         task.Spec
+	Eval         []*task.Batch
+	Probe        *task.Batch
+	Calibration  *Calibration
+	Base, BaseSE float64
 }
 
 // LoadTestbed loads a model file and sets up its testbed on the task's
@@ -304,7 +305,7 @@ func LoadTestbed(path string, nEval int, dataDir string) (*Testbed, error) {
 	if tb.Calibration, err = Calibrate(m, CalibrationBatches(ds)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if tb.Base, err = MetricOf(m, tb.Spec, tb.Eval); err != nil {
+	if tb.Base, tb.BaseSE, err = metricSE(tb.Spec, engineOf(m).evaluate(tb.Spec, tb.Eval)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return tb, nil
