@@ -115,11 +115,18 @@ func Sweep(m *Model, spec task.Spec, sc SweepConfig) ([]Damage, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sweep(m, sc, spec, base, baseSE)
+}
+
+// sweep is Sweep with the uncompressed model's metric on sc.Eval, and its
+// standard error, already computed.
+func sweep(m *Model, sc SweepConfig, spec task.Spec, base, baseSE float64) ([]Damage, error) {
 	p := m.RecurrentParams()
 	rows := []Damage{{Rank: Full, Precision: F32, Params: p, Bytes: m.RecurrentBytes(), MulAdds: p,
 		Metric: base, MetricSE: baseSE, MetricRel: 1}}
 	cal := sc.Calibration
 	if cal == nil {
+		var err error
 		if cal, err = Calibrate(m, sc.Calib); err != nil {
 			return nil, err
 		}
@@ -324,8 +331,9 @@ func (tb *Testbed) Sweep(ranks Ranks, methods []Method, precisions []Precision) 
 	for i, method := range methods {
 		// A GRU's or LSTM's gates are truncated jointly: the form the fused
 		// kernel streams in one pass, and the one its step times are of.
-		d, err := Sweep(tb.Model, tb.Spec, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
-			Calibration: tb.Calibration, Joint: tb.Model.Cell.Gated(), Precisions: precisions, NoDense: i > 0})
+		d, err := sweep(tb.Model, SweepConfig{Ranks: ranks, Method: method, Eval: tb.Eval, Probe: tb.Probe,
+			Calibration: tb.Calibration, Joint: tb.Model.Cell.Gated(), Precisions: precisions, NoDense: i > 0},
+			tb.Spec, tb.Base, tb.BaseSE)
 		if err != nil {
 			return nil, err
 		}
