@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -166,6 +167,25 @@ type baseRun struct {
 	b  *task.Batch
 	nt *net[float64]
 	ps *pass[float64]
+
+	ysOnce sync.Once
+	ys     []float64 // the outputs of every step, T·B×Out (see outputsAt)
+}
+
+// outputsAt returns the run's output y_t = h_t·Rᵀ + c (B×Out) at step t,
+// which every compression's predicted and measured errors are relative
+// to: computed once, for every step, on first use.
+func (r *baseRun) outputsAt(t int) []float64 {
+	bs, out := r.b.B, r.m.Out
+	r.ysOnce.Do(func() {
+		n := r.m.readWidth()
+		bn := bs * n
+		r.ys = make([]float64, r.b.T*bs*out)
+		for s := 0; s < r.b.T; s++ {
+			outputs(r.nt, r.ps.h[(s+1)*bn:(s+2)*bn], r.ys[s*bs*out:(s+1)*bs*out], bs)
+		}
+	})
+	return r.ys[t*bs*out : (t+1)*bs*out]
 }
 
 // runOf returns m's run over b: run itself when it is that run, else a new
@@ -178,7 +198,7 @@ func runOf(run *baseRun, m *Model, b *task.Batch) (*baseRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &baseRun{m, b, nt, ps}, nil
+	return &baseRun{m: m, b: b, nt: nt, ps: ps}, nil
 }
 
 // trajectory runs m in float64 over the inputs of b and returns the net and
@@ -320,9 +340,18 @@ func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller, gated string
 			u[g] = up
 		}
 	}
+	var uop, duop [2]*product32
+	for g := range u {
+		if u[g] != nil {
+			uop[g] = newProduct32(u[g], n, n)
+		}
+		if du[g] != nil {
+			duop[g] = newProduct32(du[g], n, n)
+		}
+	}
+	readout := newProduct32(nt.r(), m.Out, n)
 	var scr linScratch
 	dh := make([]float64, bn) // δh_0 = 0: both runs start from h_0 = 0
-	y := make([]float64, bs*m.Out)
 	dy := make([]float64, bs*m.Out)
 	for t := 0; t < b.T; t++ {
 		hp, h := ps.h[t*bn:(t+1)*bn], ps.h[(t+1)*bn:(t+2)*bn]
@@ -330,13 +359,12 @@ func predict(m *Model, dU [2]kernels.Matrix, b *task.Batch, caller, gated string
 		if m.Cell == MGRU {
 			f, hc, fh = ps.f[t*bn:(t+1)*bn], ps.hc[t*bn:(t+1)*bn], ps.fh[t*bn:(t+1)*bn]
 		}
-		linStep(m.Cell, n, bs, u, du, hp, h, f, hc, fh, dh, &scr)
+		linStep(m.Cell, n, bs, uop, duop, hp, h, f, hc, fh, dh, &scr)
 		c.DH[t] = meanSq(dh, n)
 		c.H[t] = meanSq(h, n)
-		gemm(false, true, bs, m.Out, n, 1, dh, n, nt.r(), n, 0, dy, m.Out)
+		readout.apply(dy, dh, bs, false)
 		c.DY[t] = meanSq(dy, m.Out)
-		outputs(nt, h, y, bs)
-		c.Y[t] = meanSq(y, m.Out)
+		c.Y[t] = meanSq(run.outputsAt(t), m.Out)
 	}
 	return c, nil
 }
@@ -378,15 +406,14 @@ func (s *linScratch) size(k int) {
 // linStep replaces dh (bs×n, δh_{t−1} on entry) by δh_t = J_t δh_{t−1} + e_t
 // for a batch of bs sequences, given the unperturbed step: hp = h_{t−1},
 // h = h_t, and for the MGRU f = f_t, hc = h̃_t, fh = f_t ⊙ h_{t−1}. u are
-// the recurrent matrices, du their perturbations (nil: none), all n×n
-// row-major.
-func linStep(cell Cell, n, bs int, u, du [2][]float64, hp, h, f, hc, fh, dh []float64, scr *linScratch) {
+// the recurrent matrices, du their perturbations (nil: none), all n×n.
+func linStep(cell Cell, n, bs int, u, du [2]*product32, hp, h, f, hc, fh, dh []float64, scr *linScratch) {
 	scr.size(bs * n)
 	da := scr.a
 	// δa (RNN) or δa^f (MGRU) = U δh_{t−1} + ΔU h_{t−1}, as rows: δH·Uᵀ + H·ΔUᵀ.
-	gemm(false, true, bs, n, n, 1, dh, n, u[0], n, 0, da, n)
+	u[0].apply(da, dh, bs, false)
 	if du[0] != nil {
-		gemm(false, true, bs, n, n, 1, hp, n, du[0], n, 1, da, n)
+		du[0].apply(da, hp, bs, true)
 	}
 	if cell == RNN {
 		for i, v := range h {
@@ -400,9 +427,9 @@ func linStep(cell Cell, n, bs int, u, du [2][]float64, hp, h, f, hc, fh, dh []fl
 		ds[i] = hp[i]*df[i] + f[i]*dh[i] // δs = h_{t−1} ⊙ δf + f ⊙ δh_{t−1}
 	}
 	// δa^h = U_h δs + ΔU_h s.
-	gemm(false, true, bs, n, n, 1, ds, n, u[1], n, 0, dah, n)
+	u[1].apply(dah, ds, bs, false)
 	if du[1] != nil {
-		gemm(false, true, bs, n, n, 1, fh, n, du[1], n, 1, dah, n)
+		du[1].apply(dah, fh, bs, true)
 	}
 	for i := range dh {
 		dhc := (1 - hc[i]*hc[i]) * dah[i] // δh̃ = G δa^h
@@ -522,7 +549,7 @@ func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, err
 	if err != nil {
 		return nil, err
 	}
-	nt, ps := run.nt, run.ps
+	ps := run.ps
 	nq, pq, err := trajectory(perturbed, b)
 	if err != nil {
 		return nil, err
@@ -534,7 +561,7 @@ func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, err
 	n, bs := m.readWidth(), b.B
 	bn := bs * n
 	dh := make([]float64, bn)
-	y, yq := make([]float64, bs*m.Out), make([]float64, bs*m.Out)
+	yq := make([]float64, bs*m.Out)
 	for t := 0; t < b.T; t++ {
 		h, hq := ps.h[(t+1)*bn:(t+2)*bn], pq.h[(t+1)*bn:(t+2)*bn]
 		for i := range dh {
@@ -545,7 +572,7 @@ func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, err
 		if m.Out == 0 {
 			continue // a GRU or LSTM without a readout
 		}
-		outputs(nt, h, y, bs)
+		y := run.outputsAt(t)
 		outputs(nq, hq, yq, bs)
 		c.Y[t] = meanSq(y, m.Out)
 		for i := range yq {

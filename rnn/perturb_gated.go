@@ -121,19 +121,21 @@ func (r *baseRun) predictGated(dw [][]float64, tangent bool) (*ErrorCurve, error
 	// 0); each layer leaves its output perturbation for the next.
 	var dx []float64
 	for k := range ps.g.layers {
-		dx = nt.linLayer(k, &ps.g.layers[k], dw[k], dx, steps, bs, tangent)
+		dx = linLayer(nt, k, &ps.g.layers[k], dw[k], dx, steps, bs, tangent)
 	}
 	top := ps.g.layers[len(ps.g.layers)-1]
 	dy := make([]float64, bs*m.Out)
-	y := make([]float64, bs*m.Out)
+	var readout *product32
+	if m.Out > 0 {
+		readout = newProduct32(nt.r(), m.Out, p)
+	}
 	for t := 0; t < steps; t++ {
 		dh, hh := dx[t*bs*p:(t+1)*bs*p], top.hs[(t+1)*bs*p:(t+2)*bs*p]
 		c.DH[t], c.H[t] = meanSq(dh, p), meanSq(hh, p)
 		if m.Out > 0 {
-			gemm(false, true, bs, m.Out, p, 1, dh, p, nt.r(), p, 0, dy, m.Out)
+			readout.apply(dy, dh, bs, false)
 			c.DY[t] = meanSq(dy, m.Out)
-			outputs(nt, hh, y, bs)
-			c.Y[t] = meanSq(y, m.Out)
+			c.Y[t] = meanSq(r.outputsAt(t), m.Out)
 		}
 	}
 	return c, nil
@@ -165,10 +167,10 @@ func gatedDeltaRows(m *Model, dW []kernels.Matrix) ([][]float64, error) {
 // trajectory: its weight_hh perturbed by dw (nil: not) and its inputs by
 // dx (nil: not); with tangent, through W_hh + dw. It returns the
 // perturbation of the layer's outputs, T·B×P.
-func (nt *net[T]) linLayer(k int, l *gatedLayerPass[T], dw, dx []T, steps, bs int, tangent bool) []T {
+func linLayer(nt *net[float64], k int, l *gatedLayerPass[float64], dw, dx []float64, steps, bs int, tangent bool) []float64 {
 	wih, whh, _, _, whr := nt.gatedLayer(k)
 	if tangent && dw != nil {
-		w := make([]T, len(whh))
+		w := make([]float64, len(whh))
 		for i, v := range whh {
 			w[i] = v + dw[i]
 		}
@@ -177,22 +179,27 @@ func (nt *net[T]) linLayer(k int, l *gatedLayerPass[T], dw, dx []T, steps, bs in
 	in := nt.layerIn(k)
 	H, p := nt.Hidden, nt.stateWidth()
 	gh := nt.Cell.torchGates() * H
-	out := make([]T, steps*bs*p)
-	da := make([]T, steps*bs*gh)
+	out := make([]float64, steps*bs*p)
+	da := make([]float64, steps*bs*gh)
 	if dx != nil {
 		gemm(false, true, steps*bs, gh, in, 1, dx, in, wih, in, 0, da, gh)
 	}
-	du := make([]T, bs*gh)
-	dh := make([]T, bs*p) // δh_{t−1}; both runs start from zero
-	var dc, dm []T
+	w := newProduct32(whh, gh, p)
+	var dwp *product32
+	if dw != nil {
+		dwp = newProduct32(dw, gh, p)
+	}
+	du := make([]float64, bs*gh)
+	dh := make([]float64, bs*p) // δh_{t−1}; both runs start from zero
+	var dc, dm []float64
 	if nt.Cell == LSTM {
-		dc, dm = make([]T, bs*H), make([]T, bs*H)
+		dc, dm = make([]float64, bs*H), make([]float64, bs*H)
 	}
 	for t := 0; t < steps; t++ {
 		hp := l.hs[t*bs*p : (t+1)*bs*p]
-		gemm(false, true, bs, gh, p, 1, dh, p, whh, p, 0, du, gh)
-		if dw != nil {
-			gemm(false, true, bs, gh, p, 1, hp, p, dw, p, 1, du, gh)
+		w.apply(du, dh, bs, false) // δH·W_hhᵀ + H·ΔW_hhᵀ
+		if dwp != nil {
+			dwp.apply(du, hp, bs, true)
 		}
 		gates := l.gates[t*bs*gh : (t+1)*bs*gh]
 		dat := da[t*bs*gh : (t+1)*bs*gh]

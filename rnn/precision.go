@@ -240,7 +240,7 @@ func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*Err
 	bn := bs * n
 	hq := make([]float64, bn)
 	dh := make([]float64, bn)
-	y, yq := make([]float64, bs*m.Out), make([]float64, bs*m.Out)
+	yq := make([]float64, bs*m.Out)
 	e := c.engine()
 	e.onStep = func(t int, state, _ kernels.Matrix) {
 		h := ps.h[(t+1)*bn : (t+2)*bn]
@@ -250,7 +250,7 @@ func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*Err
 		}
 		curve.DH[t] = meanSq(dh, n)
 		curve.H[t] = meanSq(h, n)
-		outputs(nt, h, y, bs)
+		y := run.outputsAt(t)
 		outputs(nt, hq, yq, bs) // the readout is not compressed
 		curve.Y[t] = meanSq(y, m.Out)
 		for i := range yq {
