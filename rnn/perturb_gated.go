@@ -180,8 +180,12 @@ func linLayer(nt *net[float64], k int, l *gatedLayerPass[float64], dw, dx []floa
 	H, p := nt.Hidden, nt.stateWidth()
 	gh := nt.Cell.torchGates() * H
 	out := make([]float64, steps*bs*p)
-	da := make([]float64, steps*bs*gh)
+	// da is the input's contribution W_ih δx_t to the gates, every step;
+	// the first layer's inputs are not perturbed, so its da is zero (one
+	// step's worth, reused).
+	da := make([]float64, bs*gh)
 	if dx != nil {
+		da = make([]float64, steps*bs*gh)
 		gemm(false, true, steps*bs, gh, in, 1, dx, in, wih, in, 0, da, gh)
 	}
 	w := newProduct32(whh, gh, p)
@@ -202,7 +206,10 @@ func linLayer(nt *net[float64], k int, l *gatedLayerPass[float64], dw, dx []floa
 			dwp.apply(du, hp, bs, true)
 		}
 		gates := l.gates[t*bs*gh : (t+1)*bs*gh]
-		dat := da[t*bs*gh : (t+1)*bs*gh]
+		dat := da[:bs*gh]
+		if dx != nil {
+			dat = da[t*bs*gh : (t+1)*bs*gh]
+		}
 		next := out[t*bs*p : (t+1)*bs*p]
 		if nt.Cell == GRU {
 			un := l.un[t*bs*H : (t+1)*bs*H]

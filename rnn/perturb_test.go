@@ -445,7 +445,7 @@ func TestPerturbTrajectory(t *testing.T) {
 	for _, cell := range []Cell{RNN, MGRU} {
 		m := perturbModel(t, cell, 6, 1.2, 9)
 		b := perturbBatch(m.Config, 12, 2, 10)
-		_, ps, err := trajectory(m, b)
+		_, ps, err := trajectory(m, b, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
