@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -633,5 +634,43 @@ func TestLyapunovDoubling(t *testing.T) {
 	res.Sub(&res, P)
 	if r := mat.Norm(&res, 2) / mat.Norm(P, 2); r > 1e-12 {
 		t.Errorf("residual ‖MPMᵀ + Q − P‖/‖P‖ = %.3g", r)
+	}
+}
+
+// TestMeasureReusesPass checks that measuring several models against one
+// base run, which reuses the pass of the model measured before, gives the
+// curves of measuring each alone, for both kinds of cell.
+func TestMeasureReusesPass(t *testing.T) {
+	gru, err := New(Config{Cell: GRU, In: 3, Hidden: 10, Out: 2, NumLayers: 1, Objective: Regression, Burn: 2}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Model{perturbModel(t, MGRU, 12, 1.0, 6), gru} {
+		b := perturbBatch(m.Config, 15, 3, 7)
+		var others []*Model
+		for _, r := range []int{2, 5, 2} {
+			c, err := Compress(m, CompressSpec{Ranks: [2]int{r, r}, Joint: m.Cell.Gated()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			others = append(others, c.Model)
+		}
+		run, err := runOf(nil, m, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range others {
+			shared, err := measure(m, o, b, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone, err := Measure(m, o, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(shared, alone) {
+				t.Errorf("%s, model %d: measured against a shared run %+v, alone %+v", m.Cell, i, shared, alone)
+			}
+		}
 	}
 }

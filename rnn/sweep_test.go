@@ -92,3 +92,31 @@ func TestTestbed(t *testing.T) {
 		t.Error("a missing file gave a testbed")
 	}
 }
+
+// TestEvaluateReusesBuffers checks that an engine scores the same with the
+// pooled buffers of engines evaluated before it, of other cells and sizes,
+// as the first engine to run did.
+func TestEvaluateReusesBuffers(t *testing.T) {
+	rec := task.Recall{Rho: 0.5, K: 3, T: 30}
+	ds := rec.Dataset(1, 32)
+	eval := ds.Eval(16)
+	var models []*Model
+	for i, cell := range []Cell{RNN, MGRU, GRU, LSTM} {
+		m, err := New(ConfigFor(ds.Spec(), cell, 8+4*i), uint64(3+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, m)
+	}
+	first := make([]float64, len(models))
+	for round := range 3 {
+		for i, m := range models {
+			mc := engineOf(m).evaluate(ds.Spec(), eval).MemoryCapacity()
+			if round == 0 {
+				first[i] = mc
+			} else if mc != first[i] {
+				t.Errorf("%s, round %d: MC %v, first %v", m.Cell, round, mc, first[i])
+			}
+		}
+	}
+}
