@@ -323,7 +323,7 @@ func dataAware(p pf, in Inputs) {
 			continue
 		}
 		calibOK, testOK, sure := 0, 0, 0
-		var ks, kw float64
+		var ks, kw, ses, sew float64
 		base := rowsOf(in.Sweep, m, "")
 		for i := range sv {
 			if wh[i].CalibErr <= sv[i].CalibErr*(1+1e-6) {
@@ -337,6 +337,10 @@ func dataAware(p pf, in Inputs) {
 			}
 			ks += sv[i].Kept()
 			kw += wh[i].Kept()
+			if len(base) > 0 {
+				ses += sv[i].KeptSE(base[0])
+				sew += wh[i].KeptSE(base[0])
+			}
 		}
 		if calibOK < len(sv) {
 			neverWorse = false
@@ -349,15 +353,18 @@ func dataAware(p pf, in Inputs) {
 		if sv[0].hasSE() {
 			sureCell = fmt.Sprintf("%d", sure)
 		}
-		p("| %s | %d | %d/%d | %d/%d | %s | %.3f | %.3f |\n", m, len(sv), calibOK, len(sv), testOK, len(sv), sureCell,
-			ks/float64(len(sv)), kw/float64(len(sv)))
+		k := float64(len(sv))
+		p("| %s | %d | %d/%d | %d/%d | %s | %s | %s |\n", m, len(sv), calibOK, len(sv), testOK, len(sv), sureCell,
+			formatMean(ks/k, ses/k), formatMean(kw/k, sew/k))
 	}
 	p("\nOn the calibration metric whitening is %s. On the test metric it is at least as good at most ranks for %d of %d task × cell pairs. ",
 		map[bool]string{true: "never worse than plain SVD (it is optimal there by construction)", false: "worse than plain SVD somewhere (see the table)"}[neverWorse],
 		better, pairs)
 	p("`of them beyond 2 SE` counts the ranks at which whitening keeps more by over twice the standard error of the ")
 	p("difference (each fraction kept's error from its held-out sequences, treated as independent, which overstates it: both ")
-	p("are scored on the same sequences); the rest are within the noise of the held-out set.\n\n")
+	p("are scored on the same sequences); the rest are within the noise of the held-out set. A mean kept over the ranks ")
+	p("carries the mean of their standard errors, its bound when their errors are fully correlated, as errors scored on ")
+	p("the same sequences are.\n\n")
 }
 
 // spearman is the rank correlation of x and y (ties get their mean rank).

@@ -393,6 +393,6 @@ func quantPrediction(p pf, rows []SweepRow, models []string) {
 			len(measured), spearman(measured, predicted))
 		p("and predicts %.2f× the measured error in the median (the rest is the state's own quantization, which ΔU does not carry). ",
 			median(ratios))
-		p("The worst kept fraction is %.4f (%s).\n\n", worst.Kept(), worst.Model)
+		p("The worst kept fraction is %s (%s).\n\n", formatKept(worst, references(rows)[worst.Model]), worst.Model)
 	}
 }

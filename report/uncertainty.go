@@ -98,3 +98,12 @@ func formatKept(r, base SweepRow) string {
 func beyond(a, b, sa, sb float64) bool {
 	return math.Abs(a-b) > 2*math.Hypot(sa, sb)
 }
+
+// formatMean formats a mean of fractions kept ± se, or alone when se is
+// unknown (NaN).
+func formatMean(v, se float64) string {
+	if math.IsNaN(se) {
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.3f±%.3f", v, se)
+}
