@@ -157,13 +157,9 @@ func gruBlocks(y, a []float32, stride int, x, h, xp, b []float32) {
 	copy(y[full:], yT[:n-full])
 }
 
-// addTo sets y[i] += x[i].
-func addTo(y, x []float32) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += x[i]
-	}
-}
+// addTo sets y[i] += x[i], as axpy with alpha = 1: the product 1·x[i] is
+// exact, so a fused multiply-add rounds once, as the addition does.
+func addTo(y, x []float32) { axpy(1, x[:len(y)], y) }
 
 // checkGated panics unless u is gates·n×m, the vectors in ns have length n,
 // those in gs gates·n, and len(work) ≥ minWork.

@@ -117,9 +117,12 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 		return kernels.Matrix{Rows: B, Cols: cols, Stride: cols, Data: d[:B*cols]}
 	}
 	for k := range e.wih {
-		xp := kernels.Matrix{Rows: tb, Cols: gh, Stride: gh, Data: e.xp}
-		e.wih[k].MatVecBatch(xp, in)
-		addBias(e.xp, e.bih[k])
+		// xp = W_ih·x + b_ih with the bias stored first: the same single
+		// rounding of sum + bias, without a second pass over T·B×G·H.
+		for r := range tb {
+			copy(e.xp[r*gh:(r+1)*gh], e.bih[k])
+		}
+		e.wih[k].MatVecBatchAdd(kernels.Matrix{Rows: tb, Cols: gh, Stride: gh, Data: e.xp}, in)
 		clear(e.hs[:B*p])
 		clear(e.cs)
 		for t := 0; t < T; t++ {
