@@ -36,7 +36,10 @@ type PlanRow struct {
 	Params, MulAdds       int
 	Predicted, FirstOrder float64
 	MetricName            string
-	Metric, MetricRel     float64
+	// Metric is the plan's metric on the held-out set, MetricSE its
+	// standard error there (NaN: unknown), MetricRel the metric over the
+	// uncompressed model's.
+	Metric, MetricSE, MetricRel float64
 }
 
 // Allocations of plan.csv.
@@ -58,7 +61,7 @@ func PlanRows(model string, tb *rnn.Testbed, curve []rnn.PlanPoint) []PlanRow {
 			Hidden: tb.Model.Hidden, Measure: pl.Measure, Allocation: alloc, MaxError: pt.Target.MaxError,
 			Dense: pl.Dense, Joint: pl.Joint, Ranks: pl.Ranks, Params: pl.Params, MulAdds: pl.MulAdds,
 			Predicted: pl.Error, FirstOrder: pl.FirstOrder, MetricName: rnn.MetricName(tb.Spec),
-			Metric: pt.Metric, MetricRel: pt.MetricRel}
+			Metric: pt.Metric, MetricSE: pt.MetricSE, MetricRel: pt.MetricRel}
 	}
 	return rows
 }
@@ -66,6 +69,28 @@ func PlanRows(model string, tb *rnn.Testbed, curve []rnn.PlanPoint) []PlanRow {
 // Loss is the relative loss of the metric: the fraction of accuracy or
 // memory capacity lost, or of bits per character added.
 func (r PlanRow) Loss() float64 { return metricLoss(r.MetricName, r.MetricRel) }
+
+// LossSE is the standard error of Loss from the plan's own metric, relative
+// to the uncompressed model's (whose error, on the same held-out
+// sequences, is correlated with it and not added); 0 for a dense plan, the
+// uncompressed model itself; NaN when unknown.
+func (r PlanRow) LossSE() float64 {
+	if r.Dense {
+		return 0
+	}
+	if !(r.MetricSE >= 0) || !(r.Metric > 0) || !(r.MetricRel > 0) {
+		return math.NaN()
+	}
+	return r.MetricSE * r.MetricRel / r.Metric
+}
+
+// formatLoss formats the row's measured loss ± LossSE.
+func (r PlanRow) formatLoss() string {
+	if se := r.LossSE(); !math.IsNaN(se) {
+		return fmt.Sprintf("%.4f±%.4f", r.Loss(), se)
+	}
+	return fmt.Sprintf("%.4f", r.Loss())
+}
 
 // Loss is the relative loss of the row's metric, as PlanRow.Loss.
 func (r SweepRow) Loss() float64 { return metricLoss(r.MetricName, r.MetricRel) }
@@ -139,6 +164,7 @@ var planColumns = []column[PlanRow]{
 	planFloat("first_order", func(r *PlanRow) *float64 { return &r.FirstOrder }),
 	{"metric_name", func(r *PlanRow) string { return r.MetricName }, set(nonEmpty, func(r *PlanRow) *string { return &r.MetricName })},
 	planFloat("metric", func(r *PlanRow) *float64 { return &r.Metric }),
+	{"metric_se", func(r *PlanRow) string { return formatG(r.MetricSE) }, set(parseSE, func(r *PlanRow) *float64 { return &r.MetricSE })},
 	planFloat("metric_rel", func(r *PlanRow) *float64 { return &r.MetricRel }),
 }
 
@@ -530,9 +556,11 @@ func planning(p pf, in Inputs) {
 		if !t.Met() {
 			miss = " (missed)"
 		}
-		p("| %s | %g%% | %s | %.3g | %s | %d | %s | %d | %.2f | %.4f%s |\n", t.Plan.Model, 100*t.Target, t.Calibration, t.Threshold,
-			planLabel(t.Plan), t.Plan.Params, oracleLabel(t.Oracle), t.Oracle.Params, t.Ratio(), t.Plan.Loss(), miss)
+		p("| %s | %g%% | %s | %.3g | %s | %d | %s | %d | %.2f | %s%s |\n", t.Plan.Model, 100*t.Target, t.Calibration, t.Threshold,
+			planLabel(t.Plan), t.Plan.Params, oracleLabel(t.Oracle), t.Oracle.Params, t.Ratio(), t.Plan.formatLoss(), miss)
 	}
+	p("\nThe measured loss carries the standard error of the plan's metric over the held-out set, relative to the ")
+	p("uncompressed metric.\n")
 	p("\nA whole plan of a 128-unit model, from the first frame to the choice, is one benchmark: ")
 	p("`go test -run '^$' -bench Plan ./rnn` (BenchmarkPlan/cell=…/n=…, with its CPU time).\n\n")
 }

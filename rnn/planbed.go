@@ -92,9 +92,10 @@ func (tb *Testbed) assessPlan(pl *Plan) (*PlanResult, error) {
 type PlanPoint struct {
 	Target Target
 	Plan   *Plan
-	// Metric is the compressed model's task metric, MetricRel that over the
-	// uncompressed model's.
-	Metric, MetricRel float64
+	// Metric is the compressed model's task metric, MetricSE its standard
+	// error over the held-out set (Damage.MetricSE), MetricRel the metric
+	// over the uncompressed model's.
+	Metric, MetricSE, MetricRel float64
 }
 
 // PlanCurve returns the plans of p for each target with their metric on
@@ -102,7 +103,7 @@ type PlanPoint struct {
 // mapped to a loss of the metric. A configuration planned for several
 // targets is evaluated once.
 func (tb *Testbed) PlanCurve(p *Planner, targets []Target) ([]PlanPoint, error) {
-	metrics := map[string]float64{}
+	metrics := map[string][2]float64{}
 	var out []PlanPoint
 	for _, t := range targets {
 		pl, err := p.Plan(t)
@@ -110,9 +111,9 @@ func (tb *Testbed) PlanCurve(p *Planner, targets []Target) ([]PlanPoint, error) 
 			return nil, err
 		}
 		key := fmt.Sprint(pl.Dense, pl.Joint, pl.Ranks)
-		m, ok := metrics[key]
+		ms, ok := metrics[key]
 		if !ok {
-			m = tb.Base
+			m, se := tb.Base, tb.BaseSE
 			if !pl.Dense {
 				spec, err := pl.Spec()
 				if err != nil {
@@ -122,13 +123,14 @@ func (tb *Testbed) PlanCurve(p *Planner, targets []Target) ([]PlanPoint, error) 
 				if err != nil {
 					return nil, err
 				}
-				if m, err = metric(tb.Spec, c.engine().evaluate(tb.Spec, tb.Eval)); err != nil {
+				if m, se, err = metricSE(tb.Spec, c.engine().evaluate(tb.Spec, tb.Eval)); err != nil {
 					return nil, err
 				}
 			}
-			metrics[key] = m
+			ms = [2]float64{m, se}
+			metrics[key] = ms
 		}
-		out = append(out, PlanPoint{Target: t, Plan: pl, Metric: m, MetricRel: relative(m, tb.Base)})
+		out = append(out, PlanPoint{Target: t, Plan: pl, Metric: ms[0], MetricSE: ms[1], MetricRel: relative(ms[0], tb.Base)})
 	}
 	return out, nil
 }
