@@ -98,32 +98,26 @@ func (p *Packed) checkVec(op string, y, x []float32) {
 // start a panel and row0+len(y) end one (or the matrix), which multiples of
 // lowRankChunk do in every geometry.
 func (p *Packed) product(y, x []float32, row0, col0 int, add bool) {
-	if row0 == 0 && col0 == 0 && len(y) == p.rows {
-		// The whole matrix, the common case: every run from its start,
-		// with no division to find a first panel (a product at n = 64
-		// takes tens of nanoseconds, and such overhead shows).
-		for _, s := range p.segs {
-			ys, a := y[s.row0:s.row0+s.rows], p.data[s.off:]
-			if s.code.tiles() {
-				gemvTiles(ys, a, s.stride(p.cols), x, add)
-				continue
-			}
-			gemvPanels(ys, a, s.stride(p.cols), x, add, s.code)
-		}
-		return
-	}
 	for _, s := range p.segs {
 		lo, hi := max(row0, s.row0), min(row0+len(y), s.row0+s.rows)
 		if lo >= hi {
 			continue
 		}
-		h, stride := s.height(), s.stride(p.cols)
-		a := p.data[s.off+(lo-s.row0)/h*stride:]
+		stride, a := s.stride(p.cols), p.data[s.off:]
+		// Most products start every run at its first panel and column: no
+		// division to find them (a product at n = 64 takes tens of
+		// nanoseconds, and such overhead shows).
+		if lo > s.row0 {
+			a = a[(lo-s.row0)/s.height()*stride:]
+		}
 		if s.code.tiles() { // V alone is tiled, and never by columns
 			gemvTiles(y[lo-row0:hi-row0], a, stride, x, add)
 			continue
 		}
-		gemvPanels(y[lo-row0:hi-row0], a[col0*h:], stride, x, add, s.code)
+		if col0 > 0 {
+			a = a[col0*s.height():]
+		}
+		gemvPanels(y[lo-row0:hi-row0], a, stride, x, add, s.code)
 	}
 }
 

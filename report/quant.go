@@ -42,10 +42,8 @@ func byteFraction(r SweepRow, dense map[string]int) float64 {
 // denseBytes returns each model's float32 dense recurrent bytes.
 func denseBytes(rows []SweepRow) map[string]int {
 	d := map[string]int{}
-	for _, r := range rows {
-		if r.Rank == rnn.Full && r.Precision == rnn.F32 {
-			d[r.Model] = r.Bytes
-		}
+	for m, r := range references(rows) {
+		d[m] = r.Bytes
 	}
 	return d
 }
