@@ -167,8 +167,9 @@ func (s Spectrum) EnergyRank(frac float64) int {
 // AssessUntasked measures what the compression c costs m without the
 // model's task, for a file that names none (a PyTorch state_dict): on 32
 // sequences of 100 steps of Gaussian inputs (unit variance, a fixed seed),
-// the relative state (and output) error measured by running both models
-// and predicted by the first-order and tangent models, with the weights and
+// the relative state (and output) error measured by running the compressed
+// model as deployed against the original's float64 run (see Damage) and
+// predicted by the first-order and tangent models, with the weights and
 // multiply-adds. The metric fields are zero: there is no task to score.
 func AssessUntasked(m *Model, c *Compressed) (Damage, error) {
 	probe := GaussianProbe(m, 32, 100, 1)
@@ -184,7 +185,7 @@ func AssessUntasked(m *Model, c *Compressed) (Damage, error) {
 	if err != nil {
 		return d, err
 	}
-	measured, err := measure(m, c.Model, probe, run)
+	measured, err := measureDeployed(m, c, probe, run)
 	if err != nil {
 		return d, err
 	}

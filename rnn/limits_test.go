@@ -218,7 +218,12 @@ func TestZeroWeights(t *testing.T) {
 						break
 					}
 				}
-				if d.Rank > 0 && (d.MetricRel != 1 || d.RelErr != 0 || d.CalibErr != 0) {
+				// The truncation of zero is exact; the measured error is
+				// the deployed float32 run's against the float64 one:
+				// rounding (2⁻²⁴ ≈ 6e-8 per operation) and the kernels'
+				// activations (within 4e-7 absolute), not compounding in
+				// a model this contractive.
+				if d.Rank > 0 && (d.MetricRel != 1 || d.RelErr > 1e-6 || d.CalibErr != 0) {
 					t.Errorf("%s all=%v rank %d: kept %v, error %v, calibration error %v; the truncation of zero is exact", cell, all, d.Rank, d.MetricRel, d.RelErr, d.CalibErr)
 				}
 			}

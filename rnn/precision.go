@@ -224,8 +224,10 @@ func sharedFactorBytes(op kernels.Operator) int {
 func (m *Model) RecurrentBytes() int { return 4 * m.RecurrentParams() }
 
 // measureDeployed is Measure for a compressed model as it is deployed: the
-// states of c's own kernels (quantized weights, the state quantized at
-// each product) against m's float64 run over b (run, or a new one).
+// states of c's own kernels (the fused float32 steps; quantized weights
+// with the state quantized at each product) against m's float64 run over b
+// (run, or a new one). For a stacked GRU or LSTM it compares the top
+// layer's states, those the readout sees.
 func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*ErrorCurve, error) {
 	run, err := runOf(run, m, b)
 	if err != nil {
@@ -236,13 +238,12 @@ func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*Err
 	if err != nil {
 		return nil, err
 	}
-	n, bs := m.Hidden, b.B
+	n, bs := m.readWidth(), b.B
 	bn := bs * n
 	hq := make([]float64, bn)
 	dh := make([]float64, bn)
 	yq := make([]float64, bs*m.Out)
-	e := c.engine()
-	e.onStep = func(t int, state, _ kernels.Matrix) {
+	onState := func(t int, state kernels.Matrix) {
 		h := ps.h[(t+1)*bn : (t+2)*bn]
 		for i := range hq {
 			hq[i] = float64(state.Data[i])
@@ -250,6 +251,9 @@ func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*Err
 		}
 		curve.DH[t] = meanSq(dh, n)
 		curve.H[t] = meanSq(h, n)
+		if m.Out == 0 {
+			return // a GRU or LSTM without a readout
+		}
 		y := run.outputsAt(t)
 		outputs(nt, hq, yq, bs) // the readout is not compressed
 		curve.Y[t] = meanSq(y, m.Out)
@@ -258,6 +262,18 @@ func measureDeployed(m *Model, c *Compressed, b *task.Batch, run *baseRun) (*Err
 		}
 		curve.DY[t] = meanSq(yq, m.Out)
 	}
+	e := c.engine()
+	if g := e.gated; g != nil {
+		top := len(g.wih) - 1
+		g.onLayerStep = func(k, t int, h kernels.Matrix) {
+			if k == top {
+				onState(t, h)
+			}
+		}
+	} else {
+		e.onStep = func(t int, h, _ kernels.Matrix) { onState(t, h) }
+	}
 	e.run(b)
+	e.release()
 	return curve, nil
 }

@@ -26,9 +26,9 @@ type Damage struct {
 	MetricSE  float64
 	MetricRel float64 // Metric over the uncompressed model's
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
-	// batch, measured by running both models (a quantized model on its own
-	// kernels, the state quantized at each product, against the float64
-	// run); Predicted is the first-order perturbation model's value
+	// batch, measured by running the compressed model as deployed (its
+	// fused float32 steps; a quantized model with the state quantized at
+	// each product) against the uncompressed model's float64 run; Predicted is the first-order perturbation model's value
 	// (Predict) and Tangent the tangent model's (PredictTangent), both from
 	// the uncompressed run alone, fed the change of the recurrent weights
 	// (truncation and quantization) as ΔU.
@@ -229,12 +229,7 @@ func assess(m *Model, c *Compressed, spec task.Spec, eval []*task.Batch, probe *
 		return d, err
 	}
 	d.MetricRel = relative(d.Metric, base)
-	var measured *ErrorCurve
-	if c.Precision() == F32 {
-		measured, err = measure(m, c.Model, probe, run)
-	} else {
-		measured, err = measureDeployed(m, c, probe, run)
-	}
+	measured, err := measureDeployed(m, c, probe, run)
 	if err != nil {
 		return d, err
 	}
