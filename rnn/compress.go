@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -73,6 +74,10 @@ type CompressSpec struct {
 	// default, ""), BF16 or Int8. A rank of Full keeps that gate's matrix
 	// dense, so Ranks {Full, Full} with Int8 quantizes without truncating.
 	Precision Precision
+
+	// factors, if not nil, keeps the decompositions for the next call
+	// (see factorCache).
+	factors *factorCache
 }
 
 // Compressed is a model whose recurrent matrices are low-rank.
@@ -221,6 +226,7 @@ func Compress(m *Model, spec CompressSpec) (*Compressed, error) {
 		}
 	}
 	c := &Compressed{Model: m.Clone(), Spec: spec}
+	defer func() { c.Spec.factors = nil }() // the cache is the caller's, not the result's
 	if m.Cell.Gated() {
 		if err := c.compressGated(m); err != nil {
 			return nil, err
@@ -279,11 +285,17 @@ func whitening(cm *mat.SymDense, n int) (*mat.TriDense, error) {
 	return nil, errors.New("rnn: compress: calibration moment is not positive definite even with jitter")
 }
 
-// lowRank truncates u (rows×n, float64), whitened by s when s is not nil,
-// to rank, or when energy is not 0, to the smallest rank that keeps that
-// fraction of Σσ². It returns A (rows×r, singular values folded in), B
-// (r×n), the singular values and r.
-func lowRank(u *mat.Dense, s *mat.TriDense, rank int, energy float64) (a, b *mat.Dense, sigma []float64, r int, err error) {
+// A factorization is the thin SVD of a recurrent matrix u (rows×n), or of
+// u·S whitened by the lower-triangular S: P·diag(σ)·Qᵀ. Truncating it to
+// any rank needs no new decomposition.
+type factorization struct {
+	s     *mat.TriDense // nil: not whitened
+	sigma []float64
+	p, q  mat.Dense
+}
+
+// factorize returns the thin SVD of u, whitened by s when s is not nil.
+func factorize(u *mat.Dense, s *mat.TriDense) (*factorization, error) {
 	target := u
 	if s != nil {
 		var us mat.Dense
@@ -292,36 +304,84 @@ func lowRank(u *mat.Dense, s *mat.TriDense, rank int, energy float64) (a, b *mat
 	}
 	var svd mat.SVD
 	if !svd.Factorize(target, mat.SVDThin) {
-		return nil, nil, nil, 0, errors.New("rnn: compress: SVD did not converge")
+		return nil, errors.New("rnn: compress: SVD did not converge")
 	}
-	sigma = svd.Values(nil)
+	f := &factorization{s: s, sigma: svd.Values(nil)}
+	svd.UTo(&f.p)
+	svd.VTo(&f.q)
+	return f, nil
+}
+
+// truncate returns the factors of rank, or when energy is not 0, of the
+// smallest rank that keeps that fraction of Σσ²: A (rows×r, singular values
+// folded in), B (r×n), a copy of the singular values, and r.
+func (f *factorization) truncate(rank int, energy float64) (a, b *mat.Dense, sigma []float64, r int, err error) {
+	sigma = append([]float64(nil), f.sigma...)
 	if energy != 0 {
 		rank = energyRank(sigma, energy)
 	}
 	rank = min(rank, len(sigma))
-	var p, q mat.Dense
-	svd.UTo(&p)
-	svd.VTo(&q)
-	rows, n := u.Dims()
+	rows, _ := f.p.Dims()
+	n, _ := f.q.Dims()
 	a = mat.NewDense(rows, rank, nil) // rank ≥ 1: validated, or energyRank's
 	b = mat.NewDense(rank, n, nil)
 	for i := 0; i < rows; i++ {
 		for k := 0; k < rank; k++ {
-			a.Set(i, k, p.At(i, k)*sigma[k])
+			a.Set(i, k, f.p.At(i, k)*sigma[k])
 		}
 	}
-	qr := q.Slice(0, n, 0, rank) // n×r
-	if s == nil {
+	qr := f.q.Slice(0, n, 0, rank) // n×r
+	if f.s == nil {
 		b.Copy(qr.T())
 		return a, b, sigma, rank, nil
 	}
 	// B = Q_rᵀ·S⁻¹, i.e. Sᵀ·Bᵀ = Q_r: a triangular solve.
 	var bt mat.Dense
-	if err := bt.Solve(s.T(), qr); err != nil {
+	if err := bt.Solve(f.s.T(), qr); err != nil {
 		return nil, nil, nil, 0, fmt.Errorf("rnn: compress: whitening solve: %w", err)
 	}
 	b.Copy(bt.T())
 	return a, b, sigma, rank, nil
+}
+
+// A factorCache keeps the factorizations Compress computes, for a caller
+// that compresses one model many times (a sweep: every rank, in every
+// precision, of the same matrices): the key names the matrix (layer,
+// gate or block, joint), the method and the calibration. It is safe for
+// concurrent use.
+type factorCache struct {
+	mu sync.Mutex
+	m  map[factorKey]*factorization
+}
+
+type factorKey struct {
+	model       *Model
+	layer, gate int
+	joint       bool
+	method      Method
+	cal         *Calibration
+}
+
+// get returns the factorization of key, computing it with compute on
+// first use; a nil cache computes every time.
+func (fc *factorCache) get(key factorKey, compute func() (*factorization, error)) (*factorization, error) {
+	if fc == nil {
+		return compute()
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if f, ok := fc.m[key]; ok {
+		return f, nil
+	}
+	f, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	if fc.m == nil {
+		fc.m = map[factorKey]*factorization{}
+	}
+	fc.m[key] = f
+	return f, nil
 }
 
 // energyRank is the smallest r with Σ_{i<r} σ_i² ≥ frac·Σσ².
@@ -341,14 +401,21 @@ func energyRank(sigma []float64, frac float64) int {
 }
 
 func (c *Compressed) truncate(m *Model, g int) error {
-	var s *mat.TriDense
-	if c.Spec.Method == Whitened {
-		var err error
-		if s, err = whitening(c.Spec.Calibration.C[g], m.Hidden); err != nil {
-			return err
+	key := factorKey{model: m, gate: g, method: c.Spec.Method, cal: c.Spec.Calibration}
+	f, err := c.Spec.factors.get(key, func() (*factorization, error) {
+		var s *mat.TriDense
+		if c.Spec.Method == Whitened {
+			var err error
+			if s, err = whitening(c.Spec.Calibration.C[g], m.Hidden); err != nil {
+				return nil, err
+			}
 		}
+		return factorize(toDense(m.U[g]), s)
+	})
+	if err != nil {
+		return err
 	}
-	a, b, sigma, r, err := lowRank(toDense(m.U[g]), s, c.Spec.Ranks[g], c.Spec.Energy)
+	a, b, sigma, r, err := f.truncate(c.Spec.Ranks[g], c.Spec.Energy)
 	if err != nil {
 		return err
 	}
@@ -365,24 +432,31 @@ func (c *Compressed) truncate(m *Model, g int) error {
 // only read.
 func (c *Compressed) truncateJoint(m *Model) error {
 	n := m.Hidden
-	stack := mat.NewDense(2*n, n, nil)
-	stack.Slice(0, n, 0, n).(*mat.Dense).Copy(toDense(m.U[0]))
-	stack.Slice(n, 2*n, 0, n).(*mat.Dense).Copy(toDense(m.U[1]))
-	var s *mat.TriDense
-	if c.Spec.Method == Whitened {
-		cal := c.Spec.Calibration
-		if cal.C[0] == nil || cal.C[1] == nil {
-			return errors.New("rnn: compress: joint whitening needs both moments of the MGRU calibration")
+	key := factorKey{model: m, joint: true, method: c.Spec.Method, cal: c.Spec.Calibration}
+	f, err := c.Spec.factors.get(key, func() (*factorization, error) {
+		stack := mat.NewDense(2*n, n, nil)
+		stack.Slice(0, n, 0, n).(*mat.Dense).Copy(toDense(m.U[0]))
+		stack.Slice(n, 2*n, 0, n).(*mat.Dense).Copy(toDense(m.U[1]))
+		var s *mat.TriDense
+		if c.Spec.Method == Whitened {
+			cal := c.Spec.Calibration
+			if cal.C[0] == nil || cal.C[1] == nil {
+				return nil, errors.New("rnn: compress: joint whitening needs both moments of the MGRU calibration")
+			}
+			avg := mat.NewSymDense(n, nil)
+			avg.AddSym(cal.C[0], cal.C[1])
+			avg.ScaleSym(0.5, avg)
+			var err error
+			if s, err = whitening(avg, n); err != nil {
+				return nil, err
+			}
 		}
-		avg := mat.NewSymDense(n, nil)
-		avg.AddSym(cal.C[0], cal.C[1])
-		avg.ScaleSym(0.5, avg)
-		var err error
-		if s, err = whitening(avg, n); err != nil {
-			return err
-		}
+		return factorize(stack, s)
+	})
+	if err != nil {
+		return err
 	}
-	a, b, sigma, r, err := lowRank(stack, s, c.Spec.Ranks[0], c.Spec.Energy)
+	a, b, sigma, r, err := f.truncate(c.Spec.Ranks[0], c.Spec.Energy)
 	if err != nil {
 		return err
 	}

@@ -68,24 +68,31 @@ func (c *Compressed) compressGated(m *Model) error {
 	}
 	c.Layers = make([]CompressedLayer, m.NumLayers)
 	for k, l := range m.Layers {
-		var s *mat.TriDense
-		if spec.Method == Whitened {
-			var err error
-			if s, err = whitening(spec.Calibration.Layers[k], p); err != nil {
+		cl := &c.Layers[k]
+		blocks := 1
+		if !spec.Joint {
+			blocks = g
+		}
+		for q := range blocks {
+			key := factorKey{model: m, layer: k, gate: q, joint: spec.Joint, method: spec.Method, cal: spec.Calibration}
+			fz, err := spec.factors.get(key, func() (*factorization, error) {
+				var s *mat.TriDense
+				if spec.Method == Whitened {
+					var err error
+					if s, err = whitening(spec.Calibration.Layers[k], p); err != nil {
+						return nil, err
+					}
+				}
+				w := toDense(l.Whh)
+				if !spec.Joint {
+					w = w.Slice(q*h, (q+1)*h, 0, p).(*mat.Dense)
+				}
+				return factorize(w, s)
+			})
+			if err != nil {
 				return err
 			}
-		}
-		whh := toDense(l.Whh)
-		cl := &c.Layers[k]
-		blocks := []*mat.Dense{whh}
-		if !spec.Joint {
-			blocks = nil
-			for q := 0; q < g; q++ {
-				blocks = append(blocks, whh.Slice(q*h, (q+1)*h, 0, p).(*mat.Dense))
-			}
-		}
-		for _, w := range blocks {
-			a, b, sigma, r, err := lowRank(w, s, spec.Ranks[0], spec.Energy)
+			a, b, sigma, r, err := fz.truncate(spec.Ranks[0], spec.Energy)
 			if err != nil {
 				return err
 			}

@@ -145,9 +145,10 @@ func sweep(m *Model, sc SweepConfig, spec task.Spec, base, baseSE float64) ([]Da
 			ranks = append(ranks, r)
 		}
 	}
+	factors := new(factorCache) // one SVD per matrix for every rank and precision
 	for _, pr := range precisions {
 		for _, r := range ranks {
-			cs := CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal, Precision: pr}
+			cs := CompressSpec{Ranks: [2]int{int(r), int(r)}, Method: sc.Method, Joint: sc.Joint, Calibration: cal, Precision: pr, factors: factors}
 			switch {
 			case r == Full && pr != F32 && !sc.NoDense: // the dense model, quantized
 				cs.Method, cs.Joint, cs.Calibration = "", false, nil
