@@ -8,9 +8,9 @@ import (
 	"github.com/lowrank-rnn/lowrank/rnn/task"
 )
 
-// engine runs a model over whole batches on the kernels: the input
-// projections of all steps as one batched product, then the fused batched
-// steps, with the recurrent weights dense or low-rank. It is what a deployed
+// engine runs a model over whole batches on the kernels: at each step the
+// input projections as one batched product, then the fused batched step,
+// with the recurrent weights dense or low-rank. It is what a deployed
 // model computes, and much faster than the training pass for evaluation.
 type engine struct {
 	cfg  Config
@@ -88,12 +88,10 @@ func (e *engine) run(b *task.Batch) []float32 {
 	if e.gated != nil {
 		return e.gated.run(b)
 	}
-	n, B, T := e.cfg.Hidden, b.B, b.T
+	n, B, T, in := e.cfg.Hidden, b.B, b.T, e.cfg.In
 	tb := T * B
-	x := kernels.Matrix{Rows: tb, Cols: e.cfg.In, Stride: e.cfg.In, Data: b.X}
 	for g := 0; g < e.cfg.Cell.gates(); g++ {
-		e.xp[g] = grow(e.xp[g], tb*n)
-		e.w[g].MatVecBatch(kernels.Matrix{Rows: tb, Cols: n, Stride: n, Data: e.xp[g]}, x)
+		e.xp[g] = grow(e.xp[g], B*n)
 	}
 	for i := range e.h {
 		e.h[i] = grow(e.h[i], B*n)
@@ -108,12 +106,18 @@ func (e *engine) run(b *task.Batch) []float32 {
 	mat := func(d []float32) kernels.Matrix { return kernels.Matrix{Rows: B, Cols: n, Stride: n, Data: d} }
 	for t := 0; t < T; t++ {
 		h, hNew := mat(e.h[t%2]), mat(e.h[(t+1)%2])
-		xp0 := mat(e.xp[0][t*B*n : (t+1)*B*n])
+		// The step's input projections, B×n each: computed step by step,
+		// they stay in cache for the step that reads them.
+		x := kernels.Matrix{Rows: B, Cols: in, Stride: in, Data: b.X[t*B*in : (t+1)*B*in]}
+		for g := 0; g < e.cfg.Cell.gates(); g++ {
+			e.w[g].MatVecBatch(mat(e.xp[g]), x)
+		}
+		xp0 := mat(e.xp[0])
 		var fh kernels.Matrix
 		if e.cfg.Cell == RNN {
 			kernels.RNNStepBatch(hNew, h, xp0, e.b[0], e.u[0])
 		} else {
-			xp1 := mat(e.xp[1][t*B*n : (t+1)*B*n])
+			xp1 := mat(e.xp[1])
 			kernels.MGRUStepBatch(hNew, h, xp0, xp1, e.b[0], e.b[1], e.u[0], e.u[1], e.work)
 			fh = mat(e.work[B*n : 2*B*n])
 		}

@@ -89,13 +89,13 @@ func (s *gatedStream) step(x []float32) []float32 {
 	return in
 }
 
-// gatedEngine runs a GRU or LSTM over whole batches, layer by layer: the
-// input projections of all steps of a layer as one batched product, then
-// its fused batched steps, whose outputs are the next layer's inputs.
+// gatedEngine runs a GRU or LSTM over whole batches, layer by layer: at
+// each step of a layer its input projection as one batched product, then
+// its fused batched step; a layer's outputs are the next layer's inputs.
 type gatedEngine struct {
 	*gatedNet
-	xp, hs, cs []float32 // a layer's projections (T·B×G·H), states ((T+1)·B×P, ×H)
-	in         []float32 // the layer's inputs, T·B×in: the batch's, or the layer below's outputs
+	xp, hs, cs []float32 // a step's projections (B×G·H), a layer's states ((T+1)·B×P), the cell (2·B×H)
+	in         []float32 // a layer's inputs, T·B×P, when they are the outputs of the layer below
 	work, out  []float32
 	// onLayerStep, if set, sees each layer's state after each step (B×P).
 	onLayerStep func(layer, t int, h kernels.Matrix)
@@ -108,7 +108,7 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 	cfg := e.cfg
 	B, T, tb := b.B, b.T, b.T*b.B
 	gh, h, p := cfg.Cell.torchGates()*cfg.Hidden, cfg.Hidden, cfg.stateWidth()
-	e.xp = grow(e.xp, tb*gh)
+	e.xp = grow(e.xp, B*gh)
 	e.hs = grow(e.hs, (T+1)*B*p)
 	e.cs = grow(e.cs, 2*B*h)
 	e.work = grow(e.work, 5*B*h)
@@ -116,18 +116,20 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 	mat := func(d []float32, cols int) kernels.Matrix {
 		return kernels.Matrix{Rows: B, Cols: cols, Stride: cols, Data: d[:B*cols]}
 	}
+	xps := mat(e.xp, gh)
 	for k := range e.wih {
-		// xp = W_ih·x + b_ih with the bias stored first: the same single
-		// rounding of sum + bias, without a second pass over T·B×G·H.
-		for r := range tb {
-			copy(e.xp[r*gh:(r+1)*gh], e.bih[k])
-		}
-		e.wih[k].MatVecBatchAdd(kernels.Matrix{Rows: tb, Cols: gh, Stride: gh, Data: e.xp}, in)
 		clear(e.hs[:B*p])
 		clear(e.cs)
 		for t := 0; t < T; t++ {
+			// xp = W_ih·x_t + b_ih with the bias stored first: the same
+			// single rounding of sum + bias, in a buffer that stays in
+			// cache for the step.
+			for r := range B {
+				copy(e.xp[r*gh:(r+1)*gh], e.bih[k])
+			}
+			x := kernels.Matrix{Rows: B, Cols: in.Cols, Stride: in.Stride, Data: in.Data[t*B*in.Stride : (t+1)*B*in.Stride]}
+			e.wih[k].MatVecBatchAdd(xps, x)
 			hPrev, hNew := mat(e.hs[t*B*p:], p), mat(e.hs[(t+1)*B*p:], p)
-			xps := mat(e.xp[t*B*gh:], gh)
 			if cfg.Cell == GRU {
 				kernels.GRUStepBatch(hNew, hPrev, xps, e.bhh[k], e.u[k], e.work)
 			} else {
@@ -138,11 +140,16 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 				e.onLayerStep(k, t, hNew)
 			}
 		}
-		// The outputs h_1 … h_T are the next layer's inputs; they must not
-		// alias hs, which the next layer overwrites.
-		e.in = grow(e.in, tb*p)
-		copy(e.in, e.hs[B*p:])
-		in = kernels.Matrix{Rows: tb, Cols: p, Stride: p, Data: e.in}
+		// The outputs h_1 … h_T are the next layer's inputs, or the
+		// readout's; for a next layer they must not alias hs, which it
+		// overwrites.
+		out := e.hs[B*p : (T+1)*B*p]
+		if k < len(e.wih)-1 {
+			e.in = grow(e.in, tb*p)
+			copy(e.in, out)
+			out = e.in
+		}
+		in = kernels.Matrix{Rows: tb, Cols: p, Stride: p, Data: out}
 	}
 	if e.r == nil {
 		return nil
@@ -151,7 +158,7 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 	top := in
 	if cfg.Objective == ClassifyLast {
 		rows = B
-		top = kernels.Matrix{Rows: B, Cols: p, Stride: p, Data: e.in[(T-1)*B*p:]}
+		top = kernels.Matrix{Rows: B, Cols: p, Stride: p, Data: in.Data[(T-1)*B*p:]}
 	}
 	e.out = grow(e.out, rows*cfg.Out)
 	e.r.MatVecBatch(kernels.Matrix{Rows: rows, Cols: cfg.Out, Stride: cfg.Out, Data: e.out}, top)
