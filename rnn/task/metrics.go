@@ -188,14 +188,17 @@ func (m *Meter) Add(b *Batch, out []float32) {
 		seq := m.seqR2[first:]
 		clear(seq)
 		for k := m.spec.Burn * B; k < rows; k++ {
-			sk := seq[k%B*O:]
-			for j := 0; j < O; j++ {
-				p, y := float64(out[k*O+j]), float64(b.Y[k*O+j])
-				m.r2[j].add(p, y)
-				sk[j].add(p, y)
-				m.sse += (p - y) * (p - y)
-				m.ne++
+			sk := seq[k%B*O : k%B*O+O]
+			ok, yk := out[k*O:k*O+O], b.Y[k*O:k*O+O]
+			for j := range sk {
+				sk[j].add(float64(ok[j]), float64(yk[j]))
 			}
+		}
+		// The whole meter's sums are those of its sequences.
+		for i, a := range seq {
+			m.r2[i%O].plus(a)
+			m.sse += a.sse
+			m.ne += a.n
 		}
 	case ClassifyLast, ClassifyEach:
 		from := 0
