@@ -17,7 +17,9 @@ import (
 // input projection xp = W·x is precomputed. hNew must not overlap h.
 func RNNStep(hNew, h, xp, b []float32, u Operator) {
 	n := len(h)
-	checkStep("RNNStep", n, u, []vec{{"hNew", hNew}, {"xp", xp}, {"b", b}})
+	if !square(u, n) || len(hNew) != n || len(xp) != n || len(b) != n {
+		checkStep("RNNStep", n, u, []vec{{"hNew", hNew}, {"xp", xp}, {"b", b}})
+	}
 	noOverlap("RNNStep", "hNew", hNew, "h", h)
 	switch u := u.(type) {
 	case *Packed:
@@ -27,10 +29,7 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 	case *PackedInt8:
 		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, h, false, nil, nil, xp, b, stepRNN, false)
 	case *PackedInt8LowRank:
-		var buf [MaxInt8Rank]float32
-		t := buf[:u.Rank()]
-		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
-		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, nil, nil, xp, b, stepRNN, false)
+		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	default:
 		u.MatVec(hNew, h)
 		epilogue(hNew, nil, nil, nil, xp, b, stepRNN)
@@ -48,8 +47,10 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 // overlap h or work.
 func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float32) {
 	n := len(h)
-	checkStep("MGRUStep", n, uf, []vec{{"hNew", hNew}, {"xpf", xpf}, {"xph", xph}, {"bf", bf}, {"bh", bh}})
-	checkStep("MGRUStep", n, uh, nil)
+	if !square(uf, n) || !square(uh, n) || len(hNew) != n || len(xpf) != n || len(xph) != n || len(bf) != n || len(bh) != n {
+		checkStep("MGRUStep", n, uf, []vec{{"hNew", hNew}, {"xpf", xpf}, {"xph", xph}, {"bf", bf}, {"bh", bh}})
+		checkStep("MGRUStep", n, uh, nil)
+	}
 	if len(work) < 2*n {
 		panic(fmt.Sprintf("kernels: MGRUStep: len(work) = %d, want at least 2·n = %d", len(work), 2*n))
 	}
@@ -66,10 +67,7 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	case *PackedInt8:
 		stepInt8(f, fh, u.data, u.stride, u.scale, u.bias, h, false, h, nil, xpf, bf, stepGate, false)
 	case *PackedInt8LowRank:
-		var buf [MaxInt8Rank]float32
-		t := buf[:u.Rank()]
-		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, h, false, false)
-		stepInt8(f, fh, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, nil, xpf, bf, stepGate, false)
+		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	default:
 		u.MatVec(f, h)
 		epilogue(f, fh, h, nil, xpf, bf, stepGate)
@@ -82,10 +80,7 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	case *PackedInt8:
 		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, fh, false, h, f, xph, bh, stepOut, false)
 	case *PackedInt8LowRank:
-		var buf [MaxInt8Rank]float32
-		t := buf[:u.Rank()]
-		gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, fh, false, false)
-		stepInt8(hNew, nil, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xph, bh, stepOut, false)
+		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	default:
 		u.MatVec(hNew, fh)
 		epilogue(hNew, nil, h, f, xph, bh, stepOut)
@@ -109,6 +104,15 @@ func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 		u.apply(y, x, false)
 		epilogue(y, y2, h, f, xp, b, mode)
 	}
+}
+
+// step is the fused step with int8 low-rank weights: t = V·x on the
+// stack, quantized when U's leaf reads it, then the step leaf with U·t.
+func (u *PackedInt8LowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
+	var buf [MaxInt8Rank]float32
+	t := buf[:u.Rank()]
+	gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, x, false, false)
+	stepInt8(y, y2, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xp, b, mode, false)
 }
 
 // step is the fused step leaf over the runs of panels of p: for each row
@@ -227,6 +231,11 @@ type vec struct {
 	name string
 	v    []float32
 }
+
+// square reports whether u is an n×n operator: the test of checkStep that
+// a step makes first, building checkStep's message only when it fails (the
+// step of a low-rank model takes a hundred nanoseconds or two).
+func square(u Operator, n int) bool { return u != nil && u.Rows() == n && u.Cols() == n }
 
 // checkStep panics unless u is n×n and every vector has length n.
 func checkStep(op string, n int, u Operator, vs []vec) {
