@@ -126,10 +126,16 @@ func (p *Packed) step(y, y2, x, h, f, xp, b []float32, mode int) {
 	}
 }
 
-// epilogue applies the epilogue of mode to a product already in y.
+// epilogue applies the epilogue of mode to a product already in y: the
+// step leaf with no columns, so that its sums are zero and no weight is
+// read. The four-stream loop hands the epilogue 64 rows at a time, whose
+// activations overlap; one 16-row panel at a time, a row's activation
+// waited for the last one's.
 func epilogue(y, y2, h, f, xp, b []float32, mode int) {
-	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true, heightCode(16))
+	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true, epilogueCode)
 }
+
+var epilogueCode = DefaultGeometry.code()
 
 // part returns v[lo:hi], or nil for a nil v.
 func part(v []float32, lo, hi int) []float32 {
