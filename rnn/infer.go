@@ -19,6 +19,9 @@ type engine struct {
 	b    [2][]float32
 	r    *kernels.Packed
 	c    []float32
+	// cols[g] holds the columns of W[g], In×n: the projection of a token
+	// (see tokens).
+	cols [2][]float32
 	xp   [2][]float32
 	h    [2][]float32
 	work []float32
@@ -35,8 +38,37 @@ func newEngine(m *Model, u [2]kernels.Operator) *engine {
 	for g := 0; g < m.Cell.gates(); g++ {
 		e.w[g] = kernels.Pack(m.W[g])
 		e.b[g] = m.B[g]
+		e.cols[g] = columns(m.W[g])
 	}
 	return e
+}
+
+// columns returns the columns of a, one after the other.
+func columns(a kernels.Matrix) []float32 {
+	c := make([]float32, a.Rows*a.Cols)
+	for i := range a.Rows {
+		for j, v := range a.Row(i) {
+			c[j*a.Rows+i] = v
+		}
+	}
+	return c
+}
+
+// tokens returns b's input symbols when its inputs are their one-hot
+// encoding (text: see task.Batch) and each is a column of an input in
+// wide, else nil. The engines then take the column of the input weights
+// for each token instead of multiplying them by its encoding: the same
+// numbers, since such a product adds one weight to zeros.
+func tokens(b *task.Batch, in int) []int32 {
+	if b.In != in || len(b.Tokens) != b.T*b.B {
+		return nil
+	}
+	for _, t := range b.Tokens {
+		if t < 0 || int(t) >= in {
+			return nil
+		}
+	}
+	return b.Tokens
 }
 
 // engineOf returns an engine for m with dense recurrent weights.
@@ -90,6 +122,7 @@ func (e *engine) run(b *task.Batch) []float32 {
 	}
 	n, B, T, in := e.cfg.Hidden, b.B, b.T, e.cfg.In
 	tb := T * B
+	tok := tokens(b, in)
 	for g := 0; g < e.cfg.Cell.gates(); g++ {
 		e.xp[g] = grow(e.xp[g], B*n)
 	}
@@ -110,7 +143,13 @@ func (e *engine) run(b *task.Batch) []float32 {
 		// they stay in cache for the step that reads them.
 		x := kernels.Matrix{Rows: B, Cols: in, Stride: in, Data: b.X[t*B*in : (t+1)*B*in]}
 		for g := 0; g < e.cfg.Cell.gates(); g++ {
-			e.w[g].MatVecBatch(mat(e.xp[g]), x)
+			if tok == nil {
+				e.w[g].MatVecBatch(mat(e.xp[g]), x)
+				continue
+			}
+			for r, s := range tok[t*B : (t+1)*B] {
+				copy(e.xp[g][r*n:(r+1)*n], e.cols[g][int(s)*n:])
+			}
 		}
 		xp0 := mat(e.xp[0])
 		var fh kernels.Matrix

@@ -15,6 +15,7 @@ import (
 type gatedNet struct {
 	cfg      Config
 	wih      []*kernels.Packed
+	cols     []float32 // the columns of the first layer's W_ih, In×G·H (see tokens)
 	bih, bhh [][]float32
 	u        []kernels.Operator // per layer: weight_hh, G·H×P
 	proj     []kernels.Operator // per layer: weight_hr, P×H; nil without
@@ -27,6 +28,7 @@ type gatedNet struct {
 // later changes to m do not reach the result.
 func packGated(m *Model, u []kernels.Operator) *gatedNet {
 	g := &gatedNet{cfg: m.Config}
+	g.cols = columns(m.Layers[0].Wih)
 	for k, l := range m.Layers {
 		g.wih = append(g.wih, kernels.Pack(l.Wih))
 		g.bih = append(g.bih, append([]float32(nil), l.Bih...))
@@ -117,6 +119,7 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 		return kernels.Matrix{Rows: B, Cols: cols, Stride: cols, Data: d[:B*cols]}
 	}
 	xps := mat(e.xp, gh)
+	tok := tokens(b, cfg.In)
 	for k := range e.wih {
 		clear(e.hs[:B*p])
 		clear(e.cs)
@@ -127,8 +130,14 @@ func (e *gatedEngine) run(b *task.Batch) []float32 {
 			for r := range B {
 				copy(e.xp[r*gh:(r+1)*gh], e.bih[k])
 			}
-			x := kernels.Matrix{Rows: B, Cols: in.Cols, Stride: in.Stride, Data: in.Data[t*B*in.Stride : (t+1)*B*in.Stride]}
-			e.wih[k].MatVecBatchAdd(xps, x)
+			if k == 0 && tok != nil {
+				for r, s := range tok[t*B : (t+1)*B] {
+					kernels.Axpy(1, e.cols[int(s)*gh:(int(s)+1)*gh], e.xp[r*gh:(r+1)*gh])
+				}
+			} else {
+				x := kernels.Matrix{Rows: B, Cols: in.Cols, Stride: in.Stride, Data: in.Data[t*B*in.Stride : (t+1)*B*in.Stride]}
+				e.wih[k].MatVecBatchAdd(xps, x)
+			}
 			hPrev, hNew := mat(e.hs[t*B*p:], p), mat(e.hs[(t+1)*B*p:], p)
 			if cfg.Cell == GRU {
 				kernels.GRUStepBatch(hNew, hPrev, xps, e.bhh[k], e.u[k], e.work)
