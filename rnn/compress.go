@@ -502,17 +502,28 @@ func toMatrix(d *mat.Dense, r int, left bool) kernels.Matrix {
 // reconstruct returns U·V as a dense n×n matrix, accumulated in float64.
 func reconstruct(f kernels.LowRank, n int) kernels.Matrix {
 	u := kernels.NewMatrix(n, n)
-	r := f.Rank()
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			var s float64
-			for k := 0; k < r; k++ {
-				s += float64(f.U.At(i, k)) * float64(f.V.At(k, j))
+	reconstructInto(u, 0, f)
+	return u
+}
+
+// reconstructInto sets the rows of w from r0 on to f.U·f.V: each element
+// the sum, in float64 and in the order of k, of its r products, rounded
+// once to float32. Row by row, so that V is read along its rows.
+func reconstructInto(w kernels.Matrix, r0 int, f kernels.LowRank) {
+	s := make([]float64, f.V.Cols)
+	for i := 0; i < f.U.Rows; i++ {
+		clear(s)
+		for k, u := range f.U.Row(i) {
+			uk := float64(u)
+			for j, v := range f.V.Row(k) {
+				s[j] += uk * float64(v)
 			}
-			u.Set(i, j, float32(s))
+		}
+		row := w.Row(r0 + i)
+		for j, v := range s {
+			row[j] = float32(v)
 		}
 	}
-	return u
 }
 
 // NewStream returns a stream that runs the compressed model as deployed:

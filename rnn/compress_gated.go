@@ -115,15 +115,7 @@ func (cl *CompressedLayer) reconstruct(rows, cols int) kernels.Matrix {
 	w := kernels.NewMatrix(rows, cols)
 	r0 := 0
 	for _, f := range cl.Factors {
-		for i := 0; i < f.U.Rows; i++ {
-			for j := 0; j < cols; j++ {
-				var s float64
-				for k := 0; k < f.Rank(); k++ {
-					s += float64(f.U.At(i, k)) * float64(f.V.At(k, j))
-				}
-				w.Set(r0+i, j, float32(s))
-			}
-		}
+		reconstructInto(w, r0, f)
 		r0 += f.U.Rows
 	}
 	return w
