@@ -197,11 +197,11 @@ func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []f
 // step_lstm_avx2_amd64.s and their avx512 peers, the packed product of
 // GemvPanels… over gate-interleaved rows (block k holds the G gates of
 // units 16k…16k+15 as interleaved rows 16·(Gk) … 16·(Gk+G)−1) with the
-// gates' epilogue. The AVX2 routines take 16-row panels (ph = 16 below);
-// the AVX-512 ones panels of ph rows (16, or 32, 64, 128), the height of
-// their geometry geom (as GemvPanelsAVX512 takes it), each holding ph/16
-// consecutive chunks of sixteen interleaved rows. len(y) is a multiple of
-// 16, and G·len(y) one of ph; xp and b hold gate g's rows at g*ld.
+// gates' epilogue. The interleaved rows lie in panels of ph rows (16, or
+// 32, 64, 128), each holding ph/16 consecutive chunks of sixteen: the AVX2
+// routines take ph, the AVX-512 ones the geometry geom (as
+// GemvPanelsAVX512 takes it). len(y) is a multiple of 16, and G·len(y)
+// one of ph; xp and b hold gate g's rows at g*ld.
 
 // GRUStepPanelsAVX2 is, for i := range y, with k, l := i/16, i%16, t :=
 // 16*(3*k+g)+l the interleaved row and s[g] := Σ_j
@@ -215,7 +215,7 @@ func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []f
 // with tanh and σ those of TanhAVX2 and SigmoidAVX2. Requires AVX2, FMA3.
 //
 //go:noescape
-func GRUStepPanelsAVX2(y, a []float32, stride int, x, h, xp, b []float32, ld int)
+func GRUStepPanelsAVX2(y, a []float32, stride int, x, h, xp, b []float32, ld, ph int)
 
 // GRUStepPanelsAVX512 is GRUStepPanelsAVX2 with the tanh and σ of
 // TanhAVX512 and SigmoidAVX512, ph the panel height of geom. Requires
@@ -236,7 +236,7 @@ func GRUStepPanelsAVX512(y, a []float32, stride int, x, h, xp, b []float32, ld i
 // with tanh and σ those of TanhAVX2 and SigmoidAVX2. Requires AVX2, FMA3.
 //
 //go:noescape
-func LSTMStepPanelsAVX2(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int)
+func LSTMStepPanelsAVX2(y, c2, a []float32, stride int, x, c, xp, b []float32, ld, ph int)
 
 // LSTMStepPanelsAVX512 is LSTMStepPanelsAVX2 with the tanh and σ of
 // TanhAVX512 and SigmoidAVX512, ph the panel height of geom. Requires

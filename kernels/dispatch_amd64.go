@@ -204,19 +204,17 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 }
 
 // fusedGates reports whether the gated leaves take gate-interleaved panels
-// of g's height on the active target: the AVX-512 ones run the panel
-// product of every geometry, the AVX2 ones take 16-row panels only (the
-// steps apply taller ones into work first), the pure-Go ones all.
-func fusedGates(g geomCode) bool {
-	return g.height() == PanelRows || active.Load() != targetAVX2
-}
+// of g's height on the active target: all do (the AVX-512 ones run the
+// panel product of every geometry, the AVX2 ones walk taller panels in
+// pairs of 16-row blocks).
+func fusedGates(g geomCode) bool { return true }
 
 func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	switch active.Load() {
 	case targetAVX512:
 		asm.GRUStepPanelsAVX512(y, a, stride, x, h, xp, b, ld, int(g))
 	case targetAVX2:
-		asm.GRUStepPanelsAVX2(y, a, stride, x, h, xp, b, ld)
+		asm.GRUStepPanelsAVX2(y, a, stride, x, h, xp, b, ld, g.height())
 	default:
 		gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld, g)
 	}
@@ -227,7 +225,7 @@ func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld in
 	case targetAVX512:
 		asm.LSTMStepPanelsAVX512(y, c2, a, stride, x, c, xp, b, ld, int(g))
 	case targetAVX2:
-		asm.LSTMStepPanelsAVX2(y, c2, a, stride, x, c, xp, b, ld)
+		asm.LSTMStepPanelsAVX2(y, c2, a, stride, x, c, xp, b, ld, g.height())
 	default:
 		lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld, g)
 	}

@@ -15,7 +15,7 @@ import "fmt"
 // row order) and b = b_hh (3H). The recurrent weights u are 3H×H: a
 // *PackedGates or a *PackedGatesLowRank (rank ≤ 512) runs as one pass over
 // its packed weights with the gates finished per panel where the target
-// has a fused leaf for its panels (avx512 and go for panels taller than 16
+// has a fused leaf for its panels (all but neon for panels taller than 16
 // rows, see fusedGates); any other Operator is applied into work first
 // (len(work) ≥ 3H). Neither hNew nor work may
 // overlap h, xp, b or each other.
