@@ -33,11 +33,15 @@ func GRUStep(hNew, h, xp, b []float32, u Operator, work []float32) {
 			return
 		}
 	case *PackedGatesLowRank:
-		if r := u.Rank(); r <= lowRankChunk && fusedGates(u.U.code) {
+		// t = V·h on the stack, in a small buffer for a small rank: Go
+		// zeroes the buffer on every call (see smallRank).
+		if r := u.Rank(); r <= smallRank && fusedGates(u.U.code) {
+			var buf [smallRank]float32
+			gruLowRank(hNew, h, xp, b, u, buf[:r])
+			return
+		} else if r <= lowRankChunk && fusedGates(u.U.code) {
 			var buf [lowRankChunk]float32
-			t := buf[:r]
-			u.V.product(t, h, 0, 0, false)
-			gruBlocks(hNew, u.U.data, u.U.panelStride, t, h, xp, b, u.U.code)
+			gruLowRank(hNew, h, xp, b, u, buf[:r])
 			return
 		}
 	}
@@ -45,6 +49,12 @@ func GRUStep(hNew, h, xp, b []float32, u Operator, work []float32) {
 	u.MatVec(p, h)
 	addTo(p, b)
 	gruBlocks(hNew, nil, 0, nil, h, xp, p, gatesNone)
+}
+
+// gruLowRank is GRUStep's fused pass of a low rank, with t = V·h.
+func gruLowRank(hNew, h, xp, b []float32, u *PackedGatesLowRank, t []float32) {
+	u.V.product(t, h, 0, 0, false)
+	gruBlocks(hNew, u.U.data, u.U.panelStride, t, h, xp, b, u.U.code)
 }
 
 // GRUStepBatch runs GRUStep for each row: row k of hNew is the step from

@@ -49,17 +49,26 @@ func lstmProduct(out, cNew, h, c, xp, b []float32, u Operator, p []float32) {
 			return
 		}
 	case *PackedGatesLowRank:
-		if r := u.Rank(); r <= lowRankChunk && fusedGates(u.U.code) {
+		// As in GRUStep.
+		if r := u.Rank(); r <= smallRank && fusedGates(u.U.code) {
+			var buf [smallRank]float32
+			lstmLowRank(out, cNew, h, c, xp, b, u, buf[:r])
+			return
+		} else if r <= lowRankChunk && fusedGates(u.U.code) {
 			var buf [lowRankChunk]float32
-			t := buf[:r]
-			u.V.product(t, h, 0, 0, false)
-			lstmBlocks(out, cNew, u.U.data, u.U.panelStride, t, c, xp, b, u.U.code)
+			lstmLowRank(out, cNew, h, c, xp, b, u, buf[:r])
 			return
 		}
 	}
 	u.MatVec(p, h)
 	addTo(p, b)
 	lstmBlocks(out, cNew, nil, 0, nil, c, xp, p, gatesNone)
+}
+
+// lstmLowRank is lstmProduct's fused pass of a low rank, with t = V·h.
+func lstmLowRank(out, cNew, h, c, xp, b []float32, u *PackedGatesLowRank, t []float32) {
+	u.V.product(t, h, 0, 0, false)
+	lstmBlocks(out, cNew, u.U.data, u.U.panelStride, t, c, xp, b, u.U.code)
 }
 
 // LSTMStepBatch runs LSTMStep for each row k of h, c and xp (B×4H), with
