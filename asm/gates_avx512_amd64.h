@@ -23,7 +23,8 @@
 //
 // after the panel product's header: step_gru_avx512_amd64.s and
 // step_lstm_avx512_amd64.s expand the driver with their epilogues and use
-// the registers and macros below.
+// the registers and macros below, and so does gemv_gates_avx512_amd64.s,
+// the plain product that stores each chunk at its gate's rows.
 
 #ifndef GATES_AVX512_AMD64_H
 #define GATES_AVX512_AMD64_H

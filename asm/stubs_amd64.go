@@ -203,6 +203,15 @@ func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []f
 // GemvPanelsAVX512 takes it). len(y) is a multiple of 16, and G·len(y)
 // one of ph; xp and b hold gate g's rows at g*ld.
 
+// GemvGatesAVX512 is GemvPanelsAVX512 over the gate-interleaved rows of
+// gates gates of ld rows each (len(y) = gates*ld, ld a multiple of 16),
+// in panels of geom, with y in the gates' row order: for each interleaved
+// row t, with k, g, l := t/16/gates, t/16%gates, t%16 and s its sum,
+// y[g*ld+16*k+l] = s, or += s with add. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvGatesAVX512(y, a []float32, stride int, x []float32, ld, gates int, add bool, geom int)
+
 // GRUStepPanelsAVX2 is, for i := range y, with k, l := i/16, i%16, t :=
 // 16*(3*k+g)+l the interleaved row and s[g] := Σ_j
 // a[(t/ph)*stride+ph*j+t%ph] * x[j]:

@@ -209,6 +209,17 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 // pairs of 16-row blocks).
 func fusedGates(g geomCode) bool { return true }
 
+// gemvGates sets (adds) y, in the gates' row order, to the product of the
+// gate-interleaved panels of g (taller than 16 rows) with x, if the target
+// has a leaf for it (avx512), and reports whether it had.
+func gemvGates(y, a []float32, stride int, x []float32, ld, gates int, add bool, g geomCode) bool {
+	if active.Load() != targetAVX512 {
+		return false
+	}
+	asm.GemvGatesAVX512(y, a, stride, x, ld, gates, add, int(g))
+	return true
+}
+
 func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	switch active.Load() {
 	case targetAVX512:

@@ -126,6 +126,12 @@ func fusedGates(g geomCode) bool {
 	return g.height() == PanelRows || active.Load() != targetNEON
 }
 
+// gemvGates reports false: no NEON leaf stores the product of
+// gate-interleaved panels in the gates' row order.
+func gemvGates(y, a []float32, stride int, x []float32, ld, gates int, add bool, g geomCode) bool {
+	return false
+}
+
 func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	if active.Load() == targetNEON {
 		asm.GRUStepPanelsNEON(y, a, stride, x, h, xp, b, ld)

@@ -46,6 +46,11 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 // of g's height: the pure-Go ones take all.
 func fusedGates(g geomCode) bool { return true }
 
+// gemvGates reports false: the product is permuted in Go.
+func gemvGates(y, a []float32, stride int, x []float32, ld, gates int, add bool, g geomCode) bool {
+	return false
+}
+
 func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld, g)
 }

@@ -29,8 +29,8 @@ import "fmt"
 // (32, 64 or 128 rows, which the geometry table gives tall-thin matrices
 // on some CPUs) cannot be partial, so they need H a multiple of 16 and G·H
 // a multiple of R; the plain products then compute the whole interleaved
-// product and permute it into PyTorch's row order. Any other shape gets
-// DefaultGeometry's 16-row panels.
+// product, stored in PyTorch's row order by the AVX-512 leaf or permuted
+// into it. Any other shape gets DefaultGeometry's 16-row panels.
 
 // maxTallChunks bounds the chunks of sixteen rows, G·H/16, of a layout of
 // tall panels: the permutation of its products into PyTorch's row order
@@ -187,15 +187,19 @@ func (p *PackedGates) checkVec(op string, y, x []float32) {
 // [c0, c0+len(x)) with x. With 16-row panels it goes one gate at a time:
 // gate g is a packed matrix of its own at panel g with panel stride
 // G·panelStride. With taller ones the product of the interleaved rows
-// goes to y, in PyTorch's order after a permutation (and y to the
-// interleaved order before, to add to it). c0 is a multiple of PanelRows
-// or 0 (see PackedGatesLowRank.apply).
+// goes to y in PyTorch's order, by the target's leaf (gemvGates) or after
+// a permutation (and y to the interleaved order before, to add to it). c0
+// is a multiple of PanelRows or 0 (see PackedGatesLowRank.apply).
 func (p *PackedGates) apply(y, x []float32, c0 int, add bool) {
 	if p.tall() {
+		a := p.data[c0*p.geom.Rows:]
+		if gemvGates(y, a, p.panelStride, x, p.hidden, p.gates, add, p.code) {
+			return
+		}
 		if add {
 			p.permute(y, false)
 		}
-		gemvPanels(y, p.data[c0*p.geom.Rows:], p.panelStride, x, add, p.code)
+		gemvPanels(y, a, p.panelStride, x, add, p.code)
 		p.permute(y, true)
 		return
 	}
