@@ -30,9 +30,9 @@
 // macros in a header: panel_<isa>_<arch>.h is the packed panel product, one
 // loop per panel geometry, that the GemvPanels…, StepPanels…,
 // GRUStepPanels… and LSTMStepPanels… routines expand with their own
-// epilogues (the gated steps on the 16-row geometry their gate-interleaved
-// panels are packed in), gates_<isa>_<arch>.h the walk of the gated steps
-// over gate-interleaved panels (step_gru_…, step_lstm_…), and
+// epilogues (the gated steps over gate-interleaved rows, in chunks of 16
+// whatever the panels' height), gates_<isa>_<arch>.h the walk of the
+// gated steps over those chunks (step_gru_…, step_lstm_…), and
 // activation_<isa>_<arch>.h the tanh and sigmoid that the activation loops
 // and the steps apply. avx512_amd64.h and neon_arm64.h hold small helpers
 // (tail masks; the NEON instructions the Go assembler cannot spell).

@@ -3,12 +3,14 @@
 // over the gate-interleaved panels of kernels.PackedGates, each panel
 // finished by an epilogue while its sixteen sums are in two registers.
 //
-// The walk is that of gates_avx512_amd64.h: the panels come block by
-// block, the G gates of sixteen units in turn, always whole panels; GATE
-// counts the gates of the current block and GATE_OFF is its byte offset
-// into h, c and y. The first G−1 gates are activated and parked in the
-// frame, 64 bytes each; the last combines them and stores the block.
-// Whole panels only, so no partial vector is ever loaded (see
+// The walk is that of gates_avx512_amd64.h: the chunks of sixteen
+// interleaved rows come block by block, the G gates of sixteen units in
+// turn, always whole; GATE counts the gates of the current block and
+// GATE_OFF is its byte offset into h, c and y. The first G−1 gates are
+// activated and parked in the frame, 64 bytes each; the last combines them
+// and stores the block. 16-row panels (one chunk each) go through
+// PANELS_AVX2, taller ones through PANELS_TALL_AVX2, in pairs of chunks.
+// Whole chunks only, so no partial vector is ever loaded (see
 // panel_avx2_amd64.h on VMASKMOVPS under qemu).
 //
 //	#include "gates_avx2_amd64.h"
@@ -23,8 +25,8 @@
 // Register roles, beside the PNL_… of the panel product (which keeps its
 // column step in R15). AX holds the byte offset of a panel's rows in xp
 // and b, R10 slice bases; the activations use Y8–Y15, and Y2, Y3 hold the
-// LSTM's cell. The routines load PNL_CS = 16: the 16-row panels the gates
-// are packed in.
+// LSTM's cell. The routines load PNL_CS = the panel height (their ph
+// argument).
 #define GATE     R14 // gate of the next panel: 0 … G−1
 #define GATE_OFF DI  // 4·16k for block k
 

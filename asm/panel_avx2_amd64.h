@@ -97,6 +97,39 @@ pnlpartial:                                \ // PNL_ROWS < 16 rows left
                                            \
 pnldone:
 
+// PANELS_TALL_AVX2 walks y over a run of whole panels of PNL_CS = h rows
+// (32, 64 or 128), PNL_STRIDE floats apart, pairs of 16-row blocks at a
+// time: blocks 16 floats apart within a panel, columns h apart, so that
+// EPI2 finishes the rows in order as PANELS_AVX2 hands them. PNL_ROWS is
+// a multiple of h. PA and PS are two frame slots of the routine, for the
+// current panel and the panel stride in bytes. Its labels are pnlt….
+#define PANELS_TALL_AVX2(EPI2, PA, PS) \
+	SHLQ  $2, PNL_STRIDE;              \
+	SHLQ  $2, PNL_CS;                  \
+	MOVQ  PNL_STRIDE, PS;              \
+	MOVQ  PNL_A, PA;                   \
+	MOVQ  $64, PNL_STRIDE;             \ // the second block of a pair
+	XORQ  PNL_ROFF, PNL_ROFF;          \
+                                           \
+pnltpair:                                  \
+	TESTQ PNL_ROWS, PNL_ROWS;          \
+	JZ    pnltdone;                    \
+	PANEL2L_AVX2(pnlt4, pnlt2, pnlt1, pnltsum); \
+	EPI2;                              \
+	ADDQ  $128, PNL_ROFF;              \
+	SUBQ  $32, PNL_ROWS;               \
+	ADDQ  $128, PNL_A;                 \ // the next pair of this panel
+	MOVQ  PNL_A, AX;                   \
+	SUBQ  PA, AX;                      \
+	CMPQ  AX, PNL_CS;                  \
+	JNE   pnltpair;                    \
+	MOVQ  PA, PNL_A;                   \ // or the next panel
+	ADDQ  PS, PNL_A;                   \
+	MOVQ  PNL_A, PA;                   \
+	JMP   pnltpair;                    \
+                                           \
+pnltdone:
+
 // PNL_ZERO_AVX2 zeroes the accumulators of a product, Y0–Y7.
 #define PNL_ZERO_AVX2 \
 	VXORPS Y0, Y0, Y0; \
@@ -108,8 +141,9 @@ pnldone:
 	VXORPS Y6, Y6, Y6; \
 	VXORPS Y7, Y7, Y7
 
-// PANEL2_AVX2 sets Y0:Y1 and Y4:Y5 to the sums of the two blocks at PNL_A.
-#define PANEL2_AVX2 \
+// PANEL2L_AVX2 sets Y0:Y1 and Y4:Y5 to the sums of the two blocks at
+// PNL_A and PNL_A + PNL_STRIDE; L4, L2, L1 and LS name its labels.
+#define PANEL2L_AVX2(L4, L2, L1, LS) \
 	PNL_ZERO_AVX2;                                \
 	MOVQ   PNL_A, PNL_P0;                         \
 	LEAQ   (PNL_A)(PNL_STRIDE*1), PNL_P1;         \
@@ -117,9 +151,9 @@ pnldone:
 	MOVQ   PNL_X, PNL_XT;                         \
 	MOVQ   PNL_COLS, PNL_K;                       \
 	SHRQ   $2, PNL_K;                             \
-	JZ     pnl2cols2;                             \
+	JZ     L2;                             \
                                                       \
-pnl2cols4:                                            \
+L4:                                            \
 	VBROADCASTSS (PNL_XT), Y8;                    \
 	VBROADCASTSS 4(PNL_XT), Y9;                   \
 	VFMADD231PS  (PNL_P0), Y8, Y0;                \ // acc[k][0:8] += col[j][0:8] * x[j]
@@ -144,11 +178,11 @@ pnl2cols4:                                            \
 	LEAQ         (PNL_P0)(PNL_CS*4), PNL_P0;      \
 	LEAQ         (PNL_P1)(PNL_CS*4), PNL_P1;      \
 	DECQ         PNL_K;                           \
-	JNZ          pnl2cols4;                       \
+	JNZ          L4;                       \
                                                       \
-pnl2cols2:                                            \
+L2:                                            \
 	TESTQ        $2, PNL_COLS;                    \
-	JZ           pnl2cols1;                       \
+	JZ           L1;                       \
 	VBROADCASTSS (PNL_XT), Y8;                    \
 	VBROADCASTSS 4(PNL_XT), Y9;                   \
 	VFMADD231PS  (PNL_P0), Y8, Y0;                \
@@ -163,20 +197,23 @@ pnl2cols2:                                            \
 	LEAQ         (PNL_P0)(PNL_CS*2), PNL_P0;      \
 	LEAQ         (PNL_P1)(PNL_CS*2), PNL_P1;      \
                                                       \
-pnl2cols1:                                            \
+L1:                                            \
 	TESTQ        $1, PNL_COLS;                    \
-	JZ           pnl2sum;                         \
+	JZ           LS;                         \
 	VBROADCASTSS (PNL_XT), Y8;                    \
 	VFMADD231PS  (PNL_P0), Y8, Y0;                \
 	VFMADD231PS  32(PNL_P0), Y8, Y1;              \
 	VFMADD231PS  (PNL_P1), Y8, Y4;                \
 	VFMADD231PS  32(PNL_P1), Y8, Y5;              \
                                                       \
-pnl2sum:                                              \
+LS:                                              \
 	VADDPS Y2, Y0, Y0;                            \ // even + odd phases
 	VADDPS Y3, Y1, Y1;                            \
 	VADDPS Y6, Y4, Y4;                            \
 	VADDPS Y7, Y5, Y5
+
+// PANEL2_AVX2 is PANEL2L_AVX2 with the labels of PANELS_AVX2.
+#define PANEL2_AVX2 PANEL2L_AVX2(pnl2cols4, pnl2cols2, pnl2cols1, pnl2sum)
 
 // PANEL1_AVX2 sets Y0:Y1 to the sums of the block at PNL_A.
 #define PANEL1_AVX2 \

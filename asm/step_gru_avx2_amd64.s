@@ -65,9 +65,14 @@ Ldone:
 
 #define GRU_EPI1 GRU_PANEL(Y0, Y1, gru1z, gru1n, gru1d)
 
-// func GRUStepPanelsAVX2(y []float32, a []float32, stride int, x []float32, h []float32, xp []float32, b []float32, ld int)
+// GRU_EPI2T is GRU_EPI2 for the walk of taller panels.
+#define GRU_EPI2T \
+	GRU_PANEL(Y0, Y1, gru2tz0, gru2tn0, gru2td0); \
+	GRU_PANEL(Y4, Y5, gru2tz1, gru2tn1, gru2td1)
+
+// func GRUStepPanelsAVX2(y []float32, a []float32, stride int, x []float32, h []float32, xp []float32, b []float32, ld int, ph int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·GRUStepPanelsAVX2(SB), NOSPLIT, $128-160
+TEXT ·GRUStepPanelsAVX2(SB), NOSPLIT, $144-168
 	MOVQ y_len+8(FP), PNL_ROWS
 	LEAQ (PNL_ROWS)(PNL_ROWS*2), PNL_ROWS // three panels per block
 	MOVQ a_base+24(FP), PNL_A
@@ -76,7 +81,14 @@ TEXT ·GRUStepPanelsAVX2(SB), NOSPLIT, $128-160
 	MOVQ x_len+64(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
-	MOVQ $16, PNL_CS                      // column step: 16-row panels
+	MOVQ ph+160(FP), PNL_CS               // column step: the panel height
+	CMPQ PNL_CS, $16
+	JNE  tall
 	PANELS_AVX2(GRU_EPI2, GRU_EPI1, GATES_NONE)
+	VZEROUPPER
+	RET
+
+tall:
+	PANELS_TALL_AVX2(GRU_EPI2T, pa-144(SP), ps-136(SP))
 	VZEROUPPER
 	RET

@@ -54,9 +54,9 @@ Ldone:
 
 #define GRU_EPI1 GRU_PANEL(Z0, gru1z, gru1n, gru1d)
 
-// func GRUStepPanelsAVX512(y []float32, a []float32, stride int, x []float32, h []float32, xp []float32, b []float32, ld int)
+// func GRUStepPanelsAVX512(y []float32, a []float32, stride int, x []float32, h []float32, xp []float32, b []float32, ld int, geom int)
 // Requires: AVX512F, AVX512DQ
-TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $160-160
+TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $160-168
 	MOVQ y_len+8(FP), PNL_ROWS
 	LEAQ (PNL_ROWS)(PNL_ROWS*2), PNL_ROWS // three panels per block
 	MOVQ a_base+24(FP), PNL_A
@@ -65,7 +65,7 @@ TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $160-160
 	MOVQ x_len+64(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
-	MOVQ $0x8410, AX                      // geom: the 16-row four-stream loop the gate-interleaved panels are packed for (kernels.gatesCode)
+	MOVQ geom+160(FP), AX                 // the panels' geometry: their height and loop
 	PANELS_AVX512(GRU_EPI4, GRU_EPI1, GATES_NONE)
 	VZEROUPPER
 	RET

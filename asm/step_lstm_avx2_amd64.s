@@ -71,9 +71,14 @@ Ldone:
 
 #define LSTM_EPI1 LSTM_PANEL(Y0, Y1, lstm1g, lstm1o, lstm1d)
 
-// func LSTMStepPanelsAVX2(y []float32, c2 []float32, a []float32, stride int, x []float32, c []float32, xp []float32, b []float32, ld int)
+// LSTM_EPI2T is LSTM_EPI2 for the walk of taller panels.
+#define LSTM_EPI2T \
+	LSTM_PANEL(Y0, Y1, lstm2tg0, lstm2to0, lstm2td0); \
+	LSTM_PANEL(Y4, Y5, lstm2tg1, lstm2to1, lstm2td1)
+
+// func LSTMStepPanelsAVX2(y []float32, c2 []float32, a []float32, stride int, x []float32, c []float32, xp []float32, b []float32, ld int, ph int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·LSTMStepPanelsAVX2(SB), NOSPLIT, $192-184
+TEXT ·LSTMStepPanelsAVX2(SB), NOSPLIT, $208-192
 	MOVQ y_len+8(FP), PNL_ROWS
 	SHLQ $2, PNL_ROWS // four panels per block
 	MOVQ a_base+48(FP), PNL_A
@@ -82,7 +87,14 @@ TEXT ·LSTMStepPanelsAVX2(SB), NOSPLIT, $192-184
 	MOVQ x_len+88(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
-	MOVQ $16, PNL_CS                      // column step: 16-row panels
+	MOVQ ph+184(FP), PNL_CS               // column step: the panel height
+	CMPQ PNL_CS, $16
+	JNE  tall
 	PANELS_AVX2(LSTM_EPI2, LSTM_EPI1, GATES_NONE)
+	VZEROUPPER
+	RET
+
+tall:
+	PANELS_TALL_AVX2(LSTM_EPI2T, pa-208(SP), ps-200(SP))
 	VZEROUPPER
 	RET

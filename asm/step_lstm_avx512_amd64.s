@@ -59,9 +59,9 @@ Ldone:
 
 #define LSTM_EPI1 LSTM_PANEL(Z0, lstm1g, lstm1o, lstm1d)
 
-// func LSTMStepPanelsAVX512(y []float32, c2 []float32, a []float32, stride int, x []float32, c []float32, xp []float32, b []float32, ld int)
+// func LSTMStepPanelsAVX512(y []float32, c2 []float32, a []float32, stride int, x []float32, c []float32, xp []float32, b []float32, ld int, geom int)
 // Requires: AVX512F, AVX512DQ
-TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $224-184
+TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $224-192
 	MOVQ y_len+8(FP), PNL_ROWS
 	SHLQ $2, PNL_ROWS // four panels per block
 	MOVQ a_base+48(FP), PNL_A
@@ -70,7 +70,7 @@ TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $224-184
 	MOVQ x_len+88(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
-	MOVQ $0x8410, AX                      // geom: the 16-row four-stream loop the gate-interleaved panels are packed for (kernels.gatesCode)
+	MOVQ geom+184(FP), AX                 // the panels' geometry: their height and loop
 	PANELS_AVX512(LSTM_EPI4, LSTM_EPI1, GATES_NONE)
 	VZEROUPPER
 	RET

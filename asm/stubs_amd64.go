@@ -193,14 +193,28 @@ func GemmTiles4AVX512(y []float32, ldy, rows int, a []float32, stride int, x []f
 //go:noescape
 func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []float32, ldx, cols int, add bool)
 
-// Gated steps, PyTorch's GRU and LSTM cells: step_gates_avx2_amd64.s,
-// step_gates_avx512_amd64.s, the packed product of GemvPanels… over
-// gate-interleaved panels (block k holds the G gates of units 16k…16k+15
-// as panels Gk … Gk+G−1) with the gates' epilogue. len(y) is a multiple
-// of 16; xp and b hold gate g's rows at g*ld.
+// Gated steps, PyTorch's GRU and LSTM cells: step_gru_avx2_amd64.s,
+// step_lstm_avx2_amd64.s and their avx512 peers, the packed product of
+// GemvPanels… over gate-interleaved rows (block k holds the G gates of
+// units 16k…16k+15 as interleaved rows 16·(Gk) … 16·(Gk+G)−1) with the
+// gates' epilogue. The interleaved rows lie in panels of ph rows (16, or
+// 32, 64, 128), each holding ph/16 consecutive chunks of sixteen: the AVX2
+// routines take ph, the AVX-512 ones the geometry geom (as
+// GemvPanelsAVX512 takes it). len(y) is a multiple of 16, and G·len(y)
+// one of ph; xp and b hold gate g's rows at g*ld.
 
-// GRUStepPanelsAVX2 is, for i := range y, with k, l := i/16, i%16 and
-// s[g] := Σ_j a[(3*k+g)*stride+16*j+l] * x[j]:
+// GemvGatesAVX512 is GemvPanelsAVX512 over the gate-interleaved rows of
+// gates gates of ld rows each (len(y) = gates*ld, ld a multiple of 16),
+// in panels of geom, with y in the gates' row order: for each interleaved
+// row t, with k, g, l := t/16/gates, t/16%gates, t%16 and s its sum,
+// y[g*ld+16*k+l] = s, or += s with add. Requires AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvGatesAVX512(y, a []float32, stride int, x []float32, ld, gates int, add bool, geom int)
+
+// GRUStepPanelsAVX2 is, for i := range y, with k, l := i/16, i%16, t :=
+// 16*(3*k+g)+l the interleaved row and s[g] := Σ_j
+// a[(t/ph)*stride+ph*j+t%ph] * x[j]:
 //
 //	u0, u1, u2 := s[0]+b[i], s[1]+b[ld+i], s[2]+b[2*ld+i]
 //	r, z := σ(u0+xp[i]), σ(u1+xp[ld+i])
@@ -210,16 +224,18 @@ func GemmTiles2AVX512(y []float32, ldy, rows int, a []float32, stride int, x []f
 // with tanh and σ those of TanhAVX2 and SigmoidAVX2. Requires AVX2, FMA3.
 //
 //go:noescape
-func GRUStepPanelsAVX2(y, a []float32, stride int, x, h, xp, b []float32, ld int)
+func GRUStepPanelsAVX2(y, a []float32, stride int, x, h, xp, b []float32, ld, ph int)
 
 // GRUStepPanelsAVX512 is GRUStepPanelsAVX2 with the tanh and σ of
-// TanhAVX512 and SigmoidAVX512. Requires AVX-512 F+BW+DQ+VL.
+// TanhAVX512 and SigmoidAVX512, ph the panel height of geom. Requires
+// AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
-func GRUStepPanelsAVX512(y, a []float32, stride int, x, h, xp, b []float32, ld int)
+func GRUStepPanelsAVX512(y, a []float32, stride int, x, h, xp, b []float32, ld int, geom int)
 
-// LSTMStepPanelsAVX2 is, for i := range y, with k, l := i/16, i%16 and
-// s[q] := Σ_j a[(4*k+q)*stride+16*j+l] * x[j], a[q] := (s[q]+b[q*ld+i]) +
+// LSTMStepPanelsAVX2 is, for i := range y, with k, l := i/16, i%16, t :=
+// 16*(4*k+q)+l the interleaved row, s[q] := Σ_j
+// a[(t/ph)*stride+ph*j+t%ph] * x[j] and a[q] := (s[q]+b[q*ld+i]) +
 // xp[q*ld+i]:
 //
 //	in, f, g, o := σ(a[0]), σ(a[1]), tanh(a[2]), σ(a[3])
@@ -229,13 +245,14 @@ func GRUStepPanelsAVX512(y, a []float32, stride int, x, h, xp, b []float32, ld i
 // with tanh and σ those of TanhAVX2 and SigmoidAVX2. Requires AVX2, FMA3.
 //
 //go:noescape
-func LSTMStepPanelsAVX2(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int)
+func LSTMStepPanelsAVX2(y, c2, a []float32, stride int, x, c, xp, b []float32, ld, ph int)
 
 // LSTMStepPanelsAVX512 is LSTMStepPanelsAVX2 with the tanh and σ of
-// TanhAVX512 and SigmoidAVX512. Requires AVX-512 F+BW+DQ+VL.
+// TanhAVX512 and SigmoidAVX512, ph the panel height of geom. Requires
+// AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
-func LSTMStepPanelsAVX512(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int)
+func LSTMStepPanelsAVX512(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int, geom int)
 
 // Quantized products, int8 (kernels.PackedInt8): gemv_int8_avx512_amd64.s,
 // gemv_int8_avx2_amd64.s, with the panel products of

@@ -203,25 +203,42 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 }
 
-func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+// fusedGates reports whether the gated leaves take gate-interleaved panels
+// of g's height on the active target: all do (the AVX-512 ones run the
+// panel product of every geometry, the AVX2 ones walk taller panels in
+// pairs of 16-row blocks).
+func fusedGates(g geomCode) bool { return true }
+
+// gemvGates sets (adds) y, in the gates' row order, to the product of the
+// gate-interleaved panels of g (taller than 16 rows) with x, if the target
+// has a leaf for it (avx512), and reports whether it had.
+func gemvGates(y, a []float32, stride int, x []float32, ld, gates int, add bool, g geomCode) bool {
+	if active.Load() != targetAVX512 {
+		return false
+	}
+	asm.GemvGatesAVX512(y, a, stride, x, ld, gates, add, int(g))
+	return true
+}
+
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	switch active.Load() {
 	case targetAVX512:
-		asm.GRUStepPanelsAVX512(y, a, stride, x, h, xp, b, ld)
+		asm.GRUStepPanelsAVX512(y, a, stride, x, h, xp, b, ld, int(g))
 	case targetAVX2:
-		asm.GRUStepPanelsAVX2(y, a, stride, x, h, xp, b, ld)
+		asm.GRUStepPanelsAVX2(y, a, stride, x, h, xp, b, ld, g.height())
 	default:
-		gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+		gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld, g)
 	}
 }
 
-func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int, g geomCode) {
 	switch active.Load() {
 	case targetAVX512:
-		asm.LSTMStepPanelsAVX512(y, c2, a, stride, x, c, xp, b, ld)
+		asm.LSTMStepPanelsAVX512(y, c2, a, stride, x, c, xp, b, ld, int(g))
 	case targetAVX2:
-		asm.LSTMStepPanelsAVX2(y, c2, a, stride, x, c, xp, b, ld)
+		asm.LSTMStepPanelsAVX2(y, c2, a, stride, x, c, xp, b, ld, g.height())
 	default:
-		lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+		lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld, g)
 	}
 }
 

@@ -118,20 +118,34 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 }
 
-func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+// fusedGates reports whether the gated leaves take gate-interleaved panels
+// of g's height on the active target: the NEON ones take 16-row panels
+// only (the steps apply taller ones into work first), the pure-Go ones
+// all.
+func fusedGates(g geomCode) bool {
+	return g.height() == PanelRows || active.Load() != targetNEON
+}
+
+// gemvGates reports false: no NEON leaf stores the product of
+// gate-interleaved panels in the gates' row order.
+func gemvGates(y, a []float32, stride int, x []float32, ld, gates int, add bool, g geomCode) bool {
+	return false
+}
+
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	if active.Load() == targetNEON {
 		asm.GRUStepPanelsNEON(y, a, stride, x, h, xp, b, ld)
 		return
 	}
-	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld, g)
 }
 
-func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int, g geomCode) {
 	if active.Load() == targetNEON {
 		asm.LSTMStepPanelsNEON(y, c2, a, stride, x, c, xp, b, ld)
 		return
 	}
-	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld, g)
 }
 
 // The quantized leaves switch on the variant; see quant.go.

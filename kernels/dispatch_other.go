@@ -42,12 +42,21 @@ func gemmTiles(y []float32, ldy, rows int, a []float32, stride int, x []float32,
 	}
 }
 
-func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
-	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld)
+// fusedGates reports whether the gated leaves take gate-interleaved panels
+// of g's height: the pure-Go ones take all.
+func fusedGates(g geomCode) bool { return true }
+
+// gemvGates reports false: the product is permuted in Go.
+func gemvGates(y, a []float32, stride int, x []float32, ld, gates int, add bool, g geomCode) bool {
+	return false
 }
 
-func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
-	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld)
+func gruStepPanels(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
+	gruStepPanelsGeneric(y, a, stride, x, h, xp, b, ld, g)
+}
+
+func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int, g geomCode) {
+	lstmStepPanelsGeneric(y, c2, a, stride, x, c, xp, b, ld, g)
 }
 
 func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {

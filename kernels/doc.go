@@ -24,8 +24,10 @@
 //     accumulators, prefetch) that Pack takes from a table measured per
 //     microarchitecture (GeometryFor; `lowrank tune` measures an entry)
 //     and PackWith takes from the caller; PackedGates and
-//     PackedGatesLowRank (16-row panels, the gates interleaved by blocks
-//     of units, for the fused gated steps);
+//     PackedGatesLowRank (the gates interleaved by blocks of 16 units, for
+//     the fused gated steps, in panels of the same table's geometry where
+//     they fit the layout, else of 16 rows; PackGatesWith and
+//     PackGatesLowRankWith take the geometry from the caller);
 //   - the operations: Dot, Axpy, MatVec, LowRankMatVec, Packed.MatVec and
 //     MatVecBatch, Tanh, Sigmoid, RNNStep, MGRUStep, GRUStep, LSTMStep,
 //     their batched forms and RNNSequence, MGRUSequence. They check shapes

@@ -7,22 +7,48 @@ import "fmt"
 // of an nn.GRU is [W_hr; W_hz; W_hn] (3H×H), of an nn.LSTM [W_hi; W_hf;
 // W_hg; W_ho] (4H×P). A step needs, for each hidden unit, the sums of all G
 // gates before it can combine them, so the packing interleaves the gates
-// by blocks of PanelRows hidden units: block k is the G panels
+// by blocks of PanelRows hidden units: the interleaved order of the rows
+// is, for block k,
 //
-//	gate 0, rows 16k…16k+15;  gate 1, the same rows;  …;  gate G−1
+//	gate 0, units 16k…16k+15;  gate 1, the same units;  …;  gate G−1
 //
-// stored one after the other. One sequential pass over the weights then
-// produces the gates of block 0, then those of block 1, …, and the step
-// finishes each block while its gates are still in registers (GRUStep,
-// LSTMStep). Each gate's rows are padded to a whole number of panels, so
-// gate g of block k starts at panel G·k + g: gate g alone is an ordinary
-// packed matrix with panel stride G·cols·PanelRows, which is how the plain
-// products (MatVec, the batches) read it.
+// that is, row r of gate g in block k is interleaved row (G·k+g)·16 + r.
+// One sequential pass over the weights then produces the gates of block
+// 0, then those of block 1, …, and the step finishes each block while its
+// gates are still in registers (GRUStep, LSTMStep): the epilogue sees the
+// sums sixteen rows at a time, in the interleaved order, whatever the
+// panels.
+//
+// The G·H×m matrix of the interleaved rows is stored as ordinary packed
+// panels (see Packed) of the geometry's height R, each column R
+// consecutive floats: a panel holds R/16 consecutive chunks of sixteen
+// interleaved rows. With 16-row panels each gate's rows are padded to a
+// whole number of panels, so gate g of block k is panel G·k+g: gate g
+// alone is an ordinary packed matrix with panel stride G·cols·16, which
+// is how the plain products (MatVec, the batches) read it. Taller panels
+// (32, 64 or 128 rows, which the geometry table gives tall-thin matrices
+// on some CPUs) cannot be partial, so they need H a multiple of 16 and G·H
+// a multiple of R; the plain products then compute the whole interleaved
+// product, stored in PyTorch's row order by the AVX-512 leaf or permuted
+// into it. Any other shape gets DefaultGeometry's 16-row panels.
 
-// gatesCode is the panel loop of the gate-interleaved panels: 16 rows
-// (PanelRows) in four streams, the geometry their packing and the fused
-// gated steps are written for, whatever the geometry table says.
-var gatesCode = Geometry{Rows: PanelRows, Streams: 4, Accs: 8}.code()
+// maxTallChunks bounds the chunks of sixteen rows, G·H/16, of a layout of
+// tall panels: the permutation of its products into PyTorch's row order
+// keeps a bit per chunk on the stack.
+const maxTallChunks = 4096
+
+// gatesGeometry returns the geometry gates of h rows each are packed in
+// when g is asked for: g itself if its panels fit the layout, else
+// DefaultGeometry.
+func gatesGeometry(g Geometry, gates, h int) Geometry {
+	if g.Rows == PanelRows {
+		return g
+	}
+	if h%PanelRows == 0 && gates*h%g.Rows == 0 && gates*h/PanelRows <= maxTallChunks {
+		return g
+	}
+	return DefaultGeometry
+}
 
 // PackedGates is the stacked recurrent matrix of a gated cell, G gates of
 // H rows and m columns ([W_0; …; W_{G−1}], G·H×m), packed gate-interleaved
@@ -31,35 +57,80 @@ var gatesCode = Geometry{Rows: PanelRows, Streams: 4, Accs: 8}.code()
 // use.
 type PackedGates struct {
 	gates, hidden, cols int
+	geom                Geometry
+	code                geomCode
 	// panelStride is the distance in floats between consecutive panels,
-	// cols·PanelRows; the panels of one gate are gates·panelStride apart.
+	// cols·geom.Rows; with 16-row panels, the panels of one gate are
+	// gates·panelStride apart.
 	panelStride int
 	data        []float32
 }
 
 // PackGates returns the stacked matrix w, gates·H×m with the gates' blocks
 // of H rows one after the other (PyTorch's weight_hh), packed
-// gate-interleaved. It panics unless gates ≥ 1 divides w.Rows.
+// gate-interleaved in the geometry this CPU's entry of the geometry table
+// gives dense matrices of its size (see GeometryFor), where its panels fit
+// the layout (see PackedGates). It panics unless gates ≥ 1 divides w.Rows.
 func PackGates(w Matrix, gates int) *PackedGates {
 	w.check("PackGates", "")
+	checkGates("PackGates", w, gates)
+	return packGates(w, gates, GeometryFor(RoleDense, 4*w.Rows*w.Cols))
+}
+
+// PackGatesWith is PackGates in geometry g, or in DefaultGeometry where
+// g's panels do not fit the layout (see PackedGates and Geometry). It
+// panics if g is not a geometry the kernels implement, or is TileGeometry.
+func PackGatesWith(w Matrix, gates int, g Geometry) *PackedGates {
+	w.check("PackGatesWith", "")
+	checkGates("PackGatesWith", w, gates)
+	checkStepGeometry("PackGatesWith", g)
+	return packGates(w, gates, g)
+}
+
+func checkGates(op string, w Matrix, gates int) {
 	if gates < 1 || w.Rows%gates != 0 {
-		panic(fmt.Sprintf("kernels: PackGates: %d rows do not split into %d gates of equal height", w.Rows, gates))
+		panic(fmt.Sprintf("kernels: %s: %d rows do not split into %d gates of equal height", op, w.Rows, gates))
 	}
+}
+
+// checkStepGeometry panics unless g is a geometry of a matrix a fused step
+// applies.
+func checkStepGeometry(op string, g Geometry) {
+	if err := g.Validate(); err != nil {
+		panic("kernels: " + op + ": " + err.Error())
+	}
+	if g.Tiles {
+		panic("kernels: " + op + ": geometry tiles is for the V of a low-rank product, not a matrix a step applies")
+	}
+}
+
+func packGates(w Matrix, gates int, g Geometry) *PackedGates {
 	h := w.Rows / gates
+	g = gatesGeometry(g, gates, h)
 	blocks := (h + PanelRows - 1) / PanelRows
-	p := &PackedGates{gates: gates, hidden: h, cols: w.Cols, panelStride: w.Cols * PanelRows}
-	p.data = alignedFloats(gates * blocks * p.panelStride)
-	for g := 0; g < gates; g++ {
-		for i := 0; i < h; i++ {
-			panel := p.data[(gates*(i/PanelRows)+g)*p.panelStride:]
-			r := i % PanelRows
-			for j, v := range w.Row(g*h + i) {
-				panel[j*PanelRows+r] = v
-			}
+	p := &PackedGates{gates: gates, hidden: h, cols: w.Cols, geom: g, code: g.code(), panelStride: w.Cols * g.Rows}
+	p.data = alignedFloats(gates * blocks * PanelRows * w.Cols)
+	for i := 0; i < w.Rows && w.Cols > 0; i++ {
+		panel, rows := p.row(i)
+		for j, v := range w.Row(i) {
+			panel[j*rows] = v
 		}
 	}
 	return p
 }
+
+// row returns the packed data from row i (in PyTorch's order) of column
+// 0 on, and the distance between its columns: the panel height.
+func (p *PackedGates) row(i int) ([]float32, int) {
+	g, u := i/p.hidden, i%p.hidden
+	q := (p.gates*(u/PanelRows)+g)*PanelRows + u%PanelRows // its interleaved row
+	rows := p.geom.Rows
+	return p.data[q/rows*p.panelStride+q%rows:], rows
+}
+
+// tall reports whether p's panels are taller than PanelRows: gate g alone
+// is then no packed matrix of its own.
+func (p *PackedGates) tall() bool { return p.geom.Rows > PanelRows }
 
 // Gates returns G, the number of gates.
 func (p *PackedGates) Gates() int { return p.gates }
@@ -73,6 +144,9 @@ func (p *PackedGates) Rows() int { return p.gates * p.hidden }
 // Cols returns m.
 func (p *PackedGates) Cols() int { return p.cols }
 
+// Geometry returns the geometry the matrix was packed in.
+func (p *PackedGates) Geometry() Geometry { return p.geom }
+
 // WeightBytes returns the bytes of weights a product reads (padding
 // excluded).
 func (p *PackedGates) WeightBytes() int { return 4 * p.gates * p.hidden * p.cols }
@@ -80,14 +154,11 @@ func (p *PackedGates) WeightBytes() int { return 4 * p.gates * p.hidden * p.cols
 // Unpack returns the stacked matrix, row-major in PyTorch's order.
 func (p *PackedGates) Unpack() Matrix {
 	a := NewMatrix(p.Rows(), p.cols)
-	for g := 0; g < p.gates; g++ {
-		for i := 0; i < p.hidden; i++ {
-			panel := p.data[(p.gates*(i/PanelRows)+g)*p.panelStride:]
-			r := i % PanelRows
-			row := a.Row(g*p.hidden + i)
-			for j := range row {
-				row[j] = panel[j*PanelRows+r]
-			}
+	for i := 0; i < a.Rows && p.cols > 0; i++ {
+		panel, rows := p.row(i)
+		row := a.Row(i)
+		for j := range row {
+			row[j] = panel[j*rows]
 		}
 	}
 	return a
@@ -113,19 +184,73 @@ func (p *PackedGates) checkVec(op string, y, x []float32) {
 }
 
 // apply sets (or with add, adds to) y the product of columns
-// [c0, c0+len(x)) with x, one gate at a time: gate g is a packed matrix of
-// its own at panel g with panel stride G·panelStride. c0 is a multiple of
-// PanelRows or 0 (see PackedGatesLowRank.apply).
+// [c0, c0+len(x)) with x. With 16-row panels it goes one gate at a time:
+// gate g is a packed matrix of its own at panel g with panel stride
+// G·panelStride. With taller ones the product of the interleaved rows
+// goes to y in PyTorch's order, by the target's leaf (gemvGates) or after
+// a permutation (and y to the interleaved order before, to add to it). c0
+// is a multiple of PanelRows or 0 (see PackedGatesLowRank.apply).
 func (p *PackedGates) apply(y, x []float32, c0 int, add bool) {
+	if p.tall() {
+		a := p.data[c0*p.geom.Rows:]
+		if gemvGates(y, a, p.panelStride, x, p.hidden, p.gates, add, p.code) {
+			return
+		}
+		if add {
+			p.permute(y, false)
+		}
+		gemvPanels(y, a, p.panelStride, x, add, p.code)
+		p.permute(y, true)
+		return
+	}
 	for g := 0; g < p.gates; g++ {
-		gemvPanels(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride+c0*PanelRows:], p.gates*p.panelStride, x, add, gatesCode)
+		gemvPanels(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride+c0*PanelRows:], p.gates*p.panelStride, x, add, p.code)
 	}
 }
 
 // applyGeneric is apply with the pure-Go leaf, whatever the target.
 func (p *PackedGates) applyGeneric(y, x []float32) {
+	if p.tall() {
+		gemvPanelsGeneric(y, p.data, p.panelStride, x, false, p.geom.Rows)
+		p.permute(y, true)
+		return
+	}
 	for g := 0; g < p.gates; g++ {
 		gemvPanelsGeneric(y[g*p.hidden:(g+1)*p.hidden], p.data[g*p.panelStride:], p.gates*p.panelStride, x, false, PanelRows)
+	}
+}
+
+// permute reorders y, the G·H rows of a layout of tall panels, in place:
+// with toTorch from the interleaved order to PyTorch's, else back. The
+// chunks of sixteen rows move along the cycles of the permutation (chunk
+// G·k+g of the interleaved order is chunk g·K+k of PyTorch's, K = H/16),
+// a bit per chunk marking those in place.
+func (p *PackedGates) permute(y []float32, toTorch bool) {
+	const c = PanelRows
+	g, k := p.gates, p.hidden/c
+	if g == 1 || k == 1 {
+		return // the orders are the same
+	}
+	dest := func(q int) int {
+		if toTorch {
+			return q%g*k + q/g
+		}
+		return q%k*g + q/k
+	}
+	var done [maxTallChunks / 64]uint64
+	for s := range g * k {
+		if done[s/64]&(1<<(s%64)) != 0 {
+			continue
+		}
+		carry := *(*[c]float32)(y[s*c:])
+		for q := dest(s); ; q = dest(q) {
+			done[q/64] |= 1 << (q % 64)
+			to := (*[c]float32)(y[q*c:])
+			carry, *to = *to, carry
+			if q == s {
+				break
+			}
+		}
 	}
 }
 
@@ -141,10 +266,30 @@ type PackedGatesLowRank struct {
 }
 
 // PackGatesLowRank returns a packed copy of w, whose U stacks the gates'
-// rows as PackGates expects them.
+// rows as PackGates expects them. Each factor takes the geometry this
+// CPU's entry of the geometry table gives its role in a product of this
+// size, as in PackLowRank (U where its panels fit the gate-interleaved
+// layout, see PackedGates).
 func PackGatesLowRank(w LowRank, gates int) *PackedGatesLowRank {
 	w.check("PackGatesLowRank")
-	return &PackedGatesLowRank{U: PackGates(w.U, gates), V: Pack(w.V)}
+	checkGates("PackGatesLowRank", w.U, gates)
+	ws := 4 * (w.U.Rows*w.U.Cols + w.V.Rows*w.V.Cols)
+	return &PackedGatesLowRank{U: packGates(w.U, gates, GeometryFor(RoleU, ws)), V: pack(w.V, GeometryFor(RoleV, ws))}
+}
+
+// PackGatesLowRankWith is PackGatesLowRank with U in geometry gu (or
+// DefaultGeometry where gu's panels do not fit, see PackGatesWith) and V
+// in gv (which may be TileGeometry). It panics if either is not a geometry
+// the kernels implement, or gu is TileGeometry.
+func PackGatesLowRankWith(w LowRank, gates int, gu, gv Geometry) *PackedGatesLowRank {
+	const op = "PackGatesLowRankWith"
+	w.check(op)
+	checkGates(op, w.U, gates)
+	checkStepGeometry(op, gu)
+	if err := gv.Validate(); err != nil {
+		panic("kernels: " + op + ": " + err.Error())
+	}
+	return &PackedGatesLowRank{U: packGates(w.U, gates, gu), V: pack(w.V, gv)}
 }
 
 // Rows returns G·H.
@@ -240,11 +385,21 @@ func gatesBatchProduct(y Matrix, u Operator, x Matrix) {
 	}
 }
 
-// gatesGemm is gemmPanels for each gate of p: for b < batch,
-// y[b*ldy+g*H:][:H] = W_g·x[b*ldx:][:cols].
+// gatesGemm sets y[b*ldy:][:G·H] = W·x[b*ldx:][:cols] for b < batch, in
+// PyTorch's row order: gemmPanels for each gate of p with 16-row panels,
+// or for the whole interleaved matrix of tall ones, each row then
+// permuted.
 func gatesGemm(y []float32, ldy int, p *PackedGates, x []float32, ldx, batch int) {
+	if p.tall() {
+		rows := p.Rows()
+		gemmPanels(y, ldy, rows, p.data, p.panelStride, x, ldx, p.cols, batch, false, p.code)
+		for b := range batch {
+			p.permute(y[b*ldy:b*ldy+rows], true)
+		}
+		return
+	}
 	for g := 0; g < p.gates; g++ {
 		gemmPanels(y[g*p.hidden:], ldy, p.hidden, p.data[g*p.panelStride:], p.gates*p.panelStride,
-			x, ldx, p.cols, batch, false, gatesCode)
+			x, ldx, p.cols, batch, false, p.code)
 	}
 }

@@ -44,6 +44,7 @@ type gatedCase struct {
 	sLow     []float64 // exact U·(V·h)
 	aLow     []float64 // |U|·(|V|·|h|)
 	operands []gatedOperand
+	note     string // what the operands are packed in, for messages
 }
 
 // newGatedCase draws a case from src. Weights are scaled by 1/√(columns) so
@@ -187,14 +188,21 @@ type gatedResult struct {
 // operand.
 func runGatedCase(c *checker, src valueSource, lstm bool, n, r, p int, l layout) map[string]gatedResult {
 	c.t.Helper()
-	gc := newGatedCase(src, lstm, n, r, p, l)
+	return newGatedCase(src, lstm, n, r, p, l).run(c, l)
+}
+
+// run is runGatedCase for the operands of gc, with its vectors laid out as
+// in l.
+func (gc *gatedCase) run(c *checker, l layout) map[string]gatedResult {
+	c.t.Helper()
+	lstm, n, r, p := gc.lstm, gc.n, gc.r, gc.proj.Rows
 	out := map[string]gatedResult{}
 	cell := "GRUStep"
 	if lstm {
 		cell = "LSTMStep"
 	}
 	for _, o := range gc.operands {
-		what := fmt.Sprintf("%s %s n=%d r=%d p=%d (%v)", cell, o.name, n, r, p, l)
+		what := fmt.Sprintf("%s %s%s n=%d r=%d p=%d (%v)", cell, o.name, gc.note, n, r, p, l)
 		hNew := newGuarded("hNew", gc.m, l.offY)
 		cNew := newGuarded("cNew", n, l.offY^5)
 		work := newGuarded("work", 5*n, l.offA^3)
@@ -397,7 +405,9 @@ func TestGatedBatch(t *testing.T) {
 	})
 }
 
-func runGatedBatch(c *checker, rnd randSource, lstm bool, n, r, p, B int) {
+// runGatedBatch runs a batch of B rows with the default operands, or with
+// the gate-interleaved ones packed in geom if given.
+func runGatedBatch(c *checker, rnd randSource, lstm bool, n, r, p, B int, geom ...Geometry) {
 	c.t.Helper()
 	// One case per row, sharing the weights of the first.
 	cases := make([]*gatedCase, B)
@@ -405,6 +415,9 @@ func runGatedBatch(c *checker, rnd randSource, lstm bool, n, r, p, B int) {
 		cases[k] = newGatedCase(rnd, lstm, n, r, p, layout{})
 	}
 	base := cases[0]
+	for _, g := range geom {
+		base.withGeometry(g)
+	}
 	g, m := base.g, base.m
 	for _, gc := range cases[1:] {
 		gc.w, gc.lu, gc.lv, gc.proj, gc.projOp = base.w, base.lu, base.lv, base.proj, base.projOp
@@ -429,7 +442,7 @@ func runGatedBatch(c *checker, rnd randSource, lstm bool, n, r, p, B int) {
 	cm := rows(n, 1, func(gc *gatedCase) []float32 { return gc.c.vec() })
 	xp := rows(g*n, 5, func(gc *gatedCase) []float32 { return gc.xp.vec() })
 	for _, o := range base.operands {
-		what := fmt.Sprintf("batch lstm=%v %s n=%d p=%d B=%d", lstm, o.name, n, p, B)
+		what := fmt.Sprintf("batch lstm=%v %s%s n=%d p=%d B=%d", lstm, o.name, base.note, n, p, B)
 		hNew, cNew := rows(m, 2, nil), rows(n, 4, nil)
 		work := make([]float32, 5*B*n)
 		if !c.call(what, func() {
@@ -618,6 +631,239 @@ func TestPackGates(t *testing.T) {
 			c.compare("PackedGatesLowRank.MatVecAdd", y, lowRankRef(lr, x).addInto(y0))
 			if p.Rank() != r || p.Rows() != g*n || p.Cols() != m || p.WeightBytes() != 4*r*(g*n+m) {
 				t.Errorf("PackGatesLowRank rank %d: Rank, Rows, Cols, WeightBytes = %d, %d, %d, %d", r, p.Rank(), p.Rows(), p.Cols(), p.WeightBytes())
+			}
+		}
+	})
+}
+
+// withGeometry replaces the operands of gc with the gate-interleaved ones
+// packed in g (U in g, V in the tiles or the default geometry), named
+// like newGatedCase's.
+func (gc *gatedCase) withGeometry(g Geometry) *gatedCase {
+	gv := DefaultGeometry
+	if g.Rows >= 32 {
+		gv = TileGeometry
+	}
+	lr := LowRank{U: gc.lu, V: gc.lv}
+	gc.operands = []gatedOperand{
+		{"dense", PackGatesWith(gc.w, gc.g, g), gc.m},
+		{"lowrank", PackGatesLowRankWith(lr, gc.g, g, gv), gc.m + gc.r},
+	}
+	gc.note = " (" + g.String() + ")"
+	return gc
+}
+
+// gatesFit reports whether panels of g fit the gate-interleaved layout of
+// gates of n rows (see PackedGates).
+func gatesFit(g Geometry, gates, n int) bool {
+	return g.Rows == 16 || n%16 == 0 && gates*n%g.Rows == 0
+}
+
+// gatesGeometrySweep returns the geometries and units of the geometry
+// sweeps: every geometry, with and without prefetching; whole blocks that
+// fit every height or only some, and one that fits none but 16. -short
+// (the emulated runs) leaves out prefetching and n = 256.
+func gatesGeometrySweep() ([]Geometry, []int) {
+	if testing.Short() {
+		return Geometries(), []int{16, 40, 48, 128}
+	}
+	return Geometries(512), []int{16, 40, 48, 128, 256}
+}
+
+// TestGatedGeometries runs the fused steps, the references and the
+// batches with the gate-interleaved weights packed in every geometry
+// (with and without prefetching), on every target: panels taller than 16
+// rows where they fit the layout, 16-row ones where they do not.
+func TestGatedGeometries(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		rnd := newRand(42)
+		geoms, sizes := gatesGeometrySweep()
+		for _, g := range geoms {
+			for _, n := range sizes {
+				for _, lstm := range []bool{false, true} {
+					gates, p := 3, 0
+					if lstm {
+						gates = 4
+						if n == 48 {
+							p = 20
+						}
+					}
+					gc := newGatedCase(rnd, lstm, n, 24, p, layout{}).withGeometry(g)
+					checkGatesGeometry(t, gc, g, gates, n)
+					gc.run(c, randLayout(rnd))
+					// The references, the specification, for every layout.
+					for _, o := range gc.operands {
+						y, by, c2, bc := gc.exact(o.name)
+						hNew, cNew, work := make([]float32, gc.m), make([]float32, n), make([]float32, 5*n)
+						res := gatedResult{want: y, b: by}
+						if lstm {
+							LSTMStepGeneric(hNew, cNew, gc.h.vec(), gc.c.vec(), gc.xp.vec(), gc.b.vec(), o.op, gc.projOp, work)
+							res.got, res.want, res.b = append(hNew, cNew...), append(y, c2...), append(by, bc...)
+						} else {
+							GRUStepGeneric(hNew, gc.h.vec(), gc.xp.vec(), gc.b.vec(), o.op, work)
+							res.got = hNew
+						}
+						compareGated(c, fmt.Sprintf("Generic lstm=%v %s%s n=%d", lstm, o.name, gc.note, n), res)
+					}
+					if n <= 128 {
+						for _, B := range []int{1, 4, 5} {
+							runGatedBatch(c, rnd, lstm, n, 24, p, B, g)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// checkGatesGeometry checks that the operands of gc took g where its
+// panels fit the layout and DefaultGeometry where they do not.
+func checkGatesGeometry(t *testing.T, gc *gatedCase, g Geometry, gates, n int) {
+	t.Helper()
+	want := DefaultGeometry
+	if gatesFit(g, gates, n) {
+		want = g
+	}
+	for _, o := range gc.operands {
+		var u *PackedGates
+		switch op := o.op.(type) {
+		case *PackedGates:
+			u = op
+		case *PackedGatesLowRank:
+			u = op.U
+		}
+		if u.Geometry() != want {
+			t.Fatalf("%s, %d gates of %d units, asked for %v: packed in %v, want %v", o.name, gates, n, g, u.Geometry(), want)
+		}
+	}
+}
+
+// TestPackGatesGeometries checks the gate-interleaved packing in every
+// geometry: Unpack gives the matrix back, row i lies at its interleaved
+// row in panels of the geometry's height, and the products (dense, low
+// rank with ranks past lowRankChunk, batches) are the stacked matrix's
+// in PyTorch's row order; they allocate nothing.
+func TestPackGatesGeometries(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
+		c := &checker{t: t}
+		rnd := newRand(43)
+		geoms, sizes := gatesGeometrySweep()
+		for _, g := range geoms {
+			for _, gates := range []int{1, 3, 4} {
+				for _, n := range sizes {
+					for _, m := range []int{0, 5, 33} {
+						w := randGatedMatrix(rnd, gates*n, max(m, 1))
+						w.Cols = m
+						w.Stride = max(m, 1)
+						p := PackGatesWith(w, gates, g)
+						what := fmt.Sprintf("PackGatesWith %d×%d, %d gates, %v", gates*n, m, gates, g)
+						want := DefaultGeometry
+						if gatesFit(g, gates, n) {
+							want = g
+						}
+						if p.Geometry() != want {
+							t.Fatalf("%s: packed in %v, want %v", what, p.Geometry(), want)
+						}
+						u := p.Unpack()
+						h := p.Geometry().Rows
+						for i := 0; i < gates*n; i++ {
+							q := (gates*(i%n/16)+i/n)*16 + i%n%16 // its interleaved row
+							for j := 0; j < m; j++ {
+								if u.At(i, j) != w.At(i, j) {
+									t.Fatalf("%s: Unpack[%d][%d] = %v, want %v", what, i, j, u.At(i, j), w.At(i, j))
+								}
+								if got := p.data[q/h*h*m+j*h+q%h]; got != w.At(i, j) {
+									t.Fatalf("%s: row %d column %d is %v in the panels, want %v", what, i, j, got, w.At(i, j))
+								}
+							}
+						}
+						x := randGatedMatrix(rnd, 5, m)
+						y := make([]float32, gates*n)
+						c.call(what+" MatVec", func() { p.MatVec(y, x.Row(0)) })
+						c.compare(what+" MatVec", y, matVecRef(w, x.Row(0)))
+						y0 := slices.Clone(y)
+						c.call(what+" MatVecAdd", func() { p.MatVecAdd(y, x.Row(0)) })
+						c.compare(what+" MatVecAdd", y, matVecRef(w, x.Row(0)).addInto(y0))
+						yb := NewMatrix(5, gates*n+3)
+						yb.Cols = gates * n
+						c.call(what+" batch", func() { gatesBatchProduct(yb, p, x) })
+						for b := range 5 {
+							c.compare(fmt.Sprintf("%s batch row %d", what, b), yb.Row(b), matVecRef(w, x.Row(b)))
+						}
+						if m == 33 && n == 128 {
+							if a := testing.AllocsPerRun(10, func() { p.MatVec(y, x.Row(0)); p.MatVecAdd(y, x.Row(0)); gatesBatchProduct(yb, p, x) }); a != 0 {
+								t.Errorf("%s: %v allocs, want 0", what, a)
+							}
+						}
+					}
+				}
+			}
+			for _, r := range []int{3, 16, lowRankChunk + 17} {
+				const gates, n, m = 3, 128, 10
+				lr := LowRank{U: randGatedMatrix(rnd, gates*n, r), V: randGatedMatrix(rnd, r, m)}
+				for _, gv := range []Geometry{DefaultGeometry, TileGeometry} {
+					p := PackGatesLowRankWith(lr, gates, g, gv)
+					what := fmt.Sprintf("PackedGatesLowRank rank %d, U %v, V %v", r, g, gv)
+					if p.U.Geometry() != g || p.V.Geometry() != gv {
+						t.Fatalf("%s: packed in %v and %v", what, p.U.Geometry(), p.V.Geometry())
+					}
+					x := randGatedMatrix(rnd, 5, m)
+					y := make([]float32, gates*n)
+					c.call(what+" MatVec", func() { p.MatVec(y, x.Row(0)) })
+					c.compare(what+" MatVec", y, lowRankRef(lr, x.Row(0)))
+					y0 := slices.Clone(y)
+					c.call(what+" MatVecAdd", func() { p.MatVecAdd(y, x.Row(0)) })
+					c.compare(what+" MatVecAdd", y, lowRankRef(lr, x.Row(0)).addInto(y0))
+					yb := NewMatrix(5, gates*n)
+					c.call(what+" batch", func() { gatesBatchProduct(yb, p, x) })
+					for b := range 5 {
+						c.compare(fmt.Sprintf("%s batch row %d", what, b), yb.Row(b), lowRankRef(lr, x.Row(b)))
+					}
+					if a := testing.AllocsPerRun(10, func() { p.MatVec(y, x.Row(0)); p.MatVecAdd(y, x.Row(0)); gatesBatchProduct(yb, p, x) }); a != 0 {
+						t.Errorf("%s: %v allocs, want 0", what, a)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGatedGeometryAllocs checks that the steps and batches of tall
+// gate-interleaved panels allocate nothing, on every target (the fused
+// leaf, or the product into work).
+func TestGatedGeometryAllocs(t *testing.T) {
+	const n, B = 128, 5
+	g := Geometry{Rows: 64, Streams: 1, Accs: 16, Prefetch: 512}
+	forEachTarget(t, func(t *testing.T) {
+		for _, lstm := range []bool{false, true} {
+			gc := newGatedCase(newRand(44), lstm, n, 16, 0, layout{}).withGeometry(g)
+			rnd := newRand(45)
+			h, cm := randGatedMatrix(rnd, B, n), randGatedMatrix(rnd, B, n)
+			xp := randGatedMatrix(rnd, B, gc.g*n)
+			hNew, cNew := NewMatrix(B, n), NewMatrix(B, n)
+			work := make([]float32, 5*B*n)
+			for _, o := range gc.operands {
+				step := func() {
+					if lstm {
+						LSTMStep(hNew.Row(0), cNew.Row(0), h.Row(0), cm.Row(0), xp.Row(0), gc.b.vec(), o.op, nil, work)
+					} else {
+						GRUStep(hNew.Row(0), h.Row(0), xp.Row(0), gc.b.vec(), o.op, work)
+					}
+				}
+				batch := func() {
+					if lstm {
+						LSTMStepBatch(hNew, cNew, h, cm, xp, gc.b.vec(), o.op, nil, work)
+					} else {
+						GRUStepBatch(hNew, h, xp, gc.b.vec(), o.op, work)
+					}
+				}
+				if a := testing.AllocsPerRun(10, step); a != 0 {
+					t.Errorf("lstm=%v %s%s: step: %v allocs, want 0", lstm, o.name, gc.note, a)
+				}
+				if a := testing.AllocsPerRun(10, batch); a != 0 {
+					t.Errorf("lstm=%v %s%s: batch: %v allocs, want 0", lstm, o.name, gc.note, a)
+				}
 			}
 		}
 	})

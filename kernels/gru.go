@@ -14,8 +14,10 @@ import "fmt"
 // with the input projection xp = W_ih·x + b_ih precomputed (3H, PyTorch's
 // row order) and b = b_hh (3H). The recurrent weights u are 3H×H: a
 // *PackedGates or a *PackedGatesLowRank (rank ≤ 512) runs as one pass over
-// its packed weights with the gates finished per panel; any other Operator
-// is applied into work first (len(work) ≥ 3H). Neither hNew nor work may
+// its packed weights with the gates finished per panel where the target
+// has a fused leaf for its panels (all but neon for panels taller than 16
+// rows, see fusedGates); any other Operator is applied into work first
+// (len(work) ≥ 3H). Neither hNew nor work may
 // overlap h, xp, b or each other.
 //
 // The operations and their order are those of GRUStepGeneric, with fused
@@ -26,21 +28,33 @@ func GRUStep(hNew, h, xp, b []float32, u Operator, work []float32) {
 	gatedOverlaps("GRUStep", []vec{{"hNew", hNew}}, []vec{{"h", h}, {"xp", xp}, {"b", b}}, work[:3*n])
 	switch u := u.(type) {
 	case *PackedGates:
-		gruBlocks(hNew, u.data, u.panelStride, h, h, xp, b)
-		return
+		if fusedGates(u.code) {
+			gruBlocks(hNew, u.data, u.panelStride, h, h, xp, b, u.code)
+			return
+		}
 	case *PackedGatesLowRank:
-		if r := u.Rank(); r <= lowRankChunk {
+		// t = V·h on the stack, in a small buffer for a small rank: Go
+		// zeroes the buffer on every call (see smallRank).
+		if r := u.Rank(); r <= smallRank && fusedGates(u.U.code) {
+			var buf [smallRank]float32
+			gruLowRank(hNew, h, xp, b, u, buf[:r])
+			return
+		} else if r <= lowRankChunk && fusedGates(u.U.code) {
 			var buf [lowRankChunk]float32
-			t := buf[:r]
-			u.V.product(t, h, 0, 0, false)
-			gruBlocks(hNew, u.U.data, u.U.panelStride, t, h, xp, b)
+			gruLowRank(hNew, h, xp, b, u, buf[:r])
 			return
 		}
 	}
 	p := work[:3*n]
 	u.MatVec(p, h)
 	addTo(p, b)
-	gruBlocks(hNew, nil, 0, nil, h, xp, p)
+	gruBlocks(hNew, nil, 0, nil, h, xp, p, gatesNone)
+}
+
+// gruLowRank is GRUStep's fused pass of a low rank, with t = V·h.
+func gruLowRank(hNew, h, xp, b []float32, u *PackedGatesLowRank, t []float32) {
+	u.V.product(t, h, 0, 0, false)
+	gruBlocks(hNew, u.U.data, u.U.panelStride, t, h, xp, b, u.U.code)
 }
 
 // GRUStepBatch runs GRUStep for each row: row k of hNew is the step from
@@ -62,7 +76,7 @@ func GRUStepBatch(hNew, h, xp Matrix, b []float32, u Operator, work []float32) {
 	gatesBatchProduct(p, u, h)
 	for r := 0; r < h.Rows; r++ {
 		addTo(p.Row(r), b)
-		gruBlocks(hNew.Row(r), nil, 0, nil, h.Row(r), xp.Row(r), p.Row(r))
+		gruBlocks(hNew.Row(r), nil, 0, nil, h.Row(r), xp.Row(r), p.Row(r), gatesNone)
 	}
 }
 
@@ -111,20 +125,22 @@ func gruEpilogue(y, h []float32, s *[3][PanelRows]float32, xp, b []float32, ld i
 	}
 }
 
-// The GRU leaf, gruStepPanels(y, a, stride, x, h, xp, b, ld), for len(y) a
-// multiple of PanelRows: for each block k < len(y)/PanelRows, the sums of
-// its gates g = 0, 1, 2 are those of the packed panel 3k+g at
-// a[(3k+g)·stride:] with x (no columns when x is empty: the sums are 0),
-// and gruEpilogue finishes the block with xp and b at the block's first
-// unit and gate stride ld.
+// The GRU leaf, gruStepPanels(y, a, stride, x, h, xp, b, ld, g), for
+// len(y) a multiple of PanelRows: for each block k < len(y)/PanelRows, the
+// sums of its gates q = 0, 1, 2 are those of the interleaved rows
+// (3k+q)·16 … (3k+q)·16+15 of the packed panels of g.height() rows at a,
+// stride floats apart, with x (no columns when x is empty: the sums are
+// 0), and gruEpilogue finishes the block with xp and b at the block's
+// first unit and gate stride ld. Panels taller than PanelRows come only
+// where fusedGates says the target takes them.
 
 // gruStepPanelsGeneric is the pure-Go GRU leaf.
-func gruStepPanelsGeneric(y, a []float32, stride int, x, h, xp, b []float32, ld int) {
+func gruStepPanelsGeneric(y, a []float32, stride int, x, h, xp, b []float32, ld int, g geomCode) {
 	for k := 0; k < len(y); k += PanelRows {
 		var s [3][PanelRows]float32
 		q := 3 * (k / PanelRows)
-		for g := range s {
-			gemvPanelsGeneric(s[g][:], a[(q+g)*stride:], stride, x, false, PanelRows)
+		for i := range s {
+			gemvChunkGeneric(s[i][:], a, stride, x, q+i, g.height())
 		}
 		gruEpilogue(y[k:k+PanelRows], h[k:], &s, xp[k:], b[k:], ld)
 	}
@@ -134,11 +150,13 @@ func gruStepPanelsGeneric(y, a []float32, stride int, x, h, xp, b []float32, ld 
 // a partial last block through copies on the stack padded to a whole
 // block, so that the leaves, which work in whole panels, never touch a
 // float outside the slices. xp and b are 3·len(y) in PyTorch's order.
-func gruBlocks(y, a []float32, stride int, x, h, xp, b []float32) {
+// Panels taller than PanelRows come with len(y) a multiple of PanelRows
+// (see PackedGates).
+func gruBlocks(y, a []float32, stride int, x, h, xp, b []float32, g geomCode) {
 	n := len(y)
 	full := n - n%PanelRows
 	if full > 0 {
-		gruStepPanels(y[:full], a, stride, x, h, xp, b, n)
+		gruStepPanels(y[:full], a, stride, x, h, xp, b, n, g)
 	}
 	if full == n {
 		return
@@ -153,9 +171,24 @@ func gruBlocks(y, a []float32, stride int, x, h, xp, b []float32) {
 	if len(x) > 0 {
 		a = a[3*(full/PanelRows)*stride:]
 	}
-	gruStepPanels(yT[:], a, stride, x, hT[:], xpT[:], bT[:], PanelRows)
+	gruStepPanels(yT[:], a, stride, x, hT[:], xpT[:], bT[:], PanelRows, g)
 	copy(y[full:], yT[:n-full])
 }
+
+// gemvChunkGeneric sets y (PanelRows) to the sums of interleaved rows
+// q·16 … q·16+15 of the packed panels of h rows at a, stride floats apart,
+// with x: rows q·16%h … of panel q·16/h.
+func gemvChunkGeneric(y, a []float32, stride int, x []float32, q, h int) {
+	i := q * PanelRows
+	if len(x) > 0 {
+		a = a[i/h*stride+i%h:]
+	}
+	gemvPanelsGeneric(y, a, stride, x, false, h)
+}
+
+// gatesNone is the geometry the leaves are given with no columns (x
+// empty): any 16-row one.
+const gatesNone = geomCode(PanelRows | 4<<8 | 8<<12)
 
 // addTo sets y[i] += x[i], as axpy with alpha = 1: the product 1·x[i] is
 // exact, so a fused multiply-add rounds once, as the addition does.

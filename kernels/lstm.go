@@ -16,8 +16,9 @@ import "fmt"
 // nil) h and hNew have H elements; with one, proj is P×H (weight_hr), h and
 // hNew have P elements and the recurrent weights u are 4H×P. u runs as one
 // pass over its packed weights, with the gates finished per panel, when it
-// is a *PackedGates or a *PackedGatesLowRank (rank ≤ 512); any other
-// Operator is applied into work first. work needs 5·H elements (the
+// is a *PackedGates or a *PackedGatesLowRank (rank ≤ 512) whose panels the
+// target's fused leaf takes (see GRUStep); any other Operator is applied
+// into work first. work needs 5·H elements (the
 // product, and m before its projection). Neither hNew, cNew nor work may
 // overlap h, c, xp, b or each other.
 //
@@ -43,20 +44,31 @@ func LSTMStep(hNew, cNew, h, c, xp, b []float32, u, proj Operator, work []float3
 func lstmProduct(out, cNew, h, c, xp, b []float32, u Operator, p []float32) {
 	switch u := u.(type) {
 	case *PackedGates:
-		lstmBlocks(out, cNew, u.data, u.panelStride, h, c, xp, b)
-		return
+		if fusedGates(u.code) {
+			lstmBlocks(out, cNew, u.data, u.panelStride, h, c, xp, b, u.code)
+			return
+		}
 	case *PackedGatesLowRank:
-		if r := u.Rank(); r <= lowRankChunk {
+		// As in GRUStep.
+		if r := u.Rank(); r <= smallRank && fusedGates(u.U.code) {
+			var buf [smallRank]float32
+			lstmLowRank(out, cNew, h, c, xp, b, u, buf[:r])
+			return
+		} else if r <= lowRankChunk && fusedGates(u.U.code) {
 			var buf [lowRankChunk]float32
-			t := buf[:r]
-			u.V.product(t, h, 0, 0, false)
-			lstmBlocks(out, cNew, u.U.data, u.U.panelStride, t, c, xp, b)
+			lstmLowRank(out, cNew, h, c, xp, b, u, buf[:r])
 			return
 		}
 	}
 	u.MatVec(p, h)
 	addTo(p, b)
-	lstmBlocks(out, cNew, nil, 0, nil, c, xp, p)
+	lstmBlocks(out, cNew, nil, 0, nil, c, xp, p, gatesNone)
+}
+
+// lstmLowRank is lstmProduct's fused pass of a low rank, with t = V·h.
+func lstmLowRank(out, cNew, h, c, xp, b []float32, u *PackedGatesLowRank, t []float32) {
+	u.V.product(t, h, 0, 0, false)
+	lstmBlocks(out, cNew, u.U.data, u.U.panelStride, t, c, xp, b, u.U.code)
 }
 
 // LSTMStepBatch runs LSTMStep for each row k of h, c and xp (B×4H), with
@@ -83,7 +95,7 @@ func LSTMStepBatch(hNew, cNew, h, c, xp Matrix, b []float32, u, proj Operator, w
 	gatesBatchProduct(p, u, h)
 	for r := 0; r < B; r++ {
 		addTo(p.Row(r), b)
-		lstmBlocks(out.Row(r), cNew.Row(r), nil, 0, nil, c.Row(r), xp.Row(r), p.Row(r))
+		lstmBlocks(out.Row(r), cNew.Row(r), nil, 0, nil, c.Row(r), xp.Row(r), p.Row(r), gatesNone)
 	}
 	if proj != nil {
 		batchProduct(hNew, proj, out)
@@ -148,30 +160,30 @@ func lstmEpilogue(y, c2, c []float32, s *[4][PanelRows]float32, xp, b []float32,
 	}
 }
 
-// The LSTM leaf, lstmStepPanels(y, c2, a, stride, x, c, xp, b, ld), for
-// len(y) a multiple of PanelRows: for each block k, the sums of its gates q
-// = 0…3 are those of the packed panel 4k+q at a[(4k+q)·stride:] with x,
-// and lstmEpilogue finishes the block, c2 and c at the block's first unit
-// like y.
+// The LSTM leaf, lstmStepPanels(y, c2, a, stride, x, c, xp, b, ld, g),
+// for len(y) a multiple of PanelRows: for each block k, the sums of its
+// gates q = 0…3 are those of the interleaved rows (4k+q)·16 … of the
+// packed panels at a (as for the GRU leaf) with x, and lstmEpilogue
+// finishes the block, c2 and c at the block's first unit like y.
 
 // lstmStepPanelsGeneric is the pure-Go LSTM leaf.
-func lstmStepPanelsGeneric(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int) {
+func lstmStepPanelsGeneric(y, c2, a []float32, stride int, x, c, xp, b []float32, ld int, g geomCode) {
 	for k := 0; k < len(y); k += PanelRows {
 		var s [4][PanelRows]float32
 		q := 4 * (k / PanelRows)
-		for g := range s {
-			gemvPanelsGeneric(s[g][:], a[(q+g)*stride:], stride, x, false, PanelRows)
+		for i := range s {
+			gemvChunkGeneric(s[i][:], a, stride, x, q+i, g.height())
 		}
 		lstmEpilogue(y[k:k+PanelRows], c2[k:], c[k:], &s, xp[k:], b[k:], ld)
 	}
 }
 
 // lstmBlocks runs the LSTM leaf over all of y, as gruBlocks does.
-func lstmBlocks(y, c2, a []float32, stride int, x, c, xp, b []float32) {
+func lstmBlocks(y, c2, a []float32, stride int, x, c, xp, b []float32, g geomCode) {
 	n := len(y)
 	full := n - n%PanelRows
 	if full > 0 {
-		lstmStepPanels(y[:full], c2[:full], a, stride, x, c, xp, b, n)
+		lstmStepPanels(y[:full], c2[:full], a, stride, x, c, xp, b, n, g)
 	}
 	if full == n {
 		return
@@ -186,7 +198,7 @@ func lstmBlocks(y, c2, a []float32, stride int, x, c, xp, b []float32) {
 	if len(x) > 0 {
 		a = a[4*(full/PanelRows)*stride:]
 	}
-	lstmStepPanels(yT[:], c2T[:], a, stride, x, cT[:], xpT[:], bT[:], PanelRows)
+	lstmStepPanels(yT[:], c2T[:], a, stride, x, cT[:], xpT[:], bT[:], PanelRows, g)
 	copy(y[full:], yT[:n-full])
 	copy(c2[full:], c2T[:n-full])
 }
