@@ -31,7 +31,10 @@
 
 // Register roles, beside the PNL_… of the panel product. AX holds the byte
 // offset of a panel's rows in xp and b, CX slice bases; the activations
-// use Z24–Z27 (Z28, Z29 hold the LSTM's cell) and K2.
+// (the division-free TANHF_AVX512 and SIGMOIDF_AVX512) use Z24–Z26, with
+// their constants in Z30, Z31, loaded once by the routine
+// (ACTF_INIT_AVX512: the panel product leaves them alone); Z28, Z29 hold
+// the LSTM's cell.
 #define GATE     R15 // gate of the next panel: 0 … G−1
 #define GATE_OFF DI  // 4·16k for block k
 

@@ -20,14 +20,14 @@
 	JEQ         Lz;                           \
 	JGT         Ln;                           \
 	VADDPS      (CX)(AX*1), acc, acc;         \ // u_r + xp_r
-	SIGMOID_AVX512(acc, Z24, Z25);            \
+	SIGMOIDF_AVX512(acc, Z24, Z25);           \
 	VMOVUPS     acc, r-160(SP);               \ // r
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
                                                   \
 Lz:                                               \
 	VADDPS      (CX)(AX*1), acc, acc;         \ // u_z + xp_z
-	SIGMOID_AVX512(acc, Z24, Z25);            \
+	SIGMOIDF_AVX512(acc, Z24, Z25);           \
 	VMOVUPS     acc, z-96(SP);                \ // z
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
@@ -35,7 +35,7 @@ Lz:                                               \
 Ln:                                               \
 	VMOVUPS     r-160(SP), Z24;               \
 	VFMADD213PS (CX)(AX*1), Z24, acc;         \ // r*u_n + xp_n
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \ // n
+	TANHF_AVX512(acc, Z24, Z25, Z26, Z30, Z31); \ // n
 	MOVQ        h_base+80(FP), CX;            \
 	VMOVUPS     (CX)(GATE_OFF*1), Z24;        \
 	VSUBPS      acc, Z24, Z24;                \ // h − n
@@ -65,6 +65,7 @@ TEXT ·GRUStepPanelsAVX512(SB), NOSPLIT, $160-168
 	MOVQ x_len+64(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
+	ACTF_INIT_AVX512(Z30, Z31)
 	MOVQ geom+160(FP), AX                 // the panels' geometry: their height and loop
 	PANELS_AVX512(GRU_EPI4, GRU_EPI1, GATES_NONE)
 	VZEROUPPER

@@ -21,7 +21,7 @@
 	CMPQ        GATE, $2;                     \
 	JEQ         Lg;                           \
 	JGT         Lo;                           \
-	SIGMOID_AVX512(acc, Z24, Z25);            \ // i or f
+	SIGMOIDF_AVX512(acc, Z24, Z25);           \ // i or f
 	MOVQ        GATE, CX;                     \
 	SHLQ        $6, CX;                       \
 	VMOVUPS     acc, gi-224(SP)(CX*1);         \
@@ -29,13 +29,13 @@
 	JMP         Ldone;                        \
                                                   \
 Lg:                                               \
-	TANH_AVX512(acc, Z24, Z25, Z26, Z27, K2); \
+	TANHF_AVX512(acc, Z24, Z25, Z26, Z30, Z31); \
 	VMOVUPS     acc, gg-96(SP);                \ // g
 	INCQ        GATE;                         \
 	JMP         Ldone;                        \
                                                   \
 Lo:                                               \
-	SIGMOID_AVX512(acc, Z24, Z25);            \ // o
+	SIGMOIDF_AVX512(acc, Z24, Z25);           \ // o
 	VMOVUPS     gi-224(SP), Z28;               \
 	VMULPS      gg-96(SP), Z28, Z28;           \ // i*g
 	MOVQ        c_base+104(FP), CX;           \
@@ -43,7 +43,7 @@ Lo:                                               \
 	VFMADD231PS gf-160(SP), Z29, Z28;          \ // c' = f*c + i*g
 	MOVQ        c2_base+24(FP), CX;           \
 	VMOVUPS     Z28, (CX)(GATE_OFF*1);        \
-	TANH_AVX512(Z28, Z24, Z25, Z26, Z27, K2); \
+	TANHF_AVX512(Z28, Z24, Z25, Z26, Z30, Z31); \
 	VMULPS      Z28, acc, acc;                \ // o * tanh(c')
 	MOVQ        y_base+0(FP), CX;             \
 	VMOVUPS     acc, (CX)(GATE_OFF*1);        \
@@ -70,6 +70,7 @@ TEXT ·LSTMStepPanelsAVX512(SB), NOSPLIT, $224-192
 	MOVQ x_len+88(FP), PNL_COLS
 	XORQ GATE, GATE
 	XORQ GATE_OFF, GATE_OFF
+	ACTF_INIT_AVX512(Z30, Z31)
 	MOVQ geom+184(FP), AX                 // the panels' geometry: their height and loop
 	PANELS_AVX512(LSTM_EPI4, LSTM_EPI1, GATES_NONE)
 	VZEROUPPER

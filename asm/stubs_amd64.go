@@ -156,9 +156,10 @@ func StepPanelsAVX2(y, y2, a []float32, stride, cs int, x, h, f, xp, b []float32
 //	mode 1 (MGRU gate): y[i] = σ(s); y2[i] = y[i] * h[i]
 //	mode 2 (MGRU out):  y[i] = h[i] + f[i]*(tanh(s) - h[i])
 //
-// with tanh and σ those of TanhAVX512 and SigmoidAVX512. Slices a mode does
-// not use may be nil; the others need len(y) elements. Requires AVX-512
-// F+BW+DQ+VL.
+// with tanh and σ the division-free forms of activation_avx512_amd64.h
+// (TANHF_AVX512, SIGMOIDF_AVX512): within the 4e-7 of TanhAVX512 and
+// SigmoidAVX512, not their bits. Slices a mode does not use may be nil;
+// the others need len(y) elements. Requires AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
 func StepPanelsAVX512(y, y2, a []float32, stride int, x, h, f, xp, b []float32, mode int, add bool, geom int)
@@ -227,7 +228,8 @@ func GemvGatesAVX512(y, a []float32, stride int, x []float32, ld, gates int, add
 func GRUStepPanelsAVX2(y, a []float32, stride int, x, h, xp, b []float32, ld, ph int)
 
 // GRUStepPanelsAVX512 is GRUStepPanelsAVX2 with the tanh and σ of
-// TanhAVX512 and SigmoidAVX512, ph the panel height of geom. Requires
+// StepPanelsAVX512 (within 4e-7, division-free), ph the panel height of
+// geom. Requires
 // AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
@@ -248,7 +250,8 @@ func GRUStepPanelsAVX512(y, a []float32, stride int, x, h, xp, b []float32, ld i
 func LSTMStepPanelsAVX2(y, c2, a []float32, stride int, x, c, xp, b []float32, ld, ph int)
 
 // LSTMStepPanelsAVX512 is LSTMStepPanelsAVX2 with the tanh and σ of
-// TanhAVX512 and SigmoidAVX512, ph the panel height of geom. Requires
+// StepPanelsAVX512 (within 4e-7, division-free), ph the panel height of
+// geom. Requires
 // AVX-512 F+BW+DQ+VL.
 //
 //go:noescape

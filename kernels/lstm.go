@@ -23,7 +23,9 @@ import "fmt"
 // overlap h, c, xp, b or each other.
 //
 // The operations and their order are those of LSTMStepGeneric, with a fused
-// multiply-add for f ⊙ c + (i ⊙ g).
+// multiply-add for f ⊙ c + (i ⊙ g); the avx512 target computes σ and tanh
+// in the division-free forms of its fused steps, within the 4e-7 of
+// Sigmoid and Tanh but not their bits.
 func LSTMStep(hNew, cNew, h, c, xp, b []float32, u, proj Operator, work []float32) {
 	const op = "LSTMStep"
 	n, m := len(c), len(h)
