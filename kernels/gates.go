@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // The stacked recurrent weights of a gated cell, packed for the fused
 // steps. PyTorch stacks the G gates' recurrent matrices row-wise: weight_hh
@@ -32,11 +35,6 @@ import "fmt"
 // product, stored in PyTorch's row order by the AVX-512 leaf or permuted
 // into it. Any other shape gets DefaultGeometry's 16-row panels.
 
-// maxTallChunks bounds the chunks of sixteen rows, G·H/16, of a layout of
-// tall panels: the permutation of its products into PyTorch's row order
-// keeps a bit per chunk on the stack.
-const maxTallChunks = 4096
-
 // gatesGeometry returns the geometry gates of h rows each are packed in
 // when g is asked for: g itself if its panels fit the layout, else
 // DefaultGeometry.
@@ -44,7 +42,7 @@ func gatesGeometry(g Geometry, gates, h int) Geometry {
 	if g.Rows == PanelRows {
 		return g
 	}
-	if h%PanelRows == 0 && gates*h%g.Rows == 0 && gates*h/PanelRows <= maxTallChunks {
+	if h%PanelRows == 0 && gates*h%g.Rows == 0 {
 		return g
 	}
 	return DefaultGeometry
@@ -64,6 +62,9 @@ type PackedGates struct {
 	// gates·panelStride apart.
 	panelStride int
 	data        []float32
+	// cycles is the permutation of a tall layout's products into PyTorch's
+	// row order (see chunkCycles); nil for 16-row panels.
+	cycles []int32
 }
 
 // PackGates returns the stacked matrix w, gates·H×m with the gates' blocks
@@ -110,6 +111,9 @@ func packGates(w Matrix, gates int, g Geometry) *PackedGates {
 	blocks := (h + PanelRows - 1) / PanelRows
 	p := &PackedGates{gates: gates, hidden: h, cols: w.Cols, geom: g, code: g.code(), panelStride: w.Cols * g.Rows}
 	p.data = alignedFloats(gates * blocks * PanelRows * w.Cols)
+	if p.tall() {
+		p.cycles = chunkCycles(gates, h/PanelRows)
+	}
 	for i := 0; i < w.Rows && w.Cols > 0; i++ {
 		panel, rows := p.row(i)
 		for j, v := range w.Row(i) {
@@ -221,35 +225,66 @@ func (p *PackedGates) applyGeneric(y, x []float32) {
 }
 
 // permute reorders y, the G·H rows of a layout of tall panels, in place:
-// with toTorch from the interleaved order to PyTorch's, else back. The
-// chunks of sixteen rows move along the cycles of the permutation (chunk
-// G·k+g of the interleaved order is chunk g·K+k of PyTorch's, K = H/16),
-// a bit per chunk marking those in place.
+// with toTorch from the interleaved order to PyTorch's, else back, moving
+// the chunks of sixteen rows along the cycles of the permutation (see
+// chunkCycles).
 func (p *PackedGates) permute(y []float32, toTorch bool) {
 	const c = PanelRows
-	g, k := p.gates, p.hidden/c
-	if g == 1 || k == 1 {
-		return // the orders are the same
-	}
-	dest := func(q int) int {
+	chunk := func(q int32) *[c]float32 { return (*[c]float32)(y[int(q)*c:]) }
+	for cyc := range cycles(p.cycles) {
+		last := len(cyc) - 1
 		if toTorch {
-			return q%g*k + q/g
-		}
-		return q%k*g + q/k
-	}
-	var done [maxTallChunks / 64]uint64
-	for s := range g * k {
-		if done[s/64]&(1<<(s%64)) != 0 {
+			// The chunk at cyc[i] goes to cyc[i+1], the last to cyc[0].
+			carry := *chunk(cyc[last])
+			for _, q := range cyc {
+				carry, *chunk(q) = *chunk(q), carry
+			}
 			continue
 		}
-		carry := *(*[c]float32)(y[s*c:])
-		for q := dest(s); ; q = dest(q) {
-			done[q/64] |= 1 << (q % 64)
-			to := (*[c]float32)(y[q*c:])
-			carry, *to = *to, carry
-			if q == s {
-				break
+		// Back: the chunk at cyc[i+1] goes to cyc[i], cyc[0] to the last.
+		carry := *chunk(cyc[0])
+		for i := last; i >= 0; i-- {
+			carry, *chunk(cyc[i]) = *chunk(cyc[i]), carry
+		}
+	}
+}
+
+// chunkCycles returns the permutation of the chunks of sixteen rows that
+// takes G gates of k chunks each from the interleaved order to PyTorch's
+// (chunk G·b+g of the interleaved order is chunk g·k+b of PyTorch's), as
+// its cycles of two or more chunks, each listed in the order the chunks
+// move (a chunk goes to where the next one was) and followed by −1.
+func chunkCycles(gates, k int) []int32 {
+	n := gates * k
+	dest := func(q int) int { return q%gates*k + q/gates }
+	var out []int32
+	seen := make([]bool, n)
+	for s := range n {
+		if seen[s] || dest(s) == s {
+			seen[s] = true
+			continue
+		}
+		// Following dest from s lists where each chunk goes; the chunk at
+		// q moves to dest(q), i.e. in the listing order each chunk goes
+		// to where the next one was.
+		for q := s; !seen[q]; q = dest(q) {
+			seen[q] = true
+			out = append(out, int32(q))
+		}
+		out = append(out, -1)
+	}
+	return out
+}
+
+// cycles yields the cycles of a chunkCycles list.
+func cycles(list []int32) func(yield func([]int32) bool) {
+	return func(yield func([]int32) bool) {
+		for len(list) > 0 {
+			end := slices.Index(list, -1)
+			if !yield(list[:end]) {
+				return
 			}
+			list = list[end+1:]
 		}
 	}
 }
