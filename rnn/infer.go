@@ -13,12 +13,12 @@ import (
 // with the recurrent weights dense or low-rank. It is what a deployed
 // model computes, and much faster than the training pass for evaluation.
 type engine struct {
-	cfg  Config
-	w    [2]*kernels.Packed
-	u    [2]kernels.Operator
-	b    [2][]float32
-	r    *kernels.Packed
-	c    []float32
+	cfg Config
+	w   [2]*kernels.Packed
+	u   [2]kernels.Operator
+	b   [2][]float32
+	r   *kernels.Packed
+	c   []float32
 	// cols[g] holds the columns of W[g], In×n: the projection of a token
 	// (see tokens).
 	cols [2][]float32
