@@ -366,21 +366,27 @@ func TestGatedGeneric(t *testing.T) {
 			if lstm {
 				p = 7
 			}
-			gc := newGatedCase(rnd, lstm, n, 5, p, layout{})
-			for _, o := range gc.operands {
-				y, by, c2, bc := gc.exact(o.name)
-				hNew, cNew, work := make([]float32, gc.m), make([]float32, n), make([]float32, 5*n)
-				res := gatedResult{want: y, b: by}
-				if lstm {
-					LSTMStepGeneric(hNew, cNew, gc.h.vec(), gc.c.vec(), gc.xp.vec(), gc.b.vec(), o.op, gc.projOp, work)
-					res.got, res.want, res.b = append(hNew, cNew...), append(y, c2...), append(by, bc...)
-				} else {
-					GRUStepGeneric(hNew, gc.h.vec(), gc.xp.vec(), gc.b.vec(), o.op, work)
-					res.got = hNew
-				}
-				compareGated(c, fmt.Sprintf("Generic lstm=%v %s n=%d", lstm, o.name, n), res)
-			}
+			newGatedCase(rnd, lstm, n, 5, p, layout{}).checkGeneric(c)
 		}
+	}
+}
+
+// checkGeneric compares the references, GRUStepGeneric or LSTMStepGeneric,
+// on every operand of gc with the exact step.
+func (gc *gatedCase) checkGeneric(c *checker) {
+	n, lstm := gc.n, gc.lstm
+	for _, o := range gc.operands {
+		y, by, c2, bc := gc.exact(o.name)
+		hNew, cNew, work := make([]float32, gc.m), make([]float32, n), make([]float32, 5*n)
+		res := gatedResult{want: y, b: by}
+		if lstm {
+			LSTMStepGeneric(hNew, cNew, gc.h.vec(), gc.c.vec(), gc.xp.vec(), gc.b.vec(), o.op, gc.projOp, work)
+			res.got, res.want, res.b = append(hNew, cNew...), append(y, c2...), append(by, bc...)
+		} else {
+			GRUStepGeneric(hNew, gc.h.vec(), gc.xp.vec(), gc.b.vec(), o.op, work)
+			res.got = hNew
+		}
+		compareGated(c, fmt.Sprintf("Generic lstm=%v %s%s n=%d", lstm, o.name, gc.note, n), res)
 	}
 }
 
@@ -517,40 +523,49 @@ func TestGatedPanics(t *testing.T) {
 	}, "xp is 2×23", "want 2×24")
 }
 
+// TestGatedAllocs: the steps and batches allocate nothing, with the
+// 16-row layout and with tall panels (whose batches reorder their
+// products in place), on every target.
 func TestGatedAllocs(t *testing.T) {
-	const n, B = 64, 5
+	const n, B = 128, 5
 	forEachTarget(t, func(t *testing.T) {
-		for _, lstm := range []bool{false, true} {
-			gc := newGatedCase(newRand(37), lstm, n, 16, 0, layout{})
-			rnd := newRand(38)
-			h, cm := randGatedMatrix(rnd, B, n), randGatedMatrix(rnd, B, n)
-			xp := randGatedMatrix(rnd, B, gc.g*n)
-			hNew, cNew := NewMatrix(B, n), NewMatrix(B, n)
-			work := make([]float32, 5*B*n)
-			for _, o := range gc.operands {
-				for _, proj := range []Operator{nil, Pack(randGatedMatrix(rnd, n, n))} {
-					if !lstm && proj != nil {
-						continue
-					}
-					step := func() {
-						if lstm {
-							LSTMStep(hNew.Row(0), cNew.Row(0), h.Row(0), cm.Row(0), xp.Row(0), gc.b.vec(), o.op, proj, work)
-						} else {
-							GRUStep(hNew.Row(0), h.Row(0), xp.Row(0), gc.b.vec(), o.op, work)
+		// nil: the operands of newGatedCase, in this CPU's geometries.
+		for _, g := range []*Geometry{nil, {Rows: 64, Streams: 1, Accs: 16, Prefetch: 512}} {
+			for _, lstm := range []bool{false, true} {
+				gc := newGatedCase(newRand(37), lstm, n, 16, 0, layout{})
+				if g != nil {
+					gc = gc.withGeometry(*g)
+				}
+				rnd := newRand(38)
+				h, cm := randGatedMatrix(rnd, B, n), randGatedMatrix(rnd, B, n)
+				xp := randGatedMatrix(rnd, B, gc.g*n)
+				hNew, cNew := NewMatrix(B, n), NewMatrix(B, n)
+				work := make([]float32, 5*B*n)
+				for _, o := range gc.operands {
+					for _, proj := range []Operator{nil, Pack(randGatedMatrix(rnd, n, n))} {
+						if !lstm && proj != nil {
+							continue
 						}
-					}
-					batch := func() {
-						if lstm {
-							LSTMStepBatch(hNew, cNew, h, cm, xp, gc.b.vec(), o.op, proj, work)
-						} else {
-							GRUStepBatch(hNew, h, xp, gc.b.vec(), o.op, work)
+						step := func() {
+							if lstm {
+								LSTMStep(hNew.Row(0), cNew.Row(0), h.Row(0), cm.Row(0), xp.Row(0), gc.b.vec(), o.op, proj, work)
+							} else {
+								GRUStep(hNew.Row(0), h.Row(0), xp.Row(0), gc.b.vec(), o.op, work)
+							}
 						}
-					}
-					if a := testing.AllocsPerRun(10, step); a != 0 {
-						t.Errorf("lstm=%v %s proj=%v: step: %v allocs, want 0", lstm, o.name, proj != nil, a)
-					}
-					if a := testing.AllocsPerRun(10, batch); a != 0 {
-						t.Errorf("lstm=%v %s proj=%v: batch: %v allocs, want 0", lstm, o.name, proj != nil, a)
+						batch := func() {
+							if lstm {
+								LSTMStepBatch(hNew, cNew, h, cm, xp, gc.b.vec(), o.op, proj, work)
+							} else {
+								GRUStepBatch(hNew, h, xp, gc.b.vec(), o.op, work)
+							}
+						}
+						if a := testing.AllocsPerRun(10, step); a != 0 {
+							t.Errorf("lstm=%v %s%s proj=%v: step: %v allocs, want 0", lstm, o.name, gc.note, proj != nil, a)
+						}
+						if a := testing.AllocsPerRun(10, batch); a != 0 {
+							t.Errorf("lstm=%v %s%s proj=%v: batch: %v allocs, want 0", lstm, o.name, gc.note, proj != nil, a)
+						}
 					}
 				}
 			}
@@ -636,6 +651,20 @@ func TestPackGates(t *testing.T) {
 	})
 }
 
+// checkGatesProducts compares op's MatVec and MatVecAdd on the first row
+// of x, into y, and its batched product of every row, into yb, with ref.
+func checkGatesProducts(c *checker, what string, op Operator, ref func(x []float32) refVec, x Matrix, y []float32, yb Matrix) {
+	c.call(what+" MatVec", func() { op.MatVec(y, x.Row(0)) })
+	c.compare(what+" MatVec", y, ref(x.Row(0)))
+	y0 := slices.Clone(y)
+	c.call(what+" MatVecAdd", func() { op.MatVecAdd(y, x.Row(0)) })
+	c.compare(what+" MatVecAdd", y, ref(x.Row(0)).addInto(y0))
+	c.call(what+" batch", func() { gatesBatchProduct(yb, op, x) })
+	for b := range x.Rows {
+		c.compare(fmt.Sprintf("%s batch row %d", what, b), yb.Row(b), ref(x.Row(b)))
+	}
+}
+
 // withGeometry replaces the operands of gc with the gate-interleaved ones
 // packed in g (U in g, V in the tiles or the default geometry), named
 // like newGatedCase's.
@@ -692,20 +721,7 @@ func TestGatedGeometries(t *testing.T) {
 					gc := newGatedCase(rnd, lstm, n, 24, p, layout{}).withGeometry(g)
 					checkGatesGeometry(t, gc, g, gates, n)
 					gc.run(c, randLayout(rnd))
-					// The references, the specification, for every layout.
-					for _, o := range gc.operands {
-						y, by, c2, bc := gc.exact(o.name)
-						hNew, cNew, work := make([]float32, gc.m), make([]float32, n), make([]float32, 5*n)
-						res := gatedResult{want: y, b: by}
-						if lstm {
-							LSTMStepGeneric(hNew, cNew, gc.h.vec(), gc.c.vec(), gc.xp.vec(), gc.b.vec(), o.op, gc.projOp, work)
-							res.got, res.want, res.b = append(hNew, cNew...), append(y, c2...), append(by, bc...)
-						} else {
-							GRUStepGeneric(hNew, gc.h.vec(), gc.xp.vec(), gc.b.vec(), o.op, work)
-							res.got = hNew
-						}
-						compareGated(c, fmt.Sprintf("Generic lstm=%v %s%s n=%d", lstm, o.name, gc.note, n), res)
-					}
+					gc.checkGeneric(c) // the references, the specification, for every layout
 					if n <= 128 {
 						for _, B := range []int{1, 4, 5} {
 							runGatedBatch(c, rnd, lstm, n, 24, p, B, g)
@@ -780,17 +796,9 @@ func TestPackGatesGeometries(t *testing.T) {
 						}
 						x := randGatedMatrix(rnd, 5, m)
 						y := make([]float32, gates*n)
-						c.call(what+" MatVec", func() { p.MatVec(y, x.Row(0)) })
-						c.compare(what+" MatVec", y, matVecRef(w, x.Row(0)))
-						y0 := slices.Clone(y)
-						c.call(what+" MatVecAdd", func() { p.MatVecAdd(y, x.Row(0)) })
-						c.compare(what+" MatVecAdd", y, matVecRef(w, x.Row(0)).addInto(y0))
 						yb := NewMatrix(5, gates*n+3)
 						yb.Cols = gates * n
-						c.call(what+" batch", func() { gatesBatchProduct(yb, p, x) })
-						for b := range 5 {
-							c.compare(fmt.Sprintf("%s batch row %d", what, b), yb.Row(b), matVecRef(w, x.Row(b)))
-						}
+						checkGatesProducts(c, what, p, func(x []float32) refVec { return matVecRef(w, x) }, x, y, yb)
 						if m == 33 && n == 128 {
 							if a := testing.AllocsPerRun(10, func() { p.MatVec(y, x.Row(0)); p.MatVecAdd(y, x.Row(0)); gatesBatchProduct(yb, p, x) }); a != 0 {
 								t.Errorf("%s: %v allocs, want 0", what, a)
@@ -810,59 +818,11 @@ func TestPackGatesGeometries(t *testing.T) {
 					}
 					x := randGatedMatrix(rnd, 5, m)
 					y := make([]float32, gates*n)
-					c.call(what+" MatVec", func() { p.MatVec(y, x.Row(0)) })
-					c.compare(what+" MatVec", y, lowRankRef(lr, x.Row(0)))
-					y0 := slices.Clone(y)
-					c.call(what+" MatVecAdd", func() { p.MatVecAdd(y, x.Row(0)) })
-					c.compare(what+" MatVecAdd", y, lowRankRef(lr, x.Row(0)).addInto(y0))
 					yb := NewMatrix(5, gates*n)
-					c.call(what+" batch", func() { gatesBatchProduct(yb, p, x) })
-					for b := range 5 {
-						c.compare(fmt.Sprintf("%s batch row %d", what, b), yb.Row(b), lowRankRef(lr, x.Row(b)))
-					}
+					checkGatesProducts(c, what, p, func(x []float32) refVec { return lowRankRef(lr, x) }, x, y, yb)
 					if a := testing.AllocsPerRun(10, func() { p.MatVec(y, x.Row(0)); p.MatVecAdd(y, x.Row(0)); gatesBatchProduct(yb, p, x) }); a != 0 {
 						t.Errorf("%s: %v allocs, want 0", what, a)
 					}
-				}
-			}
-		}
-	})
-}
-
-// TestGatedGeometryAllocs checks that the steps and batches of tall
-// gate-interleaved panels allocate nothing, on every target (the fused
-// leaf, or the product into work).
-func TestGatedGeometryAllocs(t *testing.T) {
-	const n, B = 128, 5
-	g := Geometry{Rows: 64, Streams: 1, Accs: 16, Prefetch: 512}
-	forEachTarget(t, func(t *testing.T) {
-		for _, lstm := range []bool{false, true} {
-			gc := newGatedCase(newRand(44), lstm, n, 16, 0, layout{}).withGeometry(g)
-			rnd := newRand(45)
-			h, cm := randGatedMatrix(rnd, B, n), randGatedMatrix(rnd, B, n)
-			xp := randGatedMatrix(rnd, B, gc.g*n)
-			hNew, cNew := NewMatrix(B, n), NewMatrix(B, n)
-			work := make([]float32, 5*B*n)
-			for _, o := range gc.operands {
-				step := func() {
-					if lstm {
-						LSTMStep(hNew.Row(0), cNew.Row(0), h.Row(0), cm.Row(0), xp.Row(0), gc.b.vec(), o.op, nil, work)
-					} else {
-						GRUStep(hNew.Row(0), h.Row(0), xp.Row(0), gc.b.vec(), o.op, work)
-					}
-				}
-				batch := func() {
-					if lstm {
-						LSTMStepBatch(hNew, cNew, h, cm, xp, gc.b.vec(), o.op, nil, work)
-					} else {
-						GRUStepBatch(hNew, h, xp, gc.b.vec(), o.op, work)
-					}
-				}
-				if a := testing.AllocsPerRun(10, step); a != 0 {
-					t.Errorf("lstm=%v %s%s: step: %v allocs, want 0", lstm, o.name, gc.note, a)
-				}
-				if a := testing.AllocsPerRun(10, batch); a != 0 {
-					t.Errorf("lstm=%v %s%s: batch: %v allocs, want 0", lstm, o.name, gc.note, a)
 				}
 			}
 		}
