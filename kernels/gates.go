@@ -400,15 +400,16 @@ func gatesBatchProduct(y Matrix, u Operator, x Matrix) {
 		gatesGemm(y.Data, y.Stride, u, x.Data, x.Stride, x.Rows)
 		return
 	case *PackedGatesLowRank:
-		const group = 4
-		r := u.Rank()
-		if r > 0 && r <= lowRankChunk {
-			var buf [group * lowRankChunk]float32
-			for b0 := 0; b0 < x.Rows; b0 += group {
-				cnt := min(group, x.Rows-b0)
-				u.V.batch(buf[:], r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
-				gatesGemm(y.Data[b0*y.Stride:], y.Stride, u.U, buf[:], r, cnt)
-			}
+		// t = V·x of a group of rows on the stack, in a small buffer for a
+		// small rank (as batchProduct).
+		switch r := u.Rank(); {
+		case r > 0 && r <= smallRank:
+			var buf [batchGroup * smallRank]float32
+			gatesLowRankBatch(y, u, x, buf[:batchGroup*r])
+			return
+		case r > 0 && r <= lowRankChunk:
+			var buf [batchGroup * lowRankChunk]float32
+			gatesLowRankBatch(y, u, x, buf[:batchGroup*r])
 			return
 		}
 	case *Packed, *PackedLowRank:
@@ -417,6 +418,18 @@ func gatesBatchProduct(y Matrix, u Operator, x Matrix) {
 	}
 	for b := 0; b < x.Rows; b++ {
 		u.MatVec(y.Row(b), x.Row(b))
+	}
+}
+
+// gatesLowRankBatch sets row b of y to U·(V·(row b of x)), a group of rows
+// at a time, each factor read once per group, t (batchGroup·rank floats)
+// in buf.
+func gatesLowRankBatch(y Matrix, u *PackedGatesLowRank, x Matrix, buf []float32) {
+	r := u.Rank()
+	for b0 := 0; b0 < x.Rows; b0 += batchGroup {
+		cnt := min(batchGroup, x.Rows-b0)
+		u.V.batch(buf, r, x.Data[b0*x.Stride:], x.Stride, u.V.cols, cnt, 0, false)
+		gatesGemm(y.Data[b0*y.Stride:], y.Stride, u.U, buf, r, cnt)
 	}
 }
 

@@ -31,7 +31,7 @@ func TestGuardPagesGates(t *testing.T) {
 				for _, ny := range []int{16, 32, 48, 80} {
 					for _, nx := range ncols {
 						for _, ph := range []int{16, 32, 64, 128} {
-							gc := gatesNone
+							gc := noColumns
 							if ph > 16 {
 								gc = Geometry{Rows: ph, Streams: 1, Accs: 8 << (nx % 2)}.code()
 							}

@@ -50,7 +50,7 @@ func GRUStep(hNew, h, xp, b []float32, u Operator, work []float32) {
 	p := work[:3*n]
 	u.MatVec(p, h)
 	addTo(p, b)
-	gruBlocks(hNew, nil, 0, nil, h, xp, p, gatesNone)
+	gruBlocks(hNew, nil, 0, nil, h, xp, p, noColumns)
 }
 
 // gruLowRank is GRUStep's fused pass of a low rank, with t = V·h.
@@ -78,7 +78,7 @@ func GRUStepBatch(hNew, h, xp Matrix, b []float32, u Operator, work []float32) {
 	gatesBatchProduct(p, u, h)
 	for r := 0; r < h.Rows; r++ {
 		addTo(p.Row(r), b)
-		gruBlocks(hNew.Row(r), nil, 0, nil, h.Row(r), xp.Row(r), p.Row(r), gatesNone)
+		gruBlocks(hNew.Row(r), nil, 0, nil, h.Row(r), xp.Row(r), p.Row(r), noColumns)
 	}
 }
 
@@ -187,10 +187,6 @@ func gemvChunkGeneric(y, a []float32, stride int, x []float32, q, h int) {
 	}
 	gemvPanelsGeneric(y, a, stride, x, false, h)
 }
-
-// gatesNone is the geometry the leaves are given with no columns (x
-// empty): any 16-row one.
-const gatesNone = geomCode(PanelRows | 4<<8 | 8<<12)
 
 // addTo sets y[i] += x[i], as axpy with alpha = 1: the product 1·x[i] is
 // exact, so a fused multiply-add rounds once, as the addition does.

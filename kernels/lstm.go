@@ -64,7 +64,7 @@ func lstmProduct(out, cNew, h, c, xp, b []float32, u Operator, p []float32) {
 	}
 	u.MatVec(p, h)
 	addTo(p, b)
-	lstmBlocks(out, cNew, nil, 0, nil, c, xp, p, gatesNone)
+	lstmBlocks(out, cNew, nil, 0, nil, c, xp, p, noColumns)
 }
 
 // lstmLowRank is lstmProduct's fused pass of a low rank, with t = V·h.
@@ -97,7 +97,7 @@ func LSTMStepBatch(hNew, cNew, h, c, xp Matrix, b []float32, u, proj Operator, w
 	gatesBatchProduct(p, u, h)
 	for r := 0; r < B; r++ {
 		addTo(p.Row(r), b)
-		lstmBlocks(out.Row(r), cNew.Row(r), nil, 0, nil, c.Row(r), xp.Row(r), p.Row(r), gatesNone)
+		lstmBlocks(out.Row(r), cNew.Row(r), nil, 0, nil, c.Row(r), xp.Row(r), p.Row(r), noColumns)
 	}
 	if proj != nil {
 		batchProduct(hNew, proj, out)

@@ -128,14 +128,17 @@ func (p *Packed) step(y, y2, x, h, f, xp, b []float32, mode int) {
 
 // epilogue applies the epilogue of mode to a product already in y: the
 // step leaf with no columns, so that its sums are zero and no weight is
-// read. The four-stream loop hands the epilogue 64 rows at a time, whose
-// activations overlap; one 16-row panel at a time, a row's activation
-// waited for the last one's.
+// read.
 func epilogue(y, y2, h, f, xp, b []float32, mode int) {
-	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true, epilogueCode)
+	stepPanels(y, y2, nil, 0, nil, h, f, xp, b, mode, true, noColumns)
 }
 
-var epilogueCode = DefaultGeometry.code()
+// noColumns is the geometry of the step leaves (plain and gated) run with
+// no columns, as epilogues of a product already made: the 16-row
+// four-stream loop, which hands the epilogue 64 rows at a time, whose
+// activations overlap (one 16-row panel at a time, each activation waited
+// for the last).
+const noColumns = geomCode(PanelRows | 4<<8 | 8<<12)
 
 // part returns v[lo:hi], or nil for a nil v.
 func part(v []float32, lo, hi int) []float32 {

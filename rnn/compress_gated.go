@@ -73,19 +73,25 @@ func (c *Compressed) compressGated(m *Model) error {
 		if !spec.Joint {
 			blocks = g
 		}
+		// The layer's weight_hh in float64 and its whitening, made on the
+		// first factorization the cache does not hold, for every block.
+		var whh *mat.Dense
+		var s *mat.TriDense
 		for q := range blocks {
 			key := factorKey{model: m, layer: k, gate: q, joint: spec.Joint, method: spec.Method, cal: spec.Calibration}
 			fz, err := spec.factors.get(key, func() (*factorization, error) {
-				var s *mat.TriDense
-				if spec.Method == Whitened {
-					var err error
-					if s, err = whitening(spec.Calibration.Layers[k], p); err != nil {
-						return nil, err
+				if whh == nil {
+					whh = toDense(l.Whh)
+					if spec.Method == Whitened {
+						var err error
+						if s, err = whitening(spec.Calibration.Layers[k], p); err != nil {
+							return nil, err
+						}
 					}
 				}
-				w := toDense(l.Whh)
+				w := whh
 				if !spec.Joint {
-					w = w.Slice(q*h, (q+1)*h, 0, p).(*mat.Dense)
+					w = whh.Slice(q*h, (q+1)*h, 0, p).(*mat.Dense)
 				}
 				return factorize(w, s)
 			})

@@ -141,10 +141,9 @@ func (e *engine) run(b *task.Batch) []float32 {
 		h, hNew := mat(e.h[t%2]), mat(e.h[(t+1)%2])
 		// The step's input projections, B×n each: computed step by step,
 		// they stay in cache for the step that reads them.
-		x := kernels.Matrix{Rows: B, Cols: in, Stride: in, Data: b.X[t*B*in : (t+1)*B*in]}
 		for g := 0; g < e.cfg.Cell.gates(); g++ {
 			if tok == nil {
-				e.w[g].MatVecBatch(mat(e.xp[g]), x)
+				e.w[g].MatVecBatch(mat(e.xp[g]), kernels.Matrix{Rows: B, Cols: in, Stride: in, Data: b.X[t*B*in : (t+1)*B*in]})
 				continue
 			}
 			for r, s := range tok[t*B : (t+1)*B] {

@@ -170,12 +170,6 @@ type baseRun struct {
 
 	ysOnce sync.Once
 	ys     []float64 // the outputs of every step, T·B×Out (see outputsAt)
-
-	// other is the pass of the latest other model measured against this
-	// run, reused by the next: a sweep measures every configuration on
-	// the same batch, and a pass holds every step's states. Measure of a
-	// run is therefore not safe for concurrent use.
-	other *pass[float64]
 }
 
 // outputsAt returns the run's output y_t = h_t·Rᵀ + c (B×Out) at step t,
@@ -200,7 +194,7 @@ func runOf(run *baseRun, m *Model, b *task.Batch) (*baseRun, error) {
 	if run != nil && run.m == m && run.b == b {
 		return run, nil
 	}
-	nt, ps, err := trajectory(m, b, nil)
+	nt, ps, err := trajectory(m, b)
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +203,9 @@ func runOf(run *baseRun, m *Model, b *task.Batch) (*baseRun, error) {
 
 // trajectory runs m in float64 over the inputs of b and returns the net and
 // the pass holding h_t (and, for the MGRU, f_t, h̃_t, f_t ⊙ h_{t−1}) for
-// every step: ps, or a new pass if ps is nil. Targets are not needed: the
-// readout runs as ClassifyLast against dummy labels, which only costs one
-// B×Out product.
-func trajectory(m *Model, b *task.Batch, ps *pass[float64]) (*net[float64], *pass[float64], error) {
+// every step. Targets are not needed: the readout runs as ClassifyLast
+// against dummy labels, which only costs one B×Out product.
+func trajectory(m *Model, b *task.Batch) (*net[float64], *pass[float64], error) {
 	if err := m.Config.validate(); err != nil {
 		return nil, nil, err
 	}
@@ -237,9 +230,7 @@ func trajectory(m *Model, b *task.Batch, ps *pass[float64]) (*net[float64], *pas
 	for i, v := range b.X {
 		bt.X[i] = float64(v)
 	}
-	if ps == nil {
-		ps = new(pass[float64])
-	}
+	ps := new(pass[float64])
 	nt.forward(ps, bt)
 	return nt, ps, nil
 }
@@ -559,11 +550,10 @@ func measure(m, perturbed *Model, b *task.Batch, run *baseRun) (*ErrorCurve, err
 		return nil, err
 	}
 	ps := run.ps
-	nq, pq, err := trajectory(perturbed, b, run.other)
+	nq, pq, err := trajectory(perturbed, b)
 	if err != nil {
 		return nil, err
 	}
-	run.other = pq
 	c, err := newCurve(m.Config, b.T, b.B)
 	if err != nil {
 		return nil, err

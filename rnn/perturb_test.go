@@ -446,7 +446,7 @@ func TestPerturbTrajectory(t *testing.T) {
 	for _, cell := range []Cell{RNN, MGRU} {
 		m := perturbModel(t, cell, 6, 1.2, 9)
 		b := perturbBatch(m.Config, 12, 2, 10)
-		_, ps, err := trajectory(m, b, nil)
+		_, ps, err := trajectory(m, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -637,10 +637,10 @@ func TestLyapunovDoubling(t *testing.T) {
 	}
 }
 
-// TestMeasureReusesPass checks that measuring several models against one
-// base run, which reuses the pass of the model measured before, gives the
-// curves of measuring each alone, for both kinds of cell.
-func TestMeasureReusesPass(t *testing.T) {
+// TestMeasureSharedRun checks that measuring several models against one
+// base run, whose outputs are computed once, gives the curves of measuring
+// each alone, for both kinds of cell.
+func TestMeasureSharedRun(t *testing.T) {
 	gru, err := New(Config{Cell: GRU, In: 3, Hidden: 10, Out: 2, NumLayers: 1, Objective: Regression, Burn: 2}, 5)
 	if err != nil {
 		t.Fatal(err)

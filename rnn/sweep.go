@@ -28,9 +28,10 @@ type Damage struct {
 	// RelErr is √(E‖h' − h‖² / E‖h‖²) over the scored steps of the probe
 	// batch, measured by running the compressed model as deployed (its
 	// fused float32 steps; a quantized model with the state quantized at
-	// each product) against the uncompressed model's float64 run; Predicted is the first-order perturbation model's value
-	// (Predict) and Tangent the tangent model's (PredictTangent), both from
-	// the uncompressed run alone, fed the change of the recurrent weights
+	// each product) against the uncompressed model's float64 run;
+	// Predicted is the first-order perturbation model's value (Predict)
+	// and Tangent the tangent model's (PredictTangent), both from the
+	// uncompressed run alone, fed the change of the recurrent weights
 	// (truncation and quantization) as ΔU.
 	RelErr, Predicted, Tangent float64
 	// OutRelErr, OutPredicted and OutTangent are the same for the readout.
