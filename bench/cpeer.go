@@ -175,6 +175,7 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
+	"github.com/lowrank-rnn/lowrank/internal/hugepages"
 	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
@@ -198,13 +199,9 @@ func init() {
 // other lengths.
 func CPeerPrepare(a kernels.Matrix) func(y, x []float32) {
 	rows, cols := a.Rows, a.Cols
-	packed := make([]float32, int(C.cp_size(C.int(rows), C.int(cols)))+16)
-	// The panels' columns are loaded aligned: start on a 64-byte boundary.
-	off := 0
-	if mis := uintptr(unsafe.Pointer(unsafe.SliceData(packed))) % 64; mis != 0 {
-		off = int(64-mis) / 4
-	}
-	packed = packed[off : len(packed)-16+off]
+	// The panels' columns are loaded aligned: start on a 64-byte boundary,
+	// in huge pages from hugepages.MinBytes on, as the kernels' weights.
+	packed := hugepages.Alloc[float32](int(C.cp_size(C.int(rows), C.int(cols))), 64)
 	if rows > 0 && cols > 0 {
 		C.cp_pack((*C.float)(unsafe.Pointer(&a.Data[0])), C.int(rows), C.int(cols), C.int(a.Stride),
 			(*C.float)(unsafe.Pointer(&packed[0])))

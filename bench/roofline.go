@@ -9,10 +9,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 
+	"github.com/lowrank-rnn/lowrank/internal/hugepages"
 	"github.com/lowrank-rnn/lowrank/kernels"
 )
 
@@ -109,7 +109,7 @@ func measureRoofline(target string, cfg roofConfig) (Roofline, error) {
 			r.Probe[level] = size
 		}
 	}
-	buf := make([]float32, slices.Max(slices.Collect(maps.Values(r.Probe)))/4)
+	buf := alignedBuffer(slices.Max(slices.Collect(maps.Values(r.Probe))))
 	for i := range buf {
 		buf[i] = 1 // touch every page before timing
 	}
@@ -346,13 +346,8 @@ func widestProbe() (string, probe, bool) {
 }
 
 // alignedBuffer returns bytes/4 floats (bytes a multiple of 64) whose
-// first element lies on a 64-byte boundary, like packed weights.
-func alignedBuffer(bytes int) []float32 {
-	n := bytes / 4
-	buf := make([]float32, n+16)
-	off := 0
-	if mis := uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 64; mis != 0 {
-		off = int(64-mis) / 4
-	}
-	return buf[off : off+n : off+n]
-}
+// first element lies on a 64-byte boundary, like packed weights, and in
+// huge pages where they are (from hugepages.MinBytes on, as packed
+// weights): a probe in 4 KiB pages can lose some L2 sets to the chance of
+// its physical pages, and the roof it gives is no ceiling.
+func alignedBuffer(bytes int) []float32 { return hugepages.Alloc[float32](bytes/4, 64) }

@@ -3,7 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"unsafe"
+
+	"github.com/lowrank-rnn/lowrank/internal/hugepages"
 )
 
 // Quantized recurrent weights: int8 with a per-row scale, the way deployed
@@ -368,17 +369,6 @@ var (
 )
 
 // alignedBytes returns a zeroed slice of n elements of a one- or two-byte
-// type whose first element is aligned to align bytes.
-func alignedBytes[T int8 | uint16](n int) []T {
-	if n == 0 {
-		return nil
-	}
-	var z T
-	size := int(unsafe.Sizeof(z))
-	buf := make([]T, n+align/size)
-	off := 0
-	if mis := uintptr(unsafe.Pointer(&buf[0])) % align; mis != 0 {
-		off = int(align-mis) / size
-	}
-	return buf[off : off+n : off+n]
-}
+// type whose first element is aligned to align bytes, in huge pages from
+// hugepages.MinBytes on, as alignedFloats.
+func alignedBytes[T int8 | uint16](n int) []T { return hugepages.Alloc[T](n, align) }
