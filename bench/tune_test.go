@@ -11,9 +11,9 @@ import (
 )
 
 // TestTuneRules checks how measurements become rules: per working set the
-// geometry with the best geometric mean, a new rule only where it beats
-// the previous size's choice by more than the margin, the last rule
-// without a limit.
+// candidates within the margin of the best geometric mean are tied; each
+// rule covers the longest run of sizes one candidate is tied at, and takes
+// the candidate least behind over the run; the last rule has no limit.
 func TestTuneRules(t *testing.T) {
 	a, b, c := kernels.Geometries()[0], kernels.Geometries()[2], kernels.Geometries()[4]
 	cands := []kernels.Geometry{a, b, c}
@@ -21,26 +21,63 @@ func TestTuneRules(t *testing.T) {
 		return TuneResult{Shape: TuneShape{kernels.RoleDense, n, 0}, Candidates: cands, Ratio: ratios}
 	}
 	results := []TuneResult{
-		res(64, 1, 0.9, 1.2),   // b
-		res(128, 1, 0.9, 0.89), // c by 1%: stays b
+		res(64, 1, 0.9, 1.2),   // b only
+		res(128, 1, 0.9, 0.89), // c by 1%: b and c tied, stays b
 		res(256, 1, 1.0, 0.8),  // c by 25%: a new rule
 		res(512, 1, 1.0, math.Inf(1)),
 		{Shape: TuneShape{kernels.RoleU, 64, 8}, Candidates: cands, Ratio: []float64{1, 2, 3}},
 	}
-	got := tuneRules(kernels.RoleDense, results, 0.03)
+	got, why := tuneRules(kernels.RoleDense, results, 0.03, nil)
 	want := []kernels.GeometryRule{
 		{Role: kernels.RoleDense, MaxBytes: 4 * 128 * 128, Geometry: b},
 		{Role: kernels.RoleDense, MaxBytes: 4 * 256 * 256, Geometry: c},
-		{Role: kernels.RoleDense, Geometry: a},
+		{Role: kernels.RoleDense, Geometry: a}, // a and b tie: the earlier
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("tuneRules(dense) =\n%v\nwant\n%v", got, want)
+	if !slices.Equal(got, want) || why != "new rules" {
+		t.Errorf("tuneRules(dense) =\n%v (%q)\nwant\n%v", got, why, want)
 	}
-	if got := tuneRules(kernels.RoleU, results, 0.03); !slices.Equal(got, []kernels.GeometryRule{{Role: kernels.RoleU, Geometry: a}}) {
+	if got, _ := tuneRules(kernels.RoleU, results, 0.03, nil); !slices.Equal(got, []kernels.GeometryRule{{Role: kernels.RoleU, Geometry: a}}) {
 		t.Errorf("tuneRules(U) = %v, want the default only", got)
 	}
-	if got := tuneRules(kernels.RoleV, results, 0.03); got != nil {
-		t.Errorf("tuneRules(V) with no V results = %v, want none", got)
+	if got, why := tuneRules(kernels.RoleV, results, 0.03, nil); got != nil || why != "" {
+		t.Errorf("tuneRules(V) with no V results = %v (%q), want none", got, why)
+	}
+
+	// Ties: the fastest of one size is not chosen where another
+	// geometry, tied there, covers the next size as well.
+	ties := []TuneResult{
+		res(64, 1, 1.01, 0.99), // all three tied; c fastest
+		res(128, 1, 0.8, 1.2),  // b only
+		res(256, 1, 0.81, 0.8), // b and c tied
+	}
+	got, _ = tuneRules(kernels.RoleDense, ties, 0.03, nil)
+	if want := []kernels.GeometryRule{{Role: kernels.RoleDense, Geometry: b}}; !slices.Equal(got, want) {
+		t.Errorf("tuneRules(ties) = %v, want the one rule %v: b is tied at every size", got, want)
+	}
+
+	// A kept entry whose geometry is tied at every size keeps its rules,
+	// limits and all; one beaten beyond the margin somewhere does not.
+	keep := kernels.CPUGeometry{Name: "kept", Rules: []kernels.GeometryRule{
+		{Role: kernels.RoleDense, MaxBytes: 4 * 200 * 200, Geometry: b},
+		{Role: kernels.RoleDense, Geometry: c},
+		{Role: kernels.RoleU, Geometry: b},
+	}}
+	tiedKeep := []TuneResult{res(64, 1, 0.9, 0.88), res(128, 1, 0.8, 0.79), res(256, 1, 1.02, 1)}
+	got, why = tuneRules(kernels.RoleDense, tiedKeep, 0.03, &keep)
+	if want := keep.Rules[:2]; !slices.Equal(got, want) || !strings.HasPrefix(why, "kept the rules of kept") {
+		t.Errorf("tuneRules(kept, tied) = %v (%q), want the kept rules %v", got, why, want)
+	}
+	got, why = tuneRules(kernels.RoleDense, results, 0.03, &keep)
+	if !slices.Equal(got, want) || !strings.Contains(why, "kept's rows=64 streams=1 accs=8 prefetch=0 is not measured at 1 MiB") {
+		t.Errorf("tuneRules(kept, beaten) = %v (%q), want fresh rules %v and why", got, why, want)
+	}
+	if got, why := tuneRules(kernels.RoleU, results, 0.03, &keep); !slices.Equal(got, []kernels.GeometryRule{{Role: kernels.RoleU, Geometry: a}}) ||
+		why != "new rules: kept's rows=32 streams=1 accs=8 prefetch=0 is 100.0% slower than the fastest at 4 KiB, beyond the 3% margin" {
+		t.Errorf("tuneRules(U, kept beaten) = %v (%q)", got, why)
+	}
+	// A kept entry without rules for the role does not count.
+	if got, why := tuneRules(kernels.RoleV, []TuneResult{{Shape: TuneShape{kernels.RoleV, 64, 8}, Candidates: cands, Ratio: []float64{1, 0.5, 1}}}, 0.03, &keep); !slices.Equal(got, []kernels.GeometryRule{{Role: kernels.RoleV, Geometry: b}}) || why != "new rules" {
+		t.Errorf("tuneRules(V, kept without V rules) = %v (%q)", got, why)
 	}
 }
 

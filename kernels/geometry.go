@@ -252,10 +252,13 @@ func lookupCPU(vendor string, family, model int) (CPUGeometry, bool) {
 // a matrix of role r in a product whose weights take workingSet bytes.
 func GeometryFor(r Role, workingSet int) Geometry {
 	e, _ := ThisCPU()
-	return e.geometryFor(r, workingSet)
+	return e.GeometryFor(r, workingSet)
 }
 
-func (e CPUGeometry) geometryFor(r Role, workingSet int) Geometry {
+// GeometryFor returns the geometry e's rules give a matrix of role r in a
+// product whose weights take workingSet bytes: that of the first rule of
+// the role that fits, DefaultGeometry if none does.
+func (e CPUGeometry) GeometryFor(r Role, workingSet int) Geometry {
 	for _, rule := range e.Rules {
 		if rule.Role == r && (rule.MaxBytes == 0 || workingSet <= rule.MaxBytes) {
 			return rule.Geometry

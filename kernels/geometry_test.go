@@ -57,7 +57,7 @@ func TestGeometryTable(t *testing.T) {
 		}
 		for _, r := range []Role{RoleDense, RoleU, RoleV} {
 			// Every role has a last rule without a limit.
-			if g := e.geometryFor(r, 1<<40); g.Validate() != nil {
+			if g := e.GeometryFor(r, 1<<40); g.Validate() != nil {
 				t.Errorf("%s: no geometry for a huge %v", e.Name, r)
 			}
 		}
@@ -70,7 +70,7 @@ func TestGeometryTable(t *testing.T) {
 	}
 	// A CPU without an entry packs everything in the default geometry.
 	var none CPUGeometry
-	if g := none.geometryFor(RoleU, 1000); g != DefaultGeometry {
+	if g := none.GeometryFor(RoleU, 1000); g != DefaultGeometry {
 		t.Errorf("no entry: geometry %v, want the default %v", g, DefaultGeometry)
 	}
 	// Rules apply by role and size, the first that fits.
@@ -86,8 +86,8 @@ func TestGeometryTable(t *testing.T) {
 		ws   int
 		want Geometry
 	}{{RoleDense, 100, small}, {RoleDense, 1 << 16, small}, {RoleDense, 1<<16 + 4, big}, {RoleV, 1 << 30, small}, {RoleU, 10, DefaultGeometry}} {
-		if g := e.geometryFor(c.r, c.ws); g != c.want {
-			t.Errorf("geometryFor(%v, %d) = %v, want %v", c.r, c.ws, g, c.want)
+		if g := e.GeometryFor(c.r, c.ws); g != c.want {
+			t.Errorf("GeometryFor(%v, %d) = %v, want %v", c.r, c.ws, g, c.want)
 		}
 	}
 	for _, bad := range [][]GeometryRule{
