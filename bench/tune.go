@@ -135,8 +135,10 @@ type TuneResult struct {
 	// shape; -1 without Keep, or if that geometry is not a candidate.
 	Kept int
 	// Roof is the best candidate's fraction of the read bandwidth at the
-	// product's working set (ReadAt of weights plus vectors); NaN where the
-	// probes are not built.
+	// product's working set (weights plus vectors): the median over the
+	// rounds of its bandwidth over that of a read probe of the working
+	// set timed in the same round (NewReadProbe), as BenchmarkBars
+	// measures it; NaN where the probes are not built.
 	Roof float64
 }
 
@@ -242,10 +244,12 @@ func keptName(keep *kernels.CPUGeometry) string {
 // A tuneJob is one shape's candidates, packed, and their times.
 type tuneJob struct {
 	shape TuneShape
-	fs    []func() // the products of the candidates measured
-	idx   []int    // the candidate of each f
-	times [][]float64
-	ws    int // the product's working set: weights and vectors
+	// fs are the products of the candidates measured, then the read
+	// probe of the working set where the probes are built.
+	fs    []func()
+	idx   []int // the candidate of each product
+	probe *ReadReference
+	times [][]float64 // per f, per round
 }
 
 // newTuneJob packs the candidates marked measured on s (the first, the
@@ -264,7 +268,7 @@ func newTuneJob(s TuneShape, cands []kernels.Geometry, measured []bool, uGeom ke
 	} else {
 		u, v = randMatrix32(n, r, 4), randMatrix32(r, n, 5)
 	}
-	job := &tuneJob{shape: s, ws: s.WeightBytes() + 4*(2*n+r)}
+	job := &tuneJob{shape: s}
 	for i, g := range cands {
 		if !measured[i] && i > 0 {
 			continue
@@ -281,6 +285,10 @@ func newTuneJob(s TuneShape, cands []kernels.Geometry, measured []bool, uGeom ke
 			p := kernels.PackLowRankWith(kernels.LowRank{U: u, V: v}, uGeom, g)
 			job.fs = append(job.fs, func() { p.MatVec(y, x) })
 		}
+	}
+	if _, _, ok := widestProbe(); ok {
+		job.probe = NewReadProbe(s.WeightBytes() + 4*(2*n+r))
+		job.fs = append(job.fs, func() { job.probe.Run(1) })
 	}
 	job.times = make([][]float64, len(job.fs))
 	return job
@@ -325,7 +333,7 @@ func (job *tuneJob) result(cands []kernels.Geometry) TuneResult {
 	rounds := len(job.times[0])
 	ratios := make([]float64, rounds)
 	lo, hi := medianBounds(rounds)
-	for k, ts := range job.times {
+	for k, ts := range job.times[:len(job.idx)] {
 		i := job.idx[k]
 		res.Median[i] = median(ts)
 		for r := range ratios {
@@ -339,8 +347,13 @@ func (job *tuneJob) result(cands []kernels.Geometry) TuneResult {
 		}
 	}
 	res.Roof = math.NaN()
-	if bw, err := ReadAtAgain(job.ws); err == nil {
-		res.Roof = float64(job.shape.WeightBytes()) / (res.Median[res.Best] * 1e-9) / bw
+	if job.probe != nil {
+		// roof = (weights/t_best) / (probe bytes/t_probe), round by round.
+		best, probe := job.times[slices.Index(job.idx, res.Best)], job.times[len(job.idx)]
+		for r := range ratios {
+			ratios[r] = float64(job.shape.WeightBytes()) / float64(job.probe.Bytes()) * probe[r] / best[r]
+		}
+		res.Roof = median(ratios)
 	}
 	return res
 }

@@ -98,6 +98,13 @@ func TestTune(t *testing.T) {
 		if math.IsInf(r.Ratio[r.Best], 0) || !(r.Median[r.Best] > 0) {
 			t.Errorf("%v: best %v has ratio %g, time %g", r.Shape, r.Candidates[r.Best], r.Ratio[r.Best], r.Median[r.Best])
 		}
+		if !(r.Low[r.Best] <= r.Ratio[r.Best] && r.Ratio[r.Best] <= r.High[r.Best]) {
+			t.Errorf("%v: the median ratio %g outside its interval [%g, %g]", r.Shape, r.Ratio[r.Best], r.Low[r.Best], r.High[r.Best])
+		}
+		// The roof is paired with a read probe where the probes are built.
+		if _, _, probes := widestProbe(); probes != (r.Roof > 0) {
+			t.Errorf("%v: roof %g with probes %v", r.Shape, r.Roof, probes)
+		}
 		for i, g := range r.Candidates {
 			// These shapes fit L2: no prefetching candidate is measured;
 			// the tiles are measured for V only.
