@@ -182,6 +182,62 @@ stepkout:                               \
                                         \
 stepkdone:
 
+// The epilogue alone (no columns: y = act(y + xp + b), y the product
+// made by another routine), as the batched steps run it row by row: the
+// row pointers set once and advanced, 64 rows a round, so that nothing
+// but the activations' own work stands between one round and the next.
+// The labels of its loop, then the activation macros of the mode.
+#define EPI_ONLY(l4, l1, lk, ldone, ACT, ACTK) \
+l4:                                     \
+	CMPQ      PNL_ROWS, $64;        \
+	JLT       l1;                   \
+	VMOVUPS.Z (S_Y), K3, Z0;        \ // acc = y if add, else 0
+	VMOVUPS.Z 64(S_Y), K3, Z1;      \
+	VMOVUPS.Z 128(S_Y), K3, Z2;     \
+	VMOVUPS.Z 192(S_Y), K3, Z3;     \
+	IN(Z0, 0);                      \
+	IN(Z1, 64);                     \
+	IN(Z2, 128);                    \
+	IN(Z3, 192);                    \
+	ACT(Z0, 0);                     \
+	ACT(Z1, 64);                    \
+	ACT(Z2, 128);                   \
+	ACT(Z3, 192);                   \
+	EPI_ADVANCE($256);              \
+	SUBQ      $64, PNL_ROWS;        \
+	JMP       l4;                   \
+                                        \
+l1:                                     \
+	CMPQ      PNL_ROWS, $16;        \
+	JLT       lk;                   \
+	VMOVUPS.Z (S_Y), K3, Z0;        \
+	IN(Z0, 0);                      \
+	ACT(Z0, 0);                     \
+	EPI_ADVANCE($64);               \
+	SUBQ      $16, PNL_ROWS;        \
+	JMP       l1;                   \
+                                        \
+lk:                                     \
+	TESTQ     PNL_ROWS, PNL_ROWS;   \
+	JZ        ldone;                \
+	MOVQ      S_AUX, R10;           \ // MASK takes AX
+	MOVQ      PNL_ROWS, CX;         \
+	MASK(K1);                       \
+	MOVQ      R10, S_AUX;           \
+	VPXORD    Z0, Z0, Z0;           \
+	INK(Z0);                        \
+	ACTK(Z0);                       \
+                                        \
+ldone:
+
+// EPI_ADVANCE moves the row pointers on by n bytes.
+#define EPI_ADVANCE(n) \
+	ADDQ n, S_Y;   \
+	ADDQ n, S_XP;  \
+	ADDQ n, S_B;   \
+	ADDQ n, S_H;   \
+	ADDQ n, S_AUX
+
 // func StepPanelsAVX512(y []float32, y2 []float32, a []float32, stride int, x []float32, h []float32, f []float32, xp []float32, b []float32, mode int, add bool, geom int)
 // Requires: AVX512F, AVX512DQ, AVX512VL
 TEXT ·StepPanelsAVX512(SB), NOSPLIT, $24-224
@@ -191,7 +247,34 @@ TEXT ·StepPanelsAVX512(SB), NOSPLIT, $24-224
 	MOVQ x_base+80(FP), PNL_X
 	MOVQ x_len+88(FP), PNL_COLS
 	MOVQ mode+200(FP), S_MODE
+	TESTQ PNL_COLS, PNL_COLS
+	JZ    epionly
 	MOVQ geom+216(FP), AX
 	PANELS_AVX512(STEP_EPI4, STEP_EPI1, STEP_EPIK)
+	VZEROUPPER
+	RET
+
+epionly:
+	XORQ   PNL_ROFF, PNL_ROFF
+	S_PTRS
+	ACTF_INIT_AVX512(Z30, Z31)
+	KXORW  K3, K3, K3             // K3: every lane if add, else none
+	CMPB   add+208(FP), $0
+	JEQ    2(PC)
+	KXNORW K3, K3, K3
+	CMPQ   S_MODE, $1
+	JEQ    eogate
+	JGT    eoout
+	EPI_ONLY(eornn4, eornn1, eornnk, eornnd, RNN, RNNK)
+	JMP    eodone
+
+eogate:
+	EPI_ONLY(eogate4, eogate1, eogatek, eogated, GATE, GATEK)
+	JMP    eodone
+
+eoout:
+	EPI_ONLY(eoout4, eoout1, eooutk, eooutd, OUT, OUTK)
+
+eodone:
 	VZEROUPPER
 	RET

@@ -137,7 +137,8 @@ func epilogue(y, y2, h, f, xp, b []float32, mode int) {
 // no columns, as epilogues of a product already made: the 16-row
 // four-stream loop, which hands the epilogue 64 rows at a time, whose
 // activations overlap (one 16-row panel at a time, each activation waited
-// for the last).
+// for the last). The AVX-512 leaf has a loop of its own for no columns,
+// 64 rows a round with its row pointers kept in registers.
 const noColumns = geomCode(PanelRows | 4<<8 | 8<<12)
 
 // part returns v[lo:hi], or nil for a nil v.
