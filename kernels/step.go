@@ -94,7 +94,11 @@ func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 	switch r := u.Rank(); {
 	case r <= smallRank:
 		var buf [smallRank]float32
-		u.V.product(buf[:r], x, 0, 0, false)
+		if len(u.V.segs) == 1 && r > 0 {
+			u.V.leaf(buf[:r], x, false) // one run: no walk over runs
+		} else {
+			u.V.product(buf[:r], x, 0, 0, false)
+		}
 		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
 	case r <= lowRankChunk:
 		var buf [lowRankChunk]float32
@@ -119,6 +123,11 @@ func (u *PackedInt8LowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 // i, with s = (P·x)[i], the epilogue of mode (see stepPanelsGeneric) writes
 // y[i] (and y2[i]). Vectors a mode does not use may be nil.
 func (p *Packed) step(y, y2, x, h, f, xp, b []float32, mode int) {
+	if len(p.segs) == 1 { // one run, which starts the data: the leaf on the whole vectors
+		s := &p.segs[0]
+		stepPanels(y, y2, p.data, s.stride(p.cols), x, h, f, xp, b, mode, false, s.code)
+		return
+	}
 	for _, s := range p.segs {
 		lo, hi := s.row0, s.row0+s.rows
 		stepPanels(y[lo:hi], part(y2, lo, hi), p.data[s.off:], s.stride(p.cols), x,
