@@ -55,7 +55,7 @@ func GRUStep(hNew, h, xp, b []float32, u Operator, work []float32) {
 
 // gruLowRank is GRUStep's fused pass of a low rank, with t = V·h.
 func gruLowRank(hNew, h, xp, b []float32, u *PackedGatesLowRank, t []float32) {
-	u.V.product(t, h, 0, 0, false)
+	u.V.whole(t, h, false)
 	gruBlocks(hNew, u.U.data, u.U.panelStride, t, h, xp, b, u.U.code)
 }
 

@@ -69,7 +69,7 @@ func lstmProduct(out, cNew, h, c, xp, b []float32, u Operator, p []float32) {
 
 // lstmLowRank is lstmProduct's fused pass of a low rank, with t = V·h.
 func lstmLowRank(out, cNew, h, c, xp, b []float32, u *PackedGatesLowRank, t []float32) {
-	u.V.product(t, h, 0, 0, false)
+	u.V.whole(t, h, false)
 	lstmBlocks(out, cNew, u.U.data, u.U.panelStride, t, c, xp, b, u.U.code)
 }
 

@@ -77,21 +77,13 @@ func lowRank(y []float32, w LowRank, x []float32, add bool) {
 // len(x) == p.Cols().
 func (p *Packed) MatVec(y, x []float32) {
 	p.checkVec("Packed.MatVec", y, x)
-	if len(p.segs) == 1 {
-		p.leaf(y, x, false)
-		return
-	}
-	p.product(y, x, 0, 0, false)
+	p.whole(y, x, false)
 }
 
 // MatVecAdd sets y += P·x.
 func (p *Packed) MatVecAdd(y, x []float32) {
 	p.checkVec("Packed.MatVecAdd", y, x)
-	if len(p.segs) == 1 {
-		p.leaf(y, x, true)
-		return
-	}
-	p.product(y, x, 0, 0, true)
+	p.whole(y, x, true)
 }
 
 func (p *Packed) checkVec(op string, y, x []float32) {
@@ -129,11 +121,16 @@ func (p *Packed) product(y, x []float32, row0, col0 int, add bool) {
 	}
 }
 
-// leaf sets y = P·x (or adds it when add) for a P of one run of panels,
-// which starts the data: product without its walk over runs, which costs
-// several nanoseconds a call, a twentieth of a product at n = 64 or of a
-// rank-16 one at n = 256.
-func (p *Packed) leaf(y, x []float32, add bool) {
+// whole sets y = P·x, or adds it to y when add, over every row and column.
+// A P of one run of panels, which starts the data (every dense matrix of
+// one geometry, the factors of small low-rank ones), goes straight to its
+// leaf: product's walk over runs costs several nanoseconds a call, a
+// twentieth of a product at n = 64 or of a rank-16 one at n = 256.
+func (p *Packed) whole(y, x []float32, add bool) {
+	if len(p.segs) != 1 {
+		p.product(y, x, 0, 0, add)
+		return
+	}
 	s := &p.segs[0]
 	if s.code.tiles() {
 		gemvTiles(y, p.data, s.stride(p.cols), x, add)
@@ -173,15 +170,8 @@ func (p *PackedLowRank) apply(y, x []float32, add bool) {
 	}
 	if r := p.V.rows; r <= smallRank {
 		var buf [smallRank]float32
-		if len(p.V.segs) == 1 && len(p.U.segs) == 1 && r > 0 {
-			// One run of panels each, as a small model's factors are:
-			// the leaves directly, without product's walk over runs.
-			p.V.leaf(buf[:r], x, false)
-			p.U.leaf(y, buf[:r], add)
-			return
-		}
-		p.V.product(buf[:r], x, 0, 0, false)
-		p.U.product(y, buf[:r], 0, 0, add) // with r = 0: y = 0, or unchanged
+		p.V.whole(buf[:r], x, false)
+		p.U.whole(y, buf[:r], add) // with r = 0: y = 0, or unchanged
 		return
 	}
 	var buf [lowRankChunk]float32

@@ -94,15 +94,11 @@ func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 	switch r := u.Rank(); {
 	case r <= smallRank:
 		var buf [smallRank]float32
-		if len(u.V.segs) == 1 && r > 0 {
-			u.V.leaf(buf[:r], x, false) // one run: no walk over runs
-		} else {
-			u.V.product(buf[:r], x, 0, 0, false)
-		}
+		u.V.whole(buf[:r], x, false)
 		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
 	case r <= lowRankChunk:
 		var buf [lowRankChunk]float32
-		u.V.product(buf[:r], x, 0, 0, false)
+		u.V.whole(buf[:r], x, false)
 		u.U.step(y, y2, buf[:r], h, f, xp, b, mode)
 	default:
 		u.apply(y, x, false)
