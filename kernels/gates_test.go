@@ -682,10 +682,14 @@ func (gc *gatedCase) withGeometry(g Geometry) *gatedCase {
 	return gc
 }
 
-// gatesFit reports whether panels of g fit the gate-interleaved layout of
-// gates of n rows (see PackedGates).
-func gatesFit(g Geometry, gates, n int) bool {
-	return g.Rows == 16 || n%16 == 0 && gates*n%g.Rows == 0
+// wantGatesGeometry returns the geometry gates of n rows should be packed
+// in when g is asked for: g where its panels fit the gate-interleaved
+// layout (see PackedGates), DefaultGeometry where they do not.
+func wantGatesGeometry(g Geometry, gates, n int) Geometry {
+	if g.Rows == 16 || n%16 == 0 && gates*n%g.Rows == 0 {
+		return g
+	}
+	return DefaultGeometry
 }
 
 // gatesGeometrySweep returns the geometries and units of the geometry
@@ -737,10 +741,7 @@ func TestGatedGeometries(t *testing.T) {
 // panels fit the layout and DefaultGeometry where they do not.
 func checkGatesGeometry(t *testing.T, gc *gatedCase, g Geometry, gates, n int) {
 	t.Helper()
-	want := DefaultGeometry
-	if gatesFit(g, gates, n) {
-		want = g
-	}
+	want := wantGatesGeometry(g, gates, n)
 	for _, o := range gc.operands {
 		var u *PackedGates
 		switch op := o.op.(type) {
@@ -774,10 +775,7 @@ func TestPackGatesGeometries(t *testing.T) {
 						w.Stride = max(m, 1)
 						p := PackGatesWith(w, gates, g)
 						what := fmt.Sprintf("PackGatesWith %d×%d, %d gates, %v", gates*n, m, gates, g)
-						want := DefaultGeometry
-						if gatesFit(g, gates, n) {
-							want = g
-						}
+						want := wantGatesGeometry(g, gates, n)
 						if p.Geometry() != want {
 							t.Fatalf("%s: packed in %v, want %v", what, p.Geometry(), want)
 						}
