@@ -274,15 +274,10 @@ func ReadAt(bytes int) (float64, error) {
 	return readAtBest(bytes, false)
 }
 
-// ReadAtAgain measures the read bandwidth at a working set of bytes bytes
-// once more and returns the best of every measurement of that size: a
-// probe taken while a neighbour's burst slowed the machine is not a
-// ceiling, and a second look after a benchmark's loop keeps its roof from
-// passing 100%.
-func ReadAtAgain(bytes int) (float64, error) {
-	return readAtBest(bytes, true)
-}
-
+// readAtBest is ReadAt; with again, it measures the size once more and
+// returns the best of every measurement of it: a probe taken while a
+// neighbour's burst slowed the machine is not a ceiling, and a second look
+// after a benchmark's loop keeps its roof from passing 100%.
 func readAtBest(bytes int, again bool) (float64, error) {
 	_, p, ok := widestProbe()
 	if !ok {
@@ -310,7 +305,8 @@ func readAtBest(bytes int, again bool) (float64, error) {
 // RoofAt returns the attainable FLOP/s of a kernel that does flopsPerByte
 // flops per byte of weights and whose working set (weights plus vectors)
 // takes workingSet bytes: the lesser of the FMA peak of BenchRoofline and
-// flopsPerByte × ReadAt(workingSet) (ReadAtAgain with again).
+// flopsPerByte × ReadAt(workingSet), measured once more with again (see
+// readAtBest).
 func RoofAt(workingSet int, flopsPerByte float64, again bool) (float64, error) {
 	r, err := BenchRoofline()
 	if err != nil {
