@@ -38,16 +38,17 @@ func NewReadReference(bytes int) *ReadReference {
 		r.buf[i] = 1
 	}
 	if t, p, ok := widestProbe(); ok {
-		r.Probe, r.read = t, p.read
+		r.Probe, r.read = t, p.reads[0].read
 	}
 	return r
 }
 
 // NewReadProbe returns a reference like NewReadReference whose read loop is
-// the faster, at this size, of the probe's one-stream and four-stream
-// loops (see ReadAt): timed back to back with a kernel of that working
-// set, its time over the kernel's is the kernel's fraction of the read
-// bandwidth at its size, measured in pairs.
+// the fastest at this size of the probe's read orders (one stream, four,
+// four on whole pages: see ReadAt), and Probe says which ("avx512
+// four-stream"): timed back to back with a kernel of that working set, its
+// time over the kernel's is the kernel's fraction of the read bandwidth at
+// its size, measured in pairs.
 func NewReadProbe(bytes int) *ReadReference {
 	r := NewReadReference(bytes)
 	_, p, ok := widestProbe()
@@ -56,13 +57,20 @@ func NewReadProbe(bytes int) *ReadReference {
 	}
 	passes := max(1, (4<<20)/r.Bytes())
 	var sum float32
-	res := MeasureEach([]func(){
-		func() { sum += p.read(r.buf, passes) },
-		func() { sum += p.read4(r.buf, passes) },
-	}, 7, time.Millisecond)
+	fs := make([]func(), len(p.reads))
+	for i, o := range p.reads {
+		fs[i] = func() { sum += o.read(r.buf, passes) }
+	}
+	res := MeasureEach(fs, 7, time.Millisecond)
 	sink = sum
-	if slices.Min(res[1].Samples) < slices.Min(res[0].Samples) {
-		r.Probe, r.read = r.Probe+" four-stream", p.read4
+	best := 0
+	for i := range res {
+		if slices.Min(res[i].Samples) < slices.Min(res[best].Samples) {
+			best = i
+		}
+	}
+	if best > 0 {
+		r.Probe, r.read = r.Probe+" "+p.reads[best].name, p.reads[best].read
 	}
 	return r
 }

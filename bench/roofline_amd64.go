@@ -8,9 +8,9 @@ import "github.com/lowrank-rnn/lowrank/asm"
 func probeFor(target string) (probe, bool) {
 	switch target {
 	case "avx512":
-		return probe{asm.FMAPeakAVX512, 2 * 16 * asm.FMAChains, asm.ReadAVX512, asm.Read4AVX512}, true
+		return probe{asm.FMAPeakAVX512, 2 * 16 * asm.FMAChains, readOrders(asm.ReadAVX512, asm.Read4AVX512)}, true
 	case "avx2":
-		return probe{asm.FMAPeakAVX2, 2 * 8 * asm.FMAChains, asm.ReadAVX2, asm.Read4AVX2}, true
+		return probe{asm.FMAPeakAVX2, 2 * 8 * asm.FMAChains, readOrders(asm.ReadAVX2, asm.Read4AVX2)}, true
 	}
 	return probe{}, false
 }
