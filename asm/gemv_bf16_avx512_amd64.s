@@ -76,3 +76,66 @@ TEXT ·GemvBF16AVX512BF16(SB), 0, $8256-81
 TEXT ·GemvBF16AVX512(SB), 0, $16448-81
 	BF_SET_HIMASK
 	GB_BODY(BF_DOT_EMU, BF_BCAST_EMU, 8, BF_STORE_EMU)
+
+// GT_BODY is the whole routine of the 64-row panels after the prologue:
+// each panel's four blocks at once, one stream, then their epilogue; the
+// last panel's rows block by block.
+#define GT_BODY(DOT, BCAST, XSTEP, STORE) \
+	LEAQ    GB_QX, BF_X;                                    \
+	MOVQ    BF_X, BF_XP;                                    \
+	BF_CONVERT_AVX512(x_base+56(FP), x_len+64(FP), BF_XP, STORE); \
+	MOVQ    y_base+0(FP), GB_Y;                             \
+	MOVQ    y_len+8(FP), BF_ROWS;                           \
+	MOVQ    a_base+24(FP), BF_A;                            \
+	MOVQ    stride+48(FP), BF_STRIDE;                       \
+	SHLQ    $1, BF_STRIDE;                                  \ // elements to bytes
+	MOVQ    x_len+64(FP), BF_PAIRS;                         \
+	INCQ    BF_PAIRS;                                       \
+	SHRQ    $1, BF_PAIRS;                                   \ // ⌈len(x)/2⌉
+	MOVBQZX add+80(FP), GB_ADD;                             \
+	XORQ    BF_ROFF, BF_ROFF;                               \
+                                                                \
+gtpanel:                                                        \
+	TESTQ BF_ROWS, BF_ROWS;                                 \
+	JZ    gtdone;                                           \
+	BF_TALL4_AVX512(DOT, BCAST, XSTEP);                     \
+	CMPQ  BF_ROWS, $64;                                     \
+	JLT   gtlast;                                           \
+	GB_EPI4;                                                \
+	ADDQ  $256, BF_ROFF;                                    \
+	SUBQ  $64, BF_ROWS;                                     \
+	ADDQ  BF_STRIDE, BF_A;                                  \
+	JMP   gtpanel;                                          \
+                                                                \
+gtlast:                                                         \ // the last panel holds fewer than 64 rows of y
+	CMPQ    BF_ROWS, $16;                                   \
+	JLT     gtpartial;                                      \
+	GB_EPI1;                                                \
+	ADDQ    $64, BF_ROFF;                                   \
+	SUBQ    $16, BF_ROWS;                                   \
+	VMOVAPS Z1, Z0;                                         \ // the next block
+	VMOVAPS Z2, Z1;                                         \
+	VMOVAPS Z3, Z2;                                         \
+	JMP     gtlast;                                         \
+                                                                \
+gtpartial:                                                      \
+	TESTQ BF_ROWS, BF_ROWS;                                 \
+	JZ    gtdone;                                           \
+	MOVQ  BF_ROWS, CX;                                      \
+	MASK(K1);                                               \ // K1 = the rows left
+	GB_EPIK;                                                \
+                                                                \
+gtdone:                                                         \
+	VZEROUPPER;                                             \
+	RET
+
+// func GemvBF16TallAVX512BF16(y []float32, a []uint16, stride int, x []float32, add bool)
+// Requires: AVX512F, AVX512BW, AVX512DQ, AVX512VL, AVX512_BF16
+TEXT ·GemvBF16TallAVX512BF16(SB), 0, $8256-81
+	GT_BODY(BF_DOT_NATIVE, BF_BCAST_NATIVE, 4, BF_STORE_NATIVE)
+
+// func GemvBF16TallAVX512(y []float32, a []uint16, stride int, x []float32, add bool)
+// Requires: AVX512F, AVX512BW, AVX512DQ, AVX512VL
+TEXT ·GemvBF16TallAVX512(SB), 0, $16448-81
+	BF_SET_HIMASK
+	GT_BODY(BF_DOT_EMU, BF_BCAST_EMU, 8, BF_STORE_EMU)

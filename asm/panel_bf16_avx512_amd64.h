@@ -10,12 +10,17 @@
 // The layout is that of kernels.PackedBF16: row i lies in panel p = i/16 at
 // a[p*stride:], and pair k (columns 2k, 2k+1) of a panel is the 64 bytes at
 // 64*k in it, one ZMM register whose 32-bit lane r holds row r's two bf16
-// weights, column 2k in the low half. The sum is not associative, so the
-// order is part of the specification (kernels/bf16.go): pair k goes to
-// accumulator k%4 of its rows, the odd column first, each product added
-// with one rounding, and the four are summed as (a0+a1)+(a2+a3). Four
-// panels at a time (sixteen accumulators, Z0–Z15: panel j, phase k in
-// Z(4j+k)), leftover panels one at a time (Z0–Z3).
+// weights, column 2k in the low half. A tall panel (BF_TALL4_AVX512) holds
+// 64 rows as four such blocks side by side: pair k of the panel is the 256
+// bytes at 256*k, block j's 64 at 64*j in them.
+//
+// The sum is not associative, so the order is part of the specification
+// (kernels/bf16.go): pair k goes to accumulator k%4 of its rows, the odd
+// column first, each product added with one rounding, and the four are
+// summed as (a0+a1)+(a2+a3). Four 16-row panels at a time (sixteen
+// accumulators, Z0–Z15: panel j, phase k in Z(4j+k)), leftover panels one
+// at a time (Z0–Z3); or the four blocks of a tall panel at once, block j
+// as panel j: the same sums, read in one stream instead of four.
 //
 // Two dot products, one per target, each a macro
 // DOT(m, xo, xe, acc, t, u, un, xn, accn): acc += the products of pair m,
@@ -162,19 +167,8 @@ bf4tail:                                                                       \
 	BCAST(2, Z18, Z22);                                          \
 	BF_PAIR4(128, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT);      \
                                                                                \
-bf4sum:                                                                        \ // panel j: (a0 + a1) + (a2 + a3)
-	VADDPS Z1, Z0, Z0;                                                     \
-	VADDPS Z3, Z2, Z2;                                                     \
-	VADDPS Z2, Z0, Z0;                                                     \
-	VADDPS Z5, Z4, Z4;                                                     \
-	VADDPS Z7, Z6, Z6;                                                     \
-	VADDPS Z6, Z4, Z1;                                                     \
-	VADDPS Z9, Z8, Z8;                                                     \
-	VADDPS Z11, Z10, Z10;                                                  \
-	VADDPS Z10, Z8, Z2;                                                    \
-	VADDPS Z13, Z12, Z12;                                                  \
-	VADDPS Z15, Z14, Z14;                                                  \
-	VADDPS Z14, Z12, Z3
+bf4sum:                                                                        \
+	BF_SUM16
 
 // BF_PAIR4 adds the pair at off(BF_AP) of the four panels into their
 // accumulators of one phase.
@@ -183,6 +177,74 @@ bf4sum:                                                                        \
 	DOT(off(BF_AP)(BF_STRIDE*1), xo, xe, a1, Z26, Z27, 27, xn, a1n);     \
 	DOT(off(BF_AP)(BF_STRIDE*2), xo, xe, a2, Z24, Z25, 25, xn, a2n);     \
 	DOT(off(BF_AP)(BF_STRIDE3*1), xo, xe, a3, Z26, Z27, 27, xn, a3n)
+
+// BF_TALL4_AVX512 sets Z0–Z3 to the sums of the four 16-row blocks of the
+// 64-row panel at BF_A: pair k of the panel is the 256 bytes at 256*k,
+// block j's at 64*j in it, so that the product reads one stream.
+#define BF_TALL4_AVX512(DOT, BCAST, XSTEP) \
+	MOVQ BF_A, BF_AP;                                                  \
+	MOVQ BF_X, BF_XP;                                                  \
+	MOVQ BF_PAIRS, BF_J;                                               \
+	SHRQ $2, BF_J;                                                     \ // quadruples of pairs
+	BF_ZERO16;                                                         \
+	TESTQ BF_J, BF_J;                                                  \
+	JZ    bft4tail;                                                    \
+                                                                           \
+bft4loop:                                                                  \
+	BCAST(0, Z16, Z20);                                                \
+	BCAST(1, Z17, Z21);                                                \
+	BCAST(2, Z18, Z22);                                                \
+	BCAST(3, Z19, Z23);                                                \
+	BF_TPAIR4(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);     \ // pair k: phase 0
+	BF_TPAIR4(256, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);   \ // phase 1
+	BF_TPAIR4(512, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT); \ // phase 2
+	BF_TPAIR4(768, Z19, Z23, 19, Z3, 3, Z7, 7, Z11, 11, Z15, 15, DOT); \ // phase 3
+	ADDQ $1024, BF_AP;                                                 \
+	ADDQ $(4*XSTEP), BF_XP;                                            \
+	DECQ BF_J;                                                         \
+	JNZ  bft4loop;                                                     \
+                                                                           \
+bft4tail:                                                                  \ // 0–3 pairs left, into phases 0, 1, 2
+	MOVQ BF_PAIRS, BF_J;                                               \
+	ANDQ $3, BF_J;                                                     \
+	JZ   bft4sum;                                                      \
+	BCAST(0, Z16, Z20);                                                \
+	BF_TPAIR4(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);     \
+	CMPQ BF_J, $2;                                                     \
+	JLT  bft4sum;                                                      \
+	BCAST(1, Z17, Z21);                                                \
+	BF_TPAIR4(256, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);   \
+	CMPQ BF_J, $3;                                                     \
+	JLT  bft4sum;                                                      \
+	BCAST(2, Z18, Z22);                                                \
+	BF_TPAIR4(512, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT); \
+                                                                           \
+bft4sum:                                                                   \
+	BF_SUM16
+
+// BF_TPAIR4 adds the pair at off(BF_AP) of a 64-row panel, its four blocks
+// of sixteen rows, into their accumulators of one phase.
+#define BF_TPAIR4(off, xo, xe, xn, a0, a0n, a1, a1n, a2, a2n, a3, a3n, DOT) \
+	DOT(off(BF_AP), xo, xe, a0, Z24, Z25, 25, xn, a0n);     \
+	DOT(off+64(BF_AP), xo, xe, a1, Z26, Z27, 27, xn, a1n);  \
+	DOT(off+128(BF_AP), xo, xe, a2, Z24, Z25, 25, xn, a2n); \
+	DOT(off+192(BF_AP), xo, xe, a3, Z26, Z27, 27, xn, a3n)
+
+// BF_SUM16 sums the phases of four blocks (or panels) j, Z(4j)–Z(4j+3),
+// as (a0 + a1) + (a2 + a3), into Zj.
+#define BF_SUM16 \
+	VADDPS Z1, Z0, Z0;    \
+	VADDPS Z3, Z2, Z2;    \
+	VADDPS Z2, Z0, Z0;    \
+	VADDPS Z5, Z4, Z4;    \
+	VADDPS Z7, Z6, Z6;    \
+	VADDPS Z6, Z4, Z1;    \
+	VADDPS Z9, Z8, Z8;    \
+	VADDPS Z11, Z10, Z10; \
+	VADDPS Z10, Z8, Z2;   \
+	VADDPS Z13, Z12, Z12; \
+	VADDPS Z15, Z14, Z14; \
+	VADDPS Z14, Z12, Z3
 
 // BF_PANEL1_AVX512 sets Z0 to the sums of the panel at BF_A.
 #define BF_PANEL1_AVX512(DOT, BCAST, XSTEP) \

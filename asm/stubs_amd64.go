@@ -323,6 +323,21 @@ func GemvBF16AVX512BF16(y []float32, a []uint16, stride int, x []float32, add bo
 //go:noescape
 func GemvBF16AVX512(y []float32, a []uint16, stride int, x []float32, add bool)
 
+// GemvBF16TallAVX512BF16 is GemvBF16AVX512BF16 on panels of 64 rows:
+// pair k of panel p is the 128 elements at p*stride+128*k, and the block
+// of its rows 16b..16b+15 the 32 at 32*b in them, in the layout of a
+// 16-row panel's pair. The sums are those of the 16-row layout, bit for
+// bit. Requires AVX-512 F+BW+DQ+VL, AVX512_BF16.
+//
+//go:noescape
+func GemvBF16TallAVX512BF16(y []float32, a []uint16, stride int, x []float32, add bool)
+
+// GemvBF16TallAVX512 is GemvBF16TallAVX512BF16 with FMAs. Requires
+// AVX-512 F+BW+DQ+VL.
+//
+//go:noescape
+func GemvBF16TallAVX512(y []float32, a []uint16, stride int, x []float32, add bool)
+
 // GemvBF16AVX2 is the bf16 product above with FMAs. Requires AVX2, FMA3.
 //
 //go:noescape

@@ -296,15 +296,25 @@ func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32,
 	}
 }
 
-func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
-	switch variant.Load() {
-	case targetAVX512BF16:
+// gemvBF16 is the bf16 leaf on panels of h rows: AVX-512 reads panels of
+// 16 and of bf16TallRows rows, AVX2 of 16, the portable leaf any.
+func gemvBF16(y []float32, a []uint16, stride, h int, x []float32, add bool) {
+	switch v := variant.Load(); {
+	case v == targetAVX512BF16 && h == bf16TallRows:
+		asm.GemvBF16TallAVX512BF16(y, a, stride, x, add)
+	case v == targetAVX512BF16 && h == PanelRows:
 		asm.GemvBF16AVX512BF16(y, a, stride, x, add)
-	case targetAVX512, targetAVX512VNNI:
+	case (v == targetAVX512 || v == targetAVX512VNNI) && h == bf16TallRows:
+		asm.GemvBF16TallAVX512(y, a, stride, x, add)
+	case (v == targetAVX512 || v == targetAVX512VNNI) && h == PanelRows:
 		asm.GemvBF16AVX512(y, a, stride, x, add)
-	case targetAVX2, targetAVXVNNI:
+	case (v == targetAVX2 || v == targetAVXVNNI) && h == PanelRows:
 		asm.GemvBF16AVX2(y, a, stride, x, add)
 	default:
-		gemvBF16Generic(y, a, stride, x, add)
+		gemvBF16Generic(y, a, stride, h, x, add)
 	}
 }
+
+// bf16TallLeaf reports whether the active target has a leaf for bf16
+// panels of bf16TallRows rows: the AVX-512 ones.
+func bf16TallLeaf() bool { return active.Load() == targetAVX512 }

@@ -172,10 +172,16 @@ func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32,
 	}
 }
 
-func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
-	if familyOf(int(variant.Load())) == targetNEON {
+// gemvBF16 is the bf16 leaf on panels of h rows: NEON reads 16-row
+// panels, the portable leaf any.
+func gemvBF16(y []float32, a []uint16, stride, h int, x []float32, add bool) {
+	if h == PanelRows && familyOf(int(variant.Load())) == targetNEON {
 		asm.GemvBF16NEON(y, a, stride, x, add)
 		return
 	}
-	gemvBF16Generic(y, a, stride, x, add)
+	gemvBF16Generic(y, a, stride, h, x, add)
 }
+
+// bf16TallLeaf reports whether the active target has a leaf for bf16
+// panels of bf16TallRows rows: none on arm64.
+func bf16TallLeaf() bool { return false }

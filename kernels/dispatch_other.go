@@ -74,6 +74,8 @@ func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32,
 	}
 }
 
-func gemvBF16(y []float32, a []uint16, stride int, x []float32, add bool) {
-	gemvBF16Generic(y, a, stride, x, add)
+func gemvBF16(y []float32, a []uint16, stride, h int, x []float32, add bool) {
+	gemvBF16Generic(y, a, stride, h, x, add)
 }
+
+func bf16TallLeaf() bool { return false }

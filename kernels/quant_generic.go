@@ -73,22 +73,24 @@ func gemvInt8Generic(y []float32, a []int8, stride int, scale []float32, bias []
 	}
 }
 
-// gemvBF16Generic is the bf16 leaf: a packed as PackedBF16 (panel stride in
-// elements), x rounded to bf16, and for each row i < len(y) the sum of
-// four accumulators in the order of VDPBF16PS (see bf16.go); y_i = sum, or
-// y_i += sum when add.
-func gemvBF16Generic(y []float32, a []uint16, stride int, x []float32, add bool) {
+// gemvBF16Generic is the bf16 leaf: a packed as PackedBF16 in panels of h
+// rows (stride elements apart), x rounded to bf16, and for each row i <
+// len(y) the sum of four accumulators in the order of VDPBF16PS (see
+// bf16.go); y_i = sum, or y_i += sum when add.
+func gemvBF16Generic(y []float32, a []uint16, stride, h int, x []float32, add bool) {
 	var buf [MaxQuantCols + bf16Group]float32
 	pairs := (len(x) + bf16Group - 1) / bf16Group
 	xb := buf[:pairs*bf16Group] // the padding stays 0
 	for j, xj := range x {
 		xb[j] = fromBF16(toBF16(xj))
 	}
-	for p := 0; p*PanelRows < len(y); p++ {
+	pitch := h * bf16Group // elements from one pair of a panel to the next
+	for i0 := 0; i0 < len(y); i0 += PanelRows {
+		// Rows i0..i0+15: block (i0%h)/16 of panel i0/h.
+		base := (i0/h)*stride + (i0%h)*bf16Group
 		var acc [4][PanelRows]float32
-		panel := a[p*stride:]
 		for k := range pairs {
-			blk := panel[k*PanelRows*bf16Group : (k+1)*PanelRows*bf16Group]
+			blk := a[base+k*pitch : base+k*pitch+PanelRows*bf16Group]
 			x0, x1 := float64(xb[2*k]), float64(xb[2*k+1])
 			ac := &acc[k%4]
 			for r := range ac {
@@ -100,7 +102,7 @@ func gemvBF16Generic(y []float32, a []uint16, stride int, x []float32, add bool)
 				ac[r] = float32(float64(fromBF16(blk[2*r]))*x0 + float64(ac[r]))
 			}
 		}
-		out := y[p*PanelRows : min(len(y), (p+1)*PanelRows)]
+		out := y[i0:min(len(y), i0+PanelRows)]
 		for r := range out {
 			s := (acc[0][r] + acc[1][r]) + (acc[2][r] + acc[3][r])
 			if add {

@@ -14,7 +14,7 @@ import (
 // one whole panel per sixteen rows, x and y exactly len(x) and len(y).
 func TestGuardPagesQuant(t *testing.T) {
 	const maxRows, maxCols = 65, 65
-	g := newGuardPages(t, 5, 2*((maxRows+15)/16*16)*(maxCols+3)+64)
+	g := newGuardPages(t, 6, 2*((maxRows+bf16TallRows-1)/bf16TallRows*bf16TallRows)*(maxCols+3)+64)
 	forEachTarget(t, func(t *testing.T) {
 		c := &checker{t: t}
 		src := newRand(31)
@@ -25,11 +25,12 @@ func TestGuardPagesQuant(t *testing.T) {
 					for i := range a.Data {
 						a.Data[i] = src.next()
 					}
-					p, b := PackInt8(a), PackBF16(a)
+					p, b, tb := PackInt8(a), PackBF16(a), bf16Tall(a)
 					data := placeSlice(t, g, pl.end(0), 0, p.data)
 					scale := placeSlice(t, g, pl.end(1), 1, p.scale)
 					bias := placeSlice(t, g, pl.end(2), 2, p.bias)
 					bdata := placeSlice(t, g, pl.end(0), 0, b.data)
+					tdata := placeSlice(t, g, pl.end(5), 5, tb.data)
 					x := g.place(t, pl.end, 3, cols, src)
 					y := g.place(t, pl.end, 4, rows, src)
 					where := fmt.Sprintf("%d×%d, %s: %s %s", rows, cols, pl.name, span("x", x), span("y", y))
@@ -42,7 +43,10 @@ func TestGuardPagesQuant(t *testing.T) {
 					}
 					for _, add := range []bool{false, true} {
 						noFault(c, fmt.Sprintf("gemvBF16 add=%v %s", add, where), func() {
-							gemvBF16(y, bdata, b.stride, x, add)
+							gemvBF16(y, bdata, b.stride, b.height, x, add)
+						})
+						noFault(c, fmt.Sprintf("gemvBF16 tall add=%v %s", add, where), func() {
+							gemvBF16(y, tdata, tb.stride, bf16TallRows, x, add)
 						})
 					}
 				}

@@ -38,25 +38,53 @@ func int8LowRankOp(p *PackedInt8LowRank) quantOp {
 	}}
 }
 
+// bf16Op is the check of a PackedBF16 in any panel height against the
+// portable leaf on the same weights in 16-row panels, the layout the
+// specification is written for.
 func bf16Op(p *PackedBF16) quantOp {
-	return quantOp{"bf16", p, func(y, x []float32, add bool) {
-		gemvBF16Generic(y, p.data, p.stride, x, add)
+	s := bf16WithHeight(p, PanelRows)
+	name := "bf16"
+	if p.height != PanelRows {
+		name = fmt.Sprintf("bf16 (%d-row panels)", p.height)
+	}
+	return quantOp{name, p, func(y, x []float32, add bool) {
+		gemvBF16Generic(y, s.data, s.stride, PanelRows, x, add)
 	}}
 }
 
 func bf16LowRankOp(p *PackedBF16LowRank) quantOp {
-	return quantOp{"bf16 low rank", p, func(y, x []float32, add bool) {
+	u, v := bf16WithHeight(p.U, PanelRows), bf16WithHeight(p.V, PanelRows)
+	name := "bf16 low rank"
+	if p.U.height != PanelRows || p.V.height != PanelRows {
+		name = fmt.Sprintf("bf16 low rank (%d- and %d-row panels)", p.U.height, p.V.height)
+	}
+	return quantOp{name, p, func(y, x []float32, add bool) {
 		r := p.Rank()
 		if r == 0 && !add {
 			clear(y)
 		}
 		for c0 := 0; c0 < r; c0 += lowRankChunk {
 			t := make([]float32, min(c0+lowRankChunk, r)-c0)
-			gemvBF16Generic(t, p.V.data[(c0/PanelRows)*p.V.stride:], p.V.stride, x, false)
-			gemvBF16Generic(y, p.U.data[c0*PanelRows:], p.U.stride, t, add || c0 > 0)
+			gemvBF16Generic(t, v.data[(c0/PanelRows)*v.stride:], v.stride, PanelRows, x, false)
+			gemvBF16Generic(y, u.data[c0*PanelRows:], u.stride, PanelRows, t, add || c0 > 0)
 		}
 	}}
 }
+
+// bf16WithHeight returns p's weights repacked in panels of h rows.
+func bf16WithHeight(p *PackedBF16, h int) *PackedBF16 {
+	q := newPackedBF16Height(p.rows, p.cols, h)
+	for i := range p.rows {
+		for j := range p.cols {
+			q.set(i, j, p.data[p.at(i, j)])
+		}
+	}
+	return q
+}
+
+// bf16Tall returns a's bf16 weights packed in tall panels, whatever
+// PackBF16 would choose.
+func bf16Tall(a Matrix) *PackedBF16 { return bf16WithHeight(PackBF16(a), bf16TallRows) }
 
 // sameBits reports whether got and want are equal bit for bit, or both NaN.
 func sameBits(got, want float32) bool {
@@ -162,6 +190,7 @@ func TestInt8BF16Exact(t *testing.T) {
 				what := fmt.Sprintf("(x offset %d, y offset %d)", offX, offY)
 				checkQuant(c, what, int8Op(PackInt8(a)), x, y0, offX, offY)
 				checkQuant(c, what, bf16Op(PackBF16(a)), x, y0, offX, offY)
+				checkQuant(c, what, bf16Op(bf16Tall(a)), x, y0, offX, offY)
 			}
 		}
 	})
@@ -189,6 +218,28 @@ func TestInt8BF16LowRankExact(t *testing.T) {
 				checkQuant(c, what, int8LowRankOp(PackInt8LowRank(w)), x, y0, offX, offY)
 			}
 			checkQuant(c, what, bf16LowRankOp(PackBF16LowRank(w)), x, y0, offX, offY)
+			tall := &PackedBF16LowRank{U: bf16Tall(w.U), V: bf16Tall(w.V)}
+			checkQuant(c, what, bf16LowRankOp(tall), x, y0, offX, offY)
+		}
+	})
+}
+
+// TestBF16Height checks when PackBF16 takes tall panels: only where the
+// active target has their leaf, the geometry table gives a float32 matrix
+// of as many bytes one stream of panels of 32 rows or more, and the rows
+// fill whole tall panels or number at least 512.
+func TestBF16Height(t *testing.T) {
+	forEachTarget(t, func(t *testing.T) {
+		for _, s := range [][2]int{{64, 64}, {256, 256}, {512, 512}, {100, 512}, {520, 512}, {1024, 64}, {64, 1024}, {16, 4096}, {2048, 2048}} {
+			rows, cols := s[0], s[1]
+			g := GeometryFor(RoleDense, 2*rows*cols)
+			want := PanelRows
+			if bf16TallLeaf() && g.Streams == 1 && g.Rows >= 32 && (rows%bf16TallRows == 0 || rows >= 512) {
+				want = bf16TallRows
+			}
+			if got := PackBF16(NewMatrix(rows, cols)).height; got != want {
+				t.Errorf("PackBF16 of %d×%d (geometry %v, tall leaf %v): %d-row panels, want %d", rows, cols, g, bf16TallLeaf(), got, want)
+			}
 		}
 	})
 }
@@ -510,6 +561,7 @@ func TestBF16Edges(t *testing.T) {
 				}
 				what := fmt.Sprintf("edge values (finite %v)", finite)
 				checkQuant(c, what, bf16Op(PackBF16(a)), x, y0, 1, 2)
+				checkQuant(c, what, bf16Op(bf16Tall(a)), x, y0, 1, 2)
 				if finite {
 					checkQuant(c, what, int8Op(PackInt8(a)), x, y0, 1, 2)
 				}
