@@ -58,6 +58,11 @@ gi1store:                                 \
 gikstore:                                       \
 	VMOVUPS   Z0, K1, (GI_Y)(I8_ROFF*1)
 
+// GI_FOUR reads one panel at a time where streams is 1.
+#define GI_FOUR \
+	CMPQ streams+136(FP), $1; \
+	JEQ  i8group1
+
 // GI_BODY is the whole routine after the prologue, for one dot product.
 #define GI_BODY(DOT) \
 	I8_SCALES_AVX512(x_base+104(FP), x_len+112(FP), dyn+128(FP)); \
@@ -72,17 +77,17 @@ gikstore:                                       \
 	ADDQ    $3, I8_GROUPS;                                         \
 	SHRQ    $2, I8_GROUPS;                                         \ // ⌈len(x)/4⌉
 	MOVBQZX add+129(FP), GI_ADD;                                   \
-	I8_PANELS_AVX512(DOT, GI_EPI4, GI_EPI1, GI_EPIK);              \
+	I8_PANELS_AVX512(DOT, GI_FOUR, GI_EPI4, GI_EPI1, GI_EPIK);     \
 	VZEROUPPER;                                                    \
 	RET
 
-// func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, add bool)
+// func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, add bool, streams int)
 // Requires: AVX512F, AVX512BW, AVX512DQ, AVX512VL, AVX512_VNNI
-TEXT ·GemvInt8AVX512VNNI(SB), 0, $4160-130
+TEXT ·GemvInt8AVX512VNNI(SB), 0, $4160-144
 	GI_BODY(DOT_VNNI)
 
-// func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, add bool)
+// func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, add bool, streams int)
 // Requires: AVX512F, AVX512BW, AVX512DQ, AVX512VL
-TEXT ·GemvInt8AVX512(SB), 0, $4160-130
+TEXT ·GemvInt8AVX512(SB), 0, $4160-144
 	I8_SET_ONES
 	GI_BODY(DOT_BW)

@@ -41,6 +41,11 @@
 	SI_TOFLOAT(Z0, 0); \
 	QS_EPIK
 
+// SI_FOUR reads one panel at a time where streams is 1.
+#define SI_FOUR \
+	CMPQ streams+272(FP), $1; \
+	JEQ  i8group1
+
 // SI_BODY is the whole routine after the prologue, for one dot product.
 #define SI_BODY(DOT) \
 	I8_SCALES_AVX512(x_base+128(FP), x_len+136(FP), dyn+152(FP)); \
@@ -54,17 +59,17 @@
 	ADDQ $3, I8_GROUPS;                                            \
 	SHRQ $2, I8_GROUPS;                                            \ // ⌈len(x)/4⌉
 	MOVQ mode+256(FP), QS_MODE;                                    \
-	I8_PANELS_AVX512(DOT, SI_EPI4, SI_EPI1, SI_EPIK);              \
+	I8_PANELS_AVX512(DOT, SI_FOUR, SI_EPI4, SI_EPI1, SI_EPIK);     \
 	VZEROUPPER;                                                    \
 	RET
 
-// func StepInt8AVX512VNNI(y []float32, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
+// func StepInt8AVX512VNNI(y []float32, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h []float32, f []float32, xp []float32, b []float32, mode int, add bool, streams int)
 // Requires: AVX512F, AVX512BW, AVX512DQ, AVX512VL, AVX512_VNNI
-TEXT ·StepInt8AVX512VNNI(SB), 0, $4160-265
+TEXT ·StepInt8AVX512VNNI(SB), 0, $4160-280
 	SI_BODY(DOT_VNNI)
 
-// func StepInt8AVX512(y []float32, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h []float32, f []float32, xp []float32, b []float32, mode int, add bool)
+// func StepInt8AVX512(y []float32, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h []float32, f []float32, xp []float32, b []float32, mode int, add bool, streams int)
 // Requires: AVX512F, AVX512BW, AVX512DQ, AVX512VL
-TEXT ·StepInt8AVX512(SB), 0, $4160-265
+TEXT ·StepInt8AVX512(SB), 0, $4160-280
 	I8_SET_ONES
 	SI_BODY(DOT_BW)

@@ -270,17 +270,19 @@ func LSTMStepPanelsAVX512(y, c2, a []float32, stride int, x, c, xp, b []float32,
 // with (inv, d) = (127, 1/127), or from max |x| when dyn. scale and bias
 // hold a whole number of 16-row panels.
 
-// GemvInt8AVX512VNNI is the int8 product above with VPDPBUSD. Requires
-// AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+// GemvInt8AVX512VNNI is the int8 product above with VPDPBUSD, reading
+// four panels at a time, or one (a single stream) where streams is 1: the
+// integer sums, so the results, are the same. Requires AVX-512
+// F+BW+DQ+VL, AVX512_VNNI.
 //
 //go:noescape
-func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+func GemvInt8AVX512VNNI(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool, streams int)
 
-// GemvInt8AVX512 is the int8 product above with VPMADDUBSW and VPMADDWD.
-// Requires AVX-512 F+BW+DQ+VL.
+// GemvInt8AVX512 is the int8 product above with VPMADDUBSW and VPMADDWD,
+// streams as GemvInt8AVX512VNNI's. Requires AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
-func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool)
+func GemvInt8AVX512(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool, streams int)
 
 // GemvInt8AVXVNNI is the int8 product above with the VEX-encoded VPDPBUSD.
 // Requires AVX2, AVX-VNNI.
@@ -366,14 +368,14 @@ func GemmInt8x4AVX512(y []float32, ldy, rows int, a []int8, stride int, scale []
 
 // StepInt8AVX512VNNI is the fused step on a PackedInt8 product s =
 // GemvInt8AVX512VNNI's (dyn as there): if add { s += y[i] }; s = (s +
-// xp[i]) + b[i]; then the mode's epilogue, as StepPanelsAVX512. Requires
-// AVX-512 F+BW+DQ+VL, AVX512_VNNI.
+// xp[i]) + b[i]; then the mode's epilogue, as StepPanelsAVX512; streams
+// as GemvInt8AVX512VNNI's. Requires AVX-512 F+BW+DQ+VL, AVX512_VNNI.
 //
 //go:noescape
-func StepInt8AVX512VNNI(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool)
+func StepInt8AVX512VNNI(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool, streams int)
 
 // StepInt8AVX512 is StepInt8AVX512VNNI with VPMADDUBSW and VPMADDWD.
 // Requires AVX-512 F+BW+DQ+VL.
 //
 //go:noescape
-func StepInt8AVX512(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool)
+func StepInt8AVX512(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool, streams int)

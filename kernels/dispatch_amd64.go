@@ -245,12 +245,14 @@ func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld in
 // The quantized leaves switch on the variant, which picks the dot-product
 // instructions; see quant.go.
 
-func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+// gemvInt8 is the int8 product; streams (1 or 4) is how many panels the
+// AVX-512 leaves read at once (see int8Streams), which the others ignore.
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool, streams int) {
 	switch variant.Load() {
 	case targetAVX512VNNI, targetAVX512BF16:
-		asm.GemvInt8AVX512VNNI(y, a, stride, scale, bias, x, dyn, add)
+		asm.GemvInt8AVX512VNNI(y, a, stride, scale, bias, x, dyn, add, streams)
 	case targetAVX512:
-		asm.GemvInt8AVX512(y, a, stride, scale, bias, x, dyn, add)
+		asm.GemvInt8AVX512(y, a, stride, scale, bias, x, dyn, add, streams)
 	case targetAVXVNNI:
 		asm.GemvInt8AVXVNNI(y, a, stride, scale, bias, x, dyn, add)
 	case targetAVX2:
@@ -264,21 +266,21 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 // the epilogue of stepPanels. Where no fused routine exists, the product
 // goes to y and stepPanels applies the epilogue alone to it: the same
 // operations, so the same bits.
-func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
+func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool, streams int) {
 	switch variant.Load() {
 	case targetAVX512VNNI, targetAVX512BF16:
-		asm.StepInt8AVX512VNNI(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
+		asm.StepInt8AVX512VNNI(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add, streams)
 	case targetAVX512:
-		asm.StepInt8AVX512(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add)
+		asm.StepInt8AVX512(y, y2, a, stride, scale, bias, x, dyn, h, f, xp, b, mode, add, streams)
 	default:
-		gemvInt8(y, a, stride, scale, bias, x, dyn, add)
+		gemvInt8(y, a, stride, scale, bias, x, dyn, add, streams)
 		epilogue(y, y2, h, f, xp, b, mode)
 	}
 }
 
 // gemmInt8 is gemvInt8 for the batch rows b of x (ldx apart) into y (ldy
 // apart), four at a time where a batched kernel reads the weights once for
-// the four.
+// the four; the rows left over read four panels at a time.
 func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
 	b := 0
 	switch variant.Load() {
@@ -292,7 +294,7 @@ func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32,
 		}
 	}
 	for ; b < batch; b++ {
-		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add, 4)
 	}
 }
 

@@ -150,7 +150,7 @@ func lstmStepPanels(y, c2, a []float32, stride int, x, c, xp, b []float32, ld in
 
 // The quantized leaves switch on the variant; see quant.go.
 
-func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool) {
+func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn, add bool, _ int) {
 	switch variant.Load() {
 	case targetNEONDot:
 		asm.GemvInt8NEONDot(y, a, stride, scale, bias, x, dyn, add)
@@ -161,14 +161,14 @@ func gemvInt8(y []float32, a []int8, stride int, scale []float32, bias []int32, 
 	}
 }
 
-func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool) {
-	gemvInt8(y, a, stride, scale, bias, x, dyn, add)
+func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int32, x []float32, dyn bool, h, f, xp, b []float32, mode int, add bool, streams int) {
+	gemvInt8(y, a, stride, scale, bias, x, dyn, add, streams)
 	epilogue(y, y2, h, f, xp, b, mode)
 }
 
 func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
 	for b := 0; b < batch; b++ {
-		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add)
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add, 4)
 	}
 }
 

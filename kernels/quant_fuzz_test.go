@@ -51,7 +51,7 @@ func FuzzQuant(f *testing.F) {
 		for i := range y0 {
 			y0[i] = src.next()
 		}
-		ops := []quantOp{int8Op(PackInt8(a)), bf16Op(PackBF16(a)), bf16Op(bf16Tall(a)),
+		ops := []quantOp{int8Op(PackInt8(a)), int8Op(int8OneStream(PackInt8(a))), bf16Op(PackBF16(a)), bf16Op(bf16Tall(a)),
 			int8LowRankOp(PackInt8LowRank(w)), bf16LowRankOp(PackBF16LowRank(w)),
 			bf16LowRankOp(&PackedBF16LowRank{U: bf16Tall(w.U), V: bf16Tall(w.V)})}
 		for _, target := range availableTargets(t) {

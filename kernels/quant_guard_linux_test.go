@@ -36,9 +36,11 @@ func TestGuardPagesQuant(t *testing.T) {
 					where := fmt.Sprintf("%d×%d, %s: %s %s", rows, cols, pl.name, span("x", x), span("y", y))
 					for _, dyn := range []bool{false, true} {
 						for _, add := range []bool{false, true} {
-							noFault(c, fmt.Sprintf("gemvInt8 dyn=%v add=%v %s", dyn, add, where), func() {
-								gemvInt8(y, data, p.stride, scale, bias, x, dyn, add)
-							})
+							for _, streams := range []int{1, 4} {
+								noFault(c, fmt.Sprintf("gemvInt8 dyn=%v add=%v streams=%d %s", dyn, add, streams, where), func() {
+									gemvInt8(y, data, p.stride, scale, bias, x, dyn, add, streams)
+								})
+							}
 						}
 					}
 					for _, add := range []bool{false, true} {

@@ -25,9 +25,21 @@ type quantOp struct {
 }
 
 func int8Op(p *PackedInt8) quantOp {
-	return quantOp{"int8", p, func(y, x []float32, add bool) {
+	name := "int8"
+	if p.streams == 1 {
+		name = "int8 (one stream)"
+	}
+	return quantOp{name, p, func(y, x []float32, add bool) {
 		gemvInt8Generic(y, p.data, p.stride, p.scale, p.bias, x, false, add)
 	}}
+}
+
+// int8OneStream returns a copy of p whose AVX-512 products read one panel
+// at a time, whatever its size.
+func int8OneStream(p *PackedInt8) *PackedInt8 {
+	q := *p
+	q.streams = 1
+	return &q
 }
 
 func int8LowRankOp(p *PackedInt8LowRank) quantOp {
@@ -189,6 +201,7 @@ func TestInt8BF16Exact(t *testing.T) {
 				offX, offY := rng.IntN(16), rng.IntN(16)
 				what := fmt.Sprintf("(x offset %d, y offset %d)", offX, offY)
 				checkQuant(c, what, int8Op(PackInt8(a)), x, y0, offX, offY)
+				checkQuant(c, what, int8Op(int8OneStream(PackInt8(a))), x, y0, offX, offY)
 				checkQuant(c, what, bf16Op(PackBF16(a)), x, y0, offX, offY)
 				checkQuant(c, what, bf16Op(bf16Tall(a)), x, y0, offX, offY)
 			}
@@ -215,7 +228,11 @@ func TestInt8BF16LowRankExact(t *testing.T) {
 			offX, offY := rng.IntN(16), rng.IntN(16)
 			what := fmt.Sprintf("rank %d (x offset %d, y offset %d)", r, offX, offY)
 			if r <= MaxInt8Rank {
-				checkQuant(c, what, int8LowRankOp(PackInt8LowRank(w)), x, y0, offX, offY)
+				lr := PackInt8LowRank(w)
+				checkQuant(c, what, int8LowRankOp(lr), x, y0, offX, offY)
+				one := *lr
+				one.streams = 1
+				checkQuant(c, what+" one stream", int8LowRankOp(&one), x, y0, offX, offY)
 			}
 			checkQuant(c, what, bf16LowRankOp(PackBF16LowRank(w)), x, y0, offX, offY)
 			tall := &PackedBF16LowRank{U: bf16Tall(w.U), V: bf16Tall(w.V)}
@@ -242,6 +259,38 @@ func TestBF16Height(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestInt8Streams checks when int8 products read one panel at a time:
+// where the geometry table gives a float32 matrix of as many bytes as the
+// product's weights (both factors of a low rank) one stream of panels of
+// 32 rows or more.
+func TestInt8Streams(t *testing.T) {
+	want := func(bytes int) int {
+		if g := GeometryFor(RoleDense, bytes); g.Streams == 1 && g.Rows >= 32 && !g.Tiles {
+			return 1
+		}
+		return 4
+	}
+	for _, s := range [][2]int{{64, 64}, {256, 256}, {512, 512}, {1024, 1024}, {4096, 2048}} {
+		if got := PackInt8(NewMatrix(s[0], s[1])).streams; got != want(s[0]*s[1]) {
+			t.Errorf("PackInt8 of %d×%d: %d streams, want %d", s[0], s[1], got, want(s[0]*s[1]))
+		}
+	}
+	for _, s := range [][2]int{{256, 16}, {1024, 64}, {2048, 64}} {
+		n, r := s[0], s[1]
+		w := LowRank{U: NewMatrix(n, r), V: NewMatrix(r, n)}
+		lr := PackInt8LowRank(w)
+		paired, err := NewPackedInt8LowRank(lr.U, lr.V)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*PackedInt8LowRank{lr, paired} {
+			if p.streams != want(2*n*r) {
+				t.Errorf("int8 low rank n=%d rank %d: %d streams, want %d (of %d bytes)", n, r, p.streams, want(2*n*r), 2*n*r)
+			}
+		}
+	}
 }
 
 // TestQuantMaxCols runs the widest matrices the kernels take, whose input
@@ -659,13 +708,14 @@ func TestQuantStepFused(t *testing.T) {
 						for _, add := range []bool{false, true} {
 							got, got2 := slices.Clone(y0), make([]float32, rows)
 							want, want2 := slices.Clone(y0), make([]float32, rows)
-							what := fmt.Sprintf("stepInt8 %d×%d mode %d dyn %v add %v", rows, cols, mode, dyn, add)
+							streams := 1 + 3*rng.IntN(2)
+							what := fmt.Sprintf("stepInt8 %d×%d mode %d dyn %v add %v streams %d", rows, cols, mode, dyn, add, streams)
 							if !c.call(what, func() {
-								stepInt8(got, got2, p.data, p.stride, p.scale, p.bias, x, dyn, h, f, xp, b, mode, add)
+								stepInt8(got, got2, p.data, p.stride, p.scale, p.bias, x, dyn, h, f, xp, b, mode, add, streams)
 							}) {
 								continue
 							}
-							gemvInt8(want, p.data, p.stride, p.scale, p.bias, x, dyn, add)
+							gemvInt8(want, p.data, p.stride, p.scale, p.bias, x, dyn, add, 4)
 							epilogue(want, want2, h, f, xp, b, mode)
 							if !slices.EqualFunc(got, want, sameBits) || (mode == stepGate && !slices.EqualFunc(got2, want2, sameBits)) {
 								c.errorf("%s: %v, %v; product then epilogue give %v, %v", what, got, got2, want, want2)

@@ -27,7 +27,7 @@ func RNNStep(hNew, h, xp, b []float32, u Operator) {
 	case *PackedLowRank:
 		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	case *PackedInt8:
-		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, h, false, nil, nil, xp, b, stepRNN, false)
+		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, h, false, nil, nil, xp, b, stepRNN, false, u.streams)
 	case *PackedInt8LowRank:
 		u.step(hNew, nil, h, nil, nil, xp, b, stepRNN)
 	default:
@@ -65,7 +65,7 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	case *PackedLowRank:
 		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	case *PackedInt8:
-		stepInt8(f, fh, u.data, u.stride, u.scale, u.bias, h, false, h, nil, xpf, bf, stepGate, false)
+		stepInt8(f, fh, u.data, u.stride, u.scale, u.bias, h, false, h, nil, xpf, bf, stepGate, false, u.streams)
 	case *PackedInt8LowRank:
 		u.step(f, fh, h, h, nil, xpf, bf, stepGate)
 	default:
@@ -78,7 +78,7 @@ func MGRUStep(hNew, h, xpf, xph, bf, bh []float32, uf, uh Operator, work []float
 	case *PackedLowRank:
 		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	case *PackedInt8:
-		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, fh, false, h, f, xph, bh, stepOut, false)
+		stepInt8(hNew, nil, u.data, u.stride, u.scale, u.bias, fh, false, h, f, xph, bh, stepOut, false, u.streams)
 	case *PackedInt8LowRank:
 		u.step(hNew, nil, fh, h, f, xph, bh, stepOut)
 	default:
@@ -111,8 +111,8 @@ func (u *PackedLowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 func (u *PackedInt8LowRank) step(y, y2, x, h, f, xp, b []float32, mode int) {
 	var buf [MaxInt8Rank]float32
 	t := buf[:u.Rank()]
-	gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, x, false, false)
-	stepInt8(y, y2, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xp, b, mode, false)
+	gemvInt8(t, u.V.data, u.V.stride, u.V.scale, u.V.bias, x, false, false, u.streams)
+	stepInt8(y, y2, u.U.data, u.U.stride, u.U.scale, u.U.bias, t, true, h, f, xp, b, mode, false, u.streams)
 }
 
 // step is the fused step leaf over the runs of panels of p: for each row
