@@ -303,7 +303,7 @@ var readAt struct {
 // that reads its working set once per call cannot beat it, so a
 // kernel's bytes/s over ReadAt of its working set (weights plus vectors)
 // is the fraction of the bandwidth it reaches at its own size. Measured on
-// first use of a size (about 20 ms) and kept; an error where the probes
+// first use of a size (about 50 ms) and kept; an error where the probes
 // are not built.
 func ReadAt(bytes int) (float64, error) {
 	return readAtBest(bytes, false)
