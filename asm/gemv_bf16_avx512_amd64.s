@@ -48,8 +48,9 @@ gb1store:                                   \
 gbkstore:                                     \
 	VMOVUPS   Z0, K1, (GB_Y)(BF_ROFF*1)
 
-// GB_BODY is the whole routine after the prologue.
-#define GB_BODY(DOT, BCAST, XSTEP, STORE) \
+// GB_SETUP converts x into the frame and loads the registers of the panel
+// product from the arguments.
+#define GB_SETUP(STORE) \
 	LEAQ    GB_QX, BF_X;                                    \
 	MOVQ    BF_X, BF_XP;                                    \
 	BF_CONVERT_AVX512(x_base+56(FP), x_len+64(FP), BF_XP, STORE); \
@@ -61,7 +62,11 @@ gbkstore:                                     \
 	MOVQ    x_len+64(FP), BF_PAIRS;                         \
 	INCQ    BF_PAIRS;                                       \
 	SHRQ    $1, BF_PAIRS;                                   \ // ⌈len(x)/2⌉
-	MOVBQZX add+80(FP), GB_ADD;                             \
+	MOVBQZX add+80(FP), GB_ADD
+
+// GB_BODY is the whole routine after the prologue.
+#define GB_BODY(DOT, BCAST, XSTEP, STORE) \
+	GB_SETUP(STORE);                                        \
 	BF_PANELS_AVX512(DOT, BCAST, XSTEP, GB_EPI4, GB_EPI1, GB_EPIK); \
 	VZEROUPPER;                                             \
 	RET
@@ -81,18 +86,7 @@ TEXT ·GemvBF16AVX512(SB), 0, $16448-81
 // each panel's four blocks at once, one stream, then their epilogue; the
 // last panel's rows block by block.
 #define GT_BODY(DOT, BCAST, XSTEP, STORE) \
-	LEAQ    GB_QX, BF_X;                                    \
-	MOVQ    BF_X, BF_XP;                                    \
-	BF_CONVERT_AVX512(x_base+56(FP), x_len+64(FP), BF_XP, STORE); \
-	MOVQ    y_base+0(FP), GB_Y;                             \
-	MOVQ    y_len+8(FP), BF_ROWS;                           \
-	MOVQ    a_base+24(FP), BF_A;                            \
-	MOVQ    stride+48(FP), BF_STRIDE;                       \
-	SHLQ    $1, BF_STRIDE;                                  \ // elements to bytes
-	MOVQ    x_len+64(FP), BF_PAIRS;                         \
-	INCQ    BF_PAIRS;                                       \
-	SHRQ    $1, BF_PAIRS;                                   \ // ⌈len(x)/2⌉
-	MOVBQZX add+80(FP), GB_ADD;                             \
+	GB_SETUP(STORE);                                        \
 	XORQ    BF_ROFF, BF_ROFF;                               \
                                                                 \
 gtpanel:                                                        \

@@ -130,44 +130,52 @@ bfdone:
 
 // BF_PANEL4_AVX512 sets Z0–Z3 to the sums of the four panels at BF_A.
 #define BF_PANEL4_AVX512(DOT, BCAST, XSTEP) \
+	BF_QUADS(BF_PAIR4, 64, DOT, BCAST, XSTEP, bf4loop, bf4tail, bf4sum)
+
+// BF_QUADS sets Z0–Z3 to the sums of four blocks of sixteen rows from
+// BF_A, PAIR adding one pair of the four blocks into their accumulators of
+// one phase, consecutive pairs PITCH bytes apart: pair k into phase k%4 of
+// Z0–Z15, quadruples of pairs, then the 0–3 left over; lloop, ltail and
+// lsum are its labels.
+#define BF_QUADS(PAIR, PITCH, DOT, BCAST, XSTEP, lloop, ltail, lsum) \
 	MOVQ BF_A, BF_AP;                                                      \
 	MOVQ BF_X, BF_XP;                                                      \
 	MOVQ BF_PAIRS, BF_J;                                                   \
 	SHRQ $2, BF_J;                                                         \ // quadruples of pairs
 	BF_ZERO16;                                                             \
 	TESTQ BF_J, BF_J;                                                      \
-	JZ    bf4tail;                                                         \
+	JZ    ltail;                                                           \
                                                                                \
-bf4loop:                                                                       \
-	BCAST(0, Z16, Z20);                                          \
-	BCAST(1, Z17, Z21);                                          \
-	BCAST(2, Z18, Z22);                                          \
-	BCAST(3, Z19, Z23);                                          \
-	BF_PAIR4(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);          \ // pair k: phase 0
-	BF_PAIR4(64, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);         \ // phase 1
-	BF_PAIR4(128, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT);      \ // phase 2
-	BF_PAIR4(192, Z19, Z23, 19, Z3, 3, Z7, 7, Z11, 11, Z15, 15, DOT);      \ // phase 3
-	ADDQ $256, BF_AP;                                                      \
+lloop:                                                                         \
+	BCAST(0, Z16, Z20);                                                    \
+	BCAST(1, Z17, Z21);                                                    \
+	BCAST(2, Z18, Z22);                                                    \
+	BCAST(3, Z19, Z23);                                                    \
+	PAIR(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);              \ // pair k: phase 0
+	PAIR(PITCH, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);          \ // phase 1
+	PAIR(2*PITCH, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT);      \ // phase 2
+	PAIR(3*PITCH, Z19, Z23, 19, Z3, 3, Z7, 7, Z11, 11, Z15, 15, DOT);      \ // phase 3
+	ADDQ $(4*PITCH), BF_AP;                                                \
 	ADDQ $(4*XSTEP), BF_XP;                                                \
 	DECQ BF_J;                                                             \
-	JNZ  bf4loop;                                                          \
+	JNZ  lloop;                                                            \
                                                                                \
-bf4tail:                                                                       \ // 0–3 pairs left, into phases 0, 1, 2
+ltail:                                                                         \ // 0–3 pairs left, into phases 0, 1, 2
 	MOVQ BF_PAIRS, BF_J;                                                   \
 	ANDQ $3, BF_J;                                                         \
-	JZ   bf4sum;                                                           \
-	BCAST(0, Z16, Z20);                                          \
-	BF_PAIR4(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);          \
+	JZ   lsum;                                                             \
+	BCAST(0, Z16, Z20);                                                    \
+	PAIR(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);              \
 	CMPQ BF_J, $2;                                                         \
-	JLT  bf4sum;                                                           \
-	BCAST(1, Z17, Z21);                                          \
-	BF_PAIR4(64, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);         \
+	JLT  lsum;                                                             \
+	BCAST(1, Z17, Z21);                                                    \
+	PAIR(PITCH, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);          \
 	CMPQ BF_J, $3;                                                         \
-	JLT  bf4sum;                                                           \
-	BCAST(2, Z18, Z22);                                          \
-	BF_PAIR4(128, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT);      \
+	JLT  lsum;                                                             \
+	BCAST(2, Z18, Z22);                                                    \
+	PAIR(2*PITCH, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT);      \
                                                                                \
-bf4sum:                                                                        \
+lsum:                                                                          \
 	BF_SUM16
 
 // BF_PAIR4 adds the pair at off(BF_AP) of the four panels into their
@@ -182,45 +190,7 @@ bf4sum:                                                                        \
 // 64-row panel at BF_A: pair k of the panel is the 256 bytes at 256*k,
 // block j's at 64*j in it, so that the product reads one stream.
 #define BF_TALL4_AVX512(DOT, BCAST, XSTEP) \
-	MOVQ BF_A, BF_AP;                                                  \
-	MOVQ BF_X, BF_XP;                                                  \
-	MOVQ BF_PAIRS, BF_J;                                               \
-	SHRQ $2, BF_J;                                                     \ // quadruples of pairs
-	BF_ZERO16;                                                         \
-	TESTQ BF_J, BF_J;                                                  \
-	JZ    bft4tail;                                                    \
-                                                                           \
-bft4loop:                                                                  \
-	BCAST(0, Z16, Z20);                                                \
-	BCAST(1, Z17, Z21);                                                \
-	BCAST(2, Z18, Z22);                                                \
-	BCAST(3, Z19, Z23);                                                \
-	BF_TPAIR4(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);     \ // pair k: phase 0
-	BF_TPAIR4(256, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);   \ // phase 1
-	BF_TPAIR4(512, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT); \ // phase 2
-	BF_TPAIR4(768, Z19, Z23, 19, Z3, 3, Z7, 7, Z11, 11, Z15, 15, DOT); \ // phase 3
-	ADDQ $1024, BF_AP;                                                 \
-	ADDQ $(4*XSTEP), BF_XP;                                            \
-	DECQ BF_J;                                                         \
-	JNZ  bft4loop;                                                     \
-                                                                           \
-bft4tail:                                                                  \ // 0–3 pairs left, into phases 0, 1, 2
-	MOVQ BF_PAIRS, BF_J;                                               \
-	ANDQ $3, BF_J;                                                     \
-	JZ   bft4sum;                                                      \
-	BCAST(0, Z16, Z20);                                                \
-	BF_TPAIR4(0, Z16, Z20, 16, Z0, 0, Z4, 4, Z8, 8, Z12, 12, DOT);     \
-	CMPQ BF_J, $2;                                                     \
-	JLT  bft4sum;                                                      \
-	BCAST(1, Z17, Z21);                                                \
-	BF_TPAIR4(256, Z17, Z21, 17, Z1, 1, Z5, 5, Z9, 9, Z13, 13, DOT);   \
-	CMPQ BF_J, $3;                                                     \
-	JLT  bft4sum;                                                      \
-	BCAST(2, Z18, Z22);                                                \
-	BF_TPAIR4(512, Z18, Z22, 18, Z2, 2, Z6, 6, Z10, 10, Z14, 14, DOT); \
-                                                                           \
-bft4sum:                                                                   \
-	BF_SUM16
+	BF_QUADS(BF_TPAIR4, 256, DOT, BCAST, XSTEP, bft4loop, bft4tail, bft4sum)
 
 // BF_TPAIR4 adds the pair at off(BF_AP) of a 64-row panel, its four blocks
 // of sixteen rows, into their accumulators of one phase.
