@@ -39,8 +39,9 @@
 //	I8_PANELS_AVX512(DOT, FOUR, EPI4, EPI1, EPIK)
 //
 // once (its labels are i8…), FOUR being instructions that jump to i8group1
-// unless the product is to read four panels at a time. The epilogues find the int32 sums of the rows
-// at byte offset I8_ROFF (= 4*i) of y, like those of panel_avx512_amd64.h:
+// unless the product is to read four panels at a time. The epilogues find
+// the int32 sums of the rows at byte offset I8_ROFF (= 4*i) of y, like
+// those of panel_avx512_amd64.h:
 //
 //	EPI4  rows i..i+64 in Z0–Z3, sixteen to a register
 //	EPI1  rows i..i+16 in Z0

@@ -101,8 +101,7 @@ const bf16TallRows = 4 * PanelRows
 // rows fill whole tall panels or are so many (512) that the padding of the
 // last one costs less than a tenth more.
 func bf16Height(rows, cols int) int {
-	g := GeometryFor(RoleDense, 2*rows*cols)
-	if bf16TallLeaf() && g.Streams == 1 && g.Rows >= 32 && !g.Tiles &&
+	if bf16TallLeaf() && oneStream(2*rows*cols) &&
 		rows >= bf16TallRows && (rows%bf16TallRows == 0 || rows >= 512) {
 		return bf16TallRows
 	}

@@ -280,8 +280,9 @@ func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int
 
 // gemmInt8 is gemvInt8 for the batch rows b of x (ldx apart) into y (ldy
 // apart), four at a time where a batched kernel reads the weights once for
-// the four; the rows left over read four panels at a time.
-func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+// the four (reading one panel at a time); the rows left over as gemvInt8
+// with streams.
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool, streams int) {
 	b := 0
 	switch variant.Load() {
 	case targetAVX512VNNI, targetAVX512BF16:
@@ -294,7 +295,7 @@ func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32,
 		}
 	}
 	for ; b < batch; b++ {
-		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add, 4)
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add, streams)
 	}
 }
 

@@ -166,9 +166,9 @@ func stepInt8(y, y2 []float32, a []int8, stride int, scale []float32, bias []int
 	epilogue(y, y2, h, f, xp, b, mode)
 }
 
-func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool) {
+func gemmInt8(y []float32, ldy, rows int, a []int8, stride int, scale []float32, bias []int32, x []float32, ldx, cols, batch int, dyn, add bool, streams int) {
 	for b := 0; b < batch; b++ {
-		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add, 4)
+		gemvInt8(y[b*ldy:b*ldy+rows], a, stride, scale, bias, x[b*ldx:b*ldx+cols], dyn, add, streams)
 	}
 }
 

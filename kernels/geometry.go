@@ -267,6 +267,16 @@ func (e CPUGeometry) GeometryFor(r Role, workingSet int) Geometry {
 	return DefaultGeometry
 }
 
+// oneStream reports whether this CPU's geometry table gives a dense
+// float32 matrix of bytes bytes one stream of panels of 32 rows or more:
+// the working sets (L2, on Zen 5) where a product that reads its panels one
+// at a time beats four interleaved streams. The quantized layouts, which
+// have no geometry of their own, follow it (bf16Height, int8Streams).
+func oneStream(bytes int) bool {
+	g := GeometryFor(RoleDense, bytes)
+	return g.Streams == 1 && g.Rows >= 32
+}
+
 // Validate checks that every rule's geometry is one the kernels implement
 // and that each role's rules grow in MaxBytes and end with no limit.
 func (e CPUGeometry) Validate() error {

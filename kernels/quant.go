@@ -171,7 +171,7 @@ func NewPackedInt8(rows, cols int, q []int8, scale []float32) (*PackedInt8, erro
 // (in L2, on Zen 5: 1.4× as fast at 256 KiB, while four win in L1), else
 // four.
 func int8Streams(bytes int) int {
-	if g := GeometryFor(RoleDense, bytes); g.Streams == 1 && g.Rows >= 32 && !g.Tiles {
+	if oneStream(bytes) {
 		return 1
 	}
 	return 4
@@ -274,13 +274,13 @@ func (p *PackedInt8) MatVecAdd(y, x []float32) {
 // avx512 targets read each weight once for four rows.
 func (p *PackedInt8) MatVecBatch(y, x Matrix) {
 	p.checkBatch("PackedInt8.MatVecBatch", y, x)
-	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, false)
+	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, false, p.streams)
 }
 
 // MatVecBatchAdd adds W̃·(row b of X) to row b of Y for every row of X.
 func (p *PackedInt8) MatVecBatchAdd(y, x Matrix) {
 	p.checkBatch("PackedInt8.MatVecBatchAdd", y, x)
-	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, true)
+	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, true, p.streams)
 }
 
 func (p *PackedInt8) checkBatch(op string, y, x Matrix) {
@@ -300,8 +300,8 @@ func (p *PackedInt8LowRank) batch(y Matrix, x Matrix) {
 	r := p.V.rows
 	for b0 := 0; b0 < x.Rows; b0 += group {
 		cnt := min(group, x.Rows-b0)
-		gemmInt8(buf[:], r, r, p.V.data, p.V.stride, p.V.scale, p.V.bias, x.Data[b0*x.Stride:], x.Stride, p.V.cols, cnt, false, false)
-		gemmInt8(y.Data[b0*y.Stride:], y.Stride, p.U.rows, p.U.data, p.U.stride, p.U.scale, p.U.bias, buf[:], r, r, cnt, true, false)
+		gemmInt8(buf[:], r, r, p.V.data, p.V.stride, p.V.scale, p.V.bias, x.Data[b0*x.Stride:], x.Stride, p.V.cols, cnt, false, false, p.streams)
+		gemmInt8(y.Data[b0*y.Stride:], y.Stride, p.U.rows, p.U.data, p.U.stride, p.U.scale, p.U.bias, buf[:], r, r, cnt, true, false, p.streams)
 	}
 }
 

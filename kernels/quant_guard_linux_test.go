@@ -97,8 +97,9 @@ func TestGuardPagesQuantBatch(t *testing.T) {
 						y := g.place(t, pl.end, 1, (batch-1)*ldy+rows, src)
 						where := fmt.Sprintf("%d×%d batch %d, %s: %s %s", rows, cols, batch, pl.name, span("x", x), span("y", y))
 						for _, dyn := range []bool{false, true} {
-							noFault(c, fmt.Sprintf("gemmInt8 dyn=%v %s", dyn, where), func() {
-								gemmInt8(y, ldy, rows, p.data, p.stride, p.scale, p.bias, x, ldx, cols, batch, dyn, true)
+							streams := 1 + 3*(batch%2)
+							noFault(c, fmt.Sprintf("gemmInt8 dyn=%v streams=%d %s", dyn, streams, where), func() {
+								gemmInt8(y, ldy, rows, p.data, p.stride, p.scale, p.bias, x, ldx, cols, batch, dyn, true, streams)
 							})
 						}
 					}

@@ -337,7 +337,7 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 		u.batch(y.Data, y.Stride, x.Data, x.Stride, u.cols, x.Rows, 0, false)
 		return
 	case *PackedInt8:
-		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false)
+		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false, u.streams)
 		return
 	case *PackedInt8LowRank:
 		u.batch(y, x)
