@@ -7,6 +7,9 @@
 //	#include "avx512_amd64.h"
 //	#include "panel_bf16_avx512_amd64.h"
 //
+// The batched products (gemm_bf16_avx512_amd64.s) use its conversion,
+// dot-product instruction (BF_VDP) and sums with loops of their own.
+//
 // The layout is that of kernels.PackedBF16: row i lies in panel p = i/16 at
 // a[p*stride:], and pair k (columns 2k, 2k+1) of a panel is the 64 bytes at
 // 64*k in it, one ZMM register whose 32-bit lane r holds row r's two bf16
@@ -71,16 +74,20 @@
 // Z16–Z23 hold the broadcasts of x during a product, Z24–Z27 the dot
 // products' temporaries.
 
-// VDPBF16PS zmm(accn), zmm(xn), zmm(un): EVEX.512.F3.0F38.W0 52 /r; per
-// 32-bit lane, acc += u.odd·x.odd, then acc += u.even·x.even, each fused.
 #define BF_DOT_NATIVE(m, xo, xe, acc, t, u, un, xn, accn) \
-	VMOVDQU32 m, u;                                                                                              \
-	BYTE      $0x62;                                                                                             \
-	BYTE      $((((accn)>>3)&1^1)<<7 | (((un)>>4)&1^1)<<6 | (((un)>>3)&1^1)<<5 | (((accn)>>4)&1^1)<<4 | 2); \
-	BYTE      $(((xn)&15^15)<<3 | 6);                                                                            \
-	BYTE      $(0x40 | (((xn)>>4)&1^1)<<3);                                                                      \
-	BYTE      $0x52;                                                                                             \
-	BYTE      $(0xc0 | ((accn)&7)<<3 | ((un)&7))
+	VMOVDQU32 m, u; \
+	BF_VDP(accn, xn, un)
+
+// BF_VDP(accn, xn, un) is VDPBF16PS zmm(accn), zmm(xn), zmm(un), written in
+// bytes: EVEX.512.F3.0F38.W0 52 /r; per 32-bit lane, acc += u.odd·x.odd,
+// then acc += u.even·x.even, each fused.
+#define BF_VDP(accn, xn, un) \
+	BYTE $0x62;                                                                                             \
+	BYTE $((((accn)>>3)&1^1)<<7 | (((un)>>4)&1^1)<<6 | (((un)>>3)&1^1)<<5 | (((accn)>>4)&1^1)<<4 | 2); \
+	BYTE $(((xn)&15^15)<<3 | 6);                                                                            \
+	BYTE $(0x40 | (((xn)>>4)&1^1)<<3);                                                                      \
+	BYTE $0x52;                                                                                             \
+	BYTE $(0xc0 | ((accn)&7)<<3 | ((un)&7))
 
 #define BF_DOT_EMU(m, xo, xe, acc, t, u, un, xn, accn) \
 	VPANDD      m, BF_HIMASK, t; \ // the odd columns' weights as float32

@@ -345,6 +345,24 @@ func GemvBF16TallAVX512(y []float32, a []uint16, stride int, x []float32, add bo
 //go:noescape
 func GemvBF16AVX2(y []float32, a []uint16, stride int, x []float32, add bool)
 
+// Batched bf16 products, four vectors at once: gemm_bf16_avx512_amd64.s.
+
+// GemmBF16x4AVX512BF16 is: for b := range 4 { y[b*ldy:][:rows] (+)= the
+// bf16 product above of a, in panels of h rows (16, or 64 as
+// GemvBF16TallAVX512BF16 reads them), with x[b*ldx:][:cols] }, loading
+// each pair of weights once for the four vectors: the same bits as four
+// GemvBF16AVX512BF16 or GemvBF16TallAVX512BF16 calls. Requires AVX-512
+// F+BW+DQ+VL, AVX512_BF16.
+//
+//go:noescape
+func GemmBF16x4AVX512BF16(y []float32, ldy, rows int, a []uint16, stride, h int, x []float32, ldx, cols int, add bool)
+
+// GemmBF16x4AVX512 is GemmBF16x4AVX512BF16 with FMAs. Requires AVX-512
+// F+BW+DQ+VL.
+//
+//go:noescape
+func GemmBF16x4AVX512(y []float32, ldy, rows int, a []uint16, stride, h int, x []float32, ldx, cols int, add bool)
+
 // Batched int8 products, four vectors at once: gemm_int8_avx512_amd64.s,
 // gemm_int8_avx2_amd64.s.
 

@@ -215,6 +215,29 @@ func (p *PackedBF16) MatVecAdd(y, x []float32) {
 	gemvBF16(y, p.data, p.stride, p.height, x, true)
 }
 
+// MatVecBatch sets row b of Y to W̃·bf16(row b of X) for every row of X:
+// Y is B×Rows and X is B×Cols. The avx512 targets read each weight once
+// for four rows; every row's sums are those of MatVec, bit for bit.
+func (p *PackedBF16) MatVecBatch(y, x Matrix) {
+	p.checkBatch("PackedBF16.MatVecBatch", y, x)
+	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, false)
+}
+
+// MatVecBatchAdd adds W̃·bf16(row b of X) to row b of Y for every row of X.
+func (p *PackedBF16) MatVecBatchAdd(y, x Matrix) {
+	p.checkBatch("PackedBF16.MatVecBatchAdd", y, x)
+	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, true)
+}
+
+func (p *PackedBF16) checkBatch(op string, y, x Matrix) {
+	y.check(op, "Y")
+	x.check(op, "X")
+	if y.Rows != x.Rows || y.Cols != p.rows || x.Cols != p.cols {
+		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, Y is %d×%d, X is %d×%d; want Y %d×%d for X %d×%d",
+			op, p.rows, p.cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, p.rows, x.Rows, p.cols))
+	}
+}
+
 func (p *PackedBF16) checkVec(op string, y, x []float32) {
 	if len(y) != p.rows || len(x) != p.cols {
 		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, len(y) = %d, len(x) = %d; want len(y) = %d, len(x) = %d",
@@ -291,6 +314,18 @@ func (p *PackedBF16LowRank) apply(y, x []float32, add bool) {
 		t := buf[:c1-c0]
 		gemvBF16(t, p.V.data[(c0/p.V.height)*p.V.stride:], p.V.stride, p.V.height, x, false)
 		gemvBF16(y, p.U.data[c0*p.U.height:], p.U.stride, p.U.height, t, add || c0 > 0)
+	}
+}
+
+// batch sets row b of y to Ũ·bf16(Ṽ·bf16(row b of x)), each factor read
+// once for every four rows, t (four rows of the rank) in buf: the sums of
+// apply, bit for bit. The rank is at most lowRankChunk.
+func (p *PackedBF16LowRank) batch(y Matrix, x Matrix, buf []float32) {
+	r := p.V.rows
+	for b0 := 0; b0 < x.Rows; b0 += batchGroup {
+		cnt := min(batchGroup, x.Rows-b0)
+		gemmBF16(buf, r, r, p.V.data, p.V.stride, p.V.height, x.Data[b0*x.Stride:], x.Stride, p.V.cols, cnt, false)
+		gemmBF16(y.Data[b0*y.Stride:], y.Stride, p.U.rows, p.U.data, p.U.stride, p.U.height, buf, r, r, cnt, false)
 	}
 }
 

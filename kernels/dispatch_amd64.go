@@ -321,3 +321,23 @@ func gemvBF16(y []float32, a []uint16, stride, h int, x []float32, add bool) {
 // bf16TallLeaf reports whether the active target has a leaf for bf16
 // panels of bf16TallRows rows: the AVX-512 ones.
 func bf16TallLeaf() bool { return active.Load() == targetAVX512 }
+
+// gemmBF16 is gemvBF16 for the batch rows b of x (ldx apart) into y (ldy
+// apart), four at a time where a batched kernel reads the weights once for
+// the four (AVX-512, either panel height); the rows left over as gemvBF16.
+func gemmBF16(y []float32, ldy, rows int, a []uint16, stride, h int, x []float32, ldx, cols, batch int, add bool) {
+	b := 0
+	switch variant.Load() {
+	case targetAVX512BF16:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmBF16x4AVX512BF16(y[b*ldy:], ldy, rows, a, stride, h, x[b*ldx:], ldx, cols, add)
+		}
+	case targetAVX512, targetAVX512VNNI:
+		for ; b+4 <= batch; b += 4 {
+			asm.GemmBF16x4AVX512(y[b*ldy:], ldy, rows, a, stride, h, x[b*ldx:], ldx, cols, add)
+		}
+	}
+	for ; b < batch; b++ {
+		gemvBF16(y[b*ldy:b*ldy+rows], a, stride, h, x[b*ldx:b*ldx+cols], add)
+	}
+}

@@ -185,3 +185,10 @@ func gemvBF16(y []float32, a []uint16, stride, h int, x []float32, add bool) {
 // bf16TallLeaf reports whether the active target has a leaf for bf16
 // panels of bf16TallRows rows: none on arm64.
 func bf16TallLeaf() bool { return false }
+
+// gemmBF16 is gemvBF16 for each of the batch rows of x into y.
+func gemmBF16(y []float32, ldy, rows int, a []uint16, stride, h int, x []float32, ldx, cols, batch int, add bool) {
+	for b := 0; b < batch; b++ {
+		gemvBF16(y[b*ldy:b*ldy+rows], a, stride, h, x[b*ldx:b*ldx+cols], add)
+	}
+}

@@ -76,8 +76,9 @@ func placeSlice[T int8 | uint16 | int32 | float32](t *testing.T, g *guardPages, 
 	return dst
 }
 
-// TestGuardPagesQuantBatch puts the rows of a batched int8 product against
-// guard pages: X and Y exactly (B−1)·stride + width floats long.
+// TestGuardPagesQuantBatch puts the rows of a batched int8 or bf16
+// product (bf16 in either panel height) against guard pages: X and Y
+// exactly (B−1)·stride + width floats long.
 func TestGuardPagesQuantBatch(t *testing.T) {
 	g := newGuardPages(t, 2, 4*(9*70+70))
 	forEachTarget(t, func(t *testing.T) {
@@ -91,6 +92,7 @@ func TestGuardPagesQuantBatch(t *testing.T) {
 						a.Data[i] = src.next()
 					}
 					p := PackInt8(a)
+					bf := []*PackedBF16{bf16WithHeight(PackBF16(a), PanelRows), bf16WithHeight(PackBF16(a), bf16TallRows)}
 					for _, batch := range []int{1, 4, 5, 8, 9} {
 						ldx, ldy := cols+3, rows+1
 						x := g.place(t, pl.end, 0, (batch-1)*ldx+cols, src)
@@ -100,6 +102,11 @@ func TestGuardPagesQuantBatch(t *testing.T) {
 							streams := 1 + 3*(batch%2)
 							noFault(c, fmt.Sprintf("gemmInt8 dyn=%v streams=%d %s", dyn, streams, where), func() {
 								gemmInt8(y, ldy, rows, p.data, p.stride, p.scale, p.bias, x, ldx, cols, batch, dyn, true, streams)
+							})
+						}
+						for _, q := range bf {
+							noFault(c, fmt.Sprintf("gemmBF16 height %d %s", q.height, where), func() {
+								gemmBF16(y, ldy, rows, q.data, q.stride, q.height, x, ldx, cols, batch, true)
 							})
 						}
 					}

@@ -342,6 +342,20 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 	case *PackedInt8LowRank:
 		u.batch(y, x)
 		return
+	case *PackedBF16:
+		gemmBF16(y.Data, y.Stride, u.rows, u.data, u.stride, u.height, x.Data, x.Stride, u.cols, x.Rows, false)
+		return
+	case *PackedBF16LowRank:
+		switch r := u.Rank(); {
+		case r > 0 && r <= smallRank:
+			var buf [batchGroup * smallRank]float32
+			u.batch(y, x, buf[:batchGroup*r])
+			return
+		case r > 0 && r <= lowRankChunk:
+			var buf [batchGroup * lowRankChunk]float32
+			u.batch(y, x, buf[:batchGroup*r])
+			return
+		}
 	case *PackedLowRank:
 		switch r := u.Rank(); {
 		case r > 0 && r <= smallRank:
