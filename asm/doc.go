@@ -12,9 +12,11 @@
 //     PackedBF16: GemvInt8… (gemv_int8_<isa>_<arch>.s, over the panel
 //     products of panel_int8_<isa>_<arch>.h, with VPDPBUSD, VPMADDUBSW,
 //     SDOT or SMULL) and GemvBF16… (gemv_bf16_…, VDPBF16PS or its
-//     emulation with FMAs). Each quantizes its input into its own frame
-//     and gives the bits of the Go reference; neon_quant_arm64.h spells
-//     the Arm instructions they need;
+//     emulation with FMAs), and their batched forms GemmInt8x4… and
+//     GemmBF16x4… (four vectors, each weight loaded once for the four).
+//     Each quantizes its input into its own frame and gives the bits of
+//     the Go reference; neon_quant_arm64.h spells the Arm instructions
+//     they need;
 //   - the roofline probes of the benchmark suite (roofline_amd64.go):
 //     FMAPeak… and Read… run one resource of the core flat out, so that
 //     bench can say what fraction of the machine a kernel uses.

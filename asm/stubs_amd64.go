@@ -363,8 +363,7 @@ func GemmBF16x4AVX512BF16(y []float32, ldy, rows int, a []uint16, stride, h int,
 //go:noescape
 func GemmBF16x4AVX512(y []float32, ldy, rows int, a []uint16, stride, h int, x []float32, ldx, cols int, add bool)
 
-// Batched int8 products, four vectors at once: gemm_int8_avx512_amd64.s,
-// gemm_int8_avx2_amd64.s.
+// Batched int8 products, four vectors at once: gemm_int8_avx512_amd64.s.
 
 // GemmInt8x4AVX512VNNI is: for b := range 4 { GemvInt8AVX512VNNI(y[b*ldy:][:rows],
 // a, stride, scale, bias, x[b*ldx:][:cols], dyn, add) }, each vector

@@ -3,11 +3,12 @@ package kernels
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"testing"
 )
 
-// FuzzQuant runs the int8 and bf16 products, dense and low-rank, on
-// fuzzer-chosen sizes (rows, cols < 81, rank < 41), offsets and values on
+// FuzzQuant runs the int8 and bf16 products, dense and low-rank, and a
+// batch of bf16 products in either panel height, on fuzzer-chosen sizes (rows, cols < 81, rank < 41), offsets and values on
 // every available target, and demands the reference's bits (NaN for NaN).
 // Weights come from fuzzSource (finite, as PackInt8 requires); the input x
 // takes raw words too, NaN and infinities included.
@@ -62,6 +63,29 @@ func FuzzQuant(f *testing.F) {
 			c := &checker{t: t}
 			for _, q := range ops {
 				checkQuant(c, "", q, x, y0, offX, offY)
+			}
+			// A batch of five rows (one batched kernel call and one row
+			// over), each x shifted, onto y0: each row as one product.
+			const batch = 5
+			xs, ys := NewMatrix(batch, m), NewMatrix(batch, n)
+			for b := range batch {
+				for j := range m {
+					xs.Set(b, j, x[(j+b)%m])
+				}
+				copy(ys.Row(b), y0)
+			}
+			for _, p := range []*PackedBF16{PackBF16(a), bf16Tall(a)} {
+				got := Matrix{Rows: batch, Cols: n, Stride: n, Data: slices.Clone(ys.Data)}
+				if !c.call("bf16 MatVecBatchAdd", func() { p.MatVecBatchAdd(got, xs) }) {
+					continue
+				}
+				for b := range batch {
+					want := slices.Clone(y0)
+					bf16Op(p).ref(want, xs.Row(b), true)
+					if !slices.EqualFunc(got.Row(b), want, sameBits) {
+						c.errorf("bf16 MatVecBatchAdd (%d-row panels) %d×%d row %d = %v, one product gives %v", p.height, n, m, b, got.Row(b), want)
+					}
+				}
 			}
 			restore()
 		}
