@@ -621,113 +621,59 @@ func TestBF16Edges(t *testing.T) {
 
 // TestQuantBatch checks the batched products and steps on quantized
 // weights against one product or step per row, bit for bit: the batched
-// kernels read each weight once for four rows but compute the same.
+// kernels read each weight once for four rows but compute the same. The
+// shapes hold partial panels, and blocks of tall bf16 panels; the batches
+// every size around the four the kernels take at once; rows of X and Y
+// have gaps, which must stay as they were.
 func TestQuantBatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
+	type batchOp struct {
+		quantOp
+		batch func(y, x Matrix, add bool)
+	}
 	forEachTarget(t, func(t *testing.T) {
 		c := &checker{t: t}
-		for _, s := range [][2]int{{1, 1}, {16, 16}, {17, 33}, {70, 65}, {33, 130}} {
+		for _, s := range [][2]int{{1, 1}, {16, 16}, {17, 33}, {70, 65}, {33, 130}, {64, 7}, {144, 40}, {520, 9}} {
 			rows, cols := s[0], s[1]
-			p := PackInt8(quantMatrix(rng, rows, cols))
+			a := quantMatrix(rng, rows, cols)
+			p := PackInt8(a)
 			if rows%2 == 1 { // the rows left over a batch of four read one panel at a time
 				p = int8OneStream(p)
 			}
-			for _, batch := range []int{0, 1, 3, 4, 5, 8, 9} {
-				gap := rng.IntN(3)
-				x := Matrix{Rows: batch, Cols: cols, Stride: cols + gap, Data: quantValues(rng, max(0, (batch-1)*(cols+gap)+cols), true)}
-				y0 := Matrix{Rows: batch, Cols: rows, Stride: rows + gap, Data: quantValues(rng, max(0, (batch-1)*(rows+gap)+rows), false)}
-				for _, add := range []bool{false, true} {
-					y := Matrix{Rows: batch, Cols: rows, Stride: y0.Stride, Data: slices.Clone(y0.Data)}
-					what := fmt.Sprintf("int8 MatVecBatch add=%v %d×%d batch %d streams %d", add, rows, cols, batch, p.streams)
-					f := func() { p.MatVecBatch(y, x) }
+			ops := []batchOp{{int8Op(p), func(y, x Matrix, add bool) {
+				if add {
+					p.MatVecBatchAdd(y, x)
+				} else {
+					p.MatVecBatch(y, x)
+				}
+			}}}
+			for _, q := range []*PackedBF16{bf16WithHeight(PackBF16(a), PanelRows), bf16Tall(a)} {
+				ops = append(ops, batchOp{bf16Op(q), func(y, x Matrix, add bool) {
 					if add {
-						f = func() { p.MatVecBatchAdd(y, x) }
+						q.MatVecBatchAdd(y, x)
+					} else {
+						q.MatVecBatch(y, x)
 					}
-					if !c.call(what, f) {
-						continue
-					}
-					for b := range batch {
-						want := slices.Clone(y0.Row(b))
-						int8Op(p).ref(want, x.Row(b), add)
-						if got := y.Row(b); !slices.EqualFunc(got, want, sameBits) {
-							c.errorf("%s: row %d = %v, one product gives %v", what, b, got, want)
-						}
-					}
-				}
+				}})
 			}
-		}
-
-		// Batched steps, dense and low rank, against one step per row.
-		const n = 40
-		for _, op := range []struct {
-			name   string
-			uf, uh Operator
-		}{
-			{"int8", PackInt8(quantMatrix(rng, n, n)), PackInt8(quantMatrix(rng, n, n))},
-			{"int8 low rank", PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 7), V: quantMatrix(rng, 7, n)}),
-				PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)})},
-			{"bf16", PackBF16(quantMatrix(rng, n, n)), PackBF16(quantMatrix(rng, n, n))},
-		} {
-			const batch = 6
-			mat := func() Matrix { return Matrix{Rows: batch, Cols: n, Stride: n, Data: quantValues(rng, batch*n, false)} }
-			h, xpf, xph := mat(), mat(), mat()
-			bf, bh := quantValues(rng, n, false), quantValues(rng, n, false)
-			hNew, hNew2 := NewMatrix(batch, n), NewMatrix(batch, n)
-			RNNStepBatch(hNew, h, xpf, bf, op.uf)
-			MGRUStepBatch(hNew2, h, xpf, xph, bf, bh, op.uf, op.uh, make([]float32, 2*batch*n))
-			for b := range batch {
-				want := make([]float32, n)
-				RNNStep(want, h.Row(b), xpf.Row(b), bf, op.uf)
-				if !slices.Equal(hNew.Row(b), want) {
-					c.errorf("%s RNNStepBatch row %d differs from RNNStep", op.name, b)
-				}
-				MGRUStep(want, h.Row(b), xpf.Row(b), xph.Row(b), bf, bh, op.uf, op.uh, make([]float32, 2*n))
-				if !slices.Equal(hNew2.Row(b), want) {
-					c.errorf("%s MGRUStepBatch row %d differs from MGRUStep", op.name, b)
-				}
-			}
-		}
-	})
-}
-
-// TestBF16Batch checks the batched bf16 products, in either panel height,
-// against one product per row of the 16-row reference, bit for bit, on
-// every target: batches of every size around the four the kernels take at
-// once, partial panels and blocks of tall panels, odd columns, gaps
-// between rows, MatVecBatchAdd, and a low rank inside the batched steps.
-func TestBF16Batch(t *testing.T) {
-	rng := rand.New(rand.NewPCG(25, 26))
-	forEachTarget(t, func(t *testing.T) {
-		c := &checker{t: t}
-		for _, s := range [][2]int{{1, 1}, {16, 16}, {17, 33}, {70, 65}, {64, 7}, {128, 130}, {144, 40}, {520, 9}} {
-			rows, cols := s[0], s[1]
-			a := quantMatrix(rng, rows, cols)
-			for _, p := range []*PackedBF16{bf16WithHeight(PackBF16(a), PanelRows), bf16Tall(a)} {
-				ref := bf16Op(p)
+			for _, op := range ops {
 				for _, batch := range []int{0, 1, 3, 4, 5, 8, 9} {
 					gap := rng.IntN(3)
 					x := Matrix{Rows: batch, Cols: cols, Stride: cols + gap, Data: quantValues(rng, max(0, (batch-1)*(cols+gap)+cols), true)}
 					y0 := Matrix{Rows: batch, Cols: rows, Stride: rows + gap, Data: quantValues(rng, max(0, (batch-1)*(rows+gap)+rows), false)}
 					for _, add := range []bool{false, true} {
 						y := Matrix{Rows: batch, Cols: rows, Stride: y0.Stride, Data: slices.Clone(y0.Data)}
-						what := fmt.Sprintf("%s MatVecBatch add=%v %d×%d batch %d", ref.name, add, rows, cols, batch)
-						f := func() { p.MatVecBatch(y, x) }
-						if add {
-							f = func() { p.MatVecBatchAdd(y, x) }
-						}
-						if !c.call(what, f) {
+						what := fmt.Sprintf("%s MatVecBatch add=%v %d×%d batch %d", op.name, add, rows, cols, batch)
+						if !c.call(what, func() { op.batch(y, x, add) }) {
 							continue
 						}
 						for b := range batch {
 							want := slices.Clone(y0.Row(b))
-							ref.ref(want, x.Row(b), add)
+							op.ref(want, x.Row(b), add)
 							if got := y.Row(b); !slices.EqualFunc(got, want, sameBits) {
 								c.errorf("%s: row %d = %v, one product gives %v", what, b, got, want)
 							}
-						}
-						// The gaps between rows of y are not written.
-						for b := 0; b+1 < batch; b++ {
-							if g, w := y.Data[b*y.Stride+rows:(b+1)*y.Stride], y0.Data[b*y.Stride+rows:(b+1)*y.Stride]; !slices.EqualFunc(g, w, sameBits) {
+							if b+1 < batch && !slices.EqualFunc(y.Data[b*y.Stride+rows:(b+1)*y.Stride], y0.Data[b*y.Stride+rows:(b+1)*y.Stride], sameBits) {
 								c.errorf("%s: the gap after row %d changed", what, b)
 							}
 						}
@@ -736,26 +682,36 @@ func TestBF16Batch(t *testing.T) {
 			}
 		}
 
-		// Batched steps at a low rank (each factor read once a group)
-		// against one step per row.
-		const n, batch = 80, 6
-		uf := PackBF16LowRank(LowRank{U: quantMatrix(rng, n, 7), V: quantMatrix(rng, 7, n)})
-		uh := &PackedBF16LowRank{U: bf16Tall(quantMatrix(rng, n, 9)), V: PackBF16(quantMatrix(rng, 9, n))}
-		mat := func() Matrix { return Matrix{Rows: batch, Cols: n, Stride: n, Data: quantValues(rng, batch*n, false)} }
-		h, xpf, xph := mat(), mat(), mat()
-		bf, bh := quantValues(rng, n, false), quantValues(rng, n, false)
-		hNew, hNew2 := NewMatrix(batch, n), NewMatrix(batch, n)
-		RNNStepBatch(hNew, h, xpf, bf, uh)
-		MGRUStepBatch(hNew2, h, xpf, xph, bf, bh, uf, uh, make([]float32, 2*batch*n))
-		for b := range batch {
-			want := make([]float32, n)
-			RNNStep(want, h.Row(b), xpf.Row(b), bf, uh)
-			if !slices.Equal(hNew.Row(b), want) {
-				c.errorf("bf16 low rank RNNStepBatch row %d differs from RNNStep", b)
-			}
-			MGRUStep(want, h.Row(b), xpf.Row(b), xph.Row(b), bf, bh, uf, uh, make([]float32, 2*n))
-			if !slices.Equal(hNew2.Row(b), want) {
-				c.errorf("bf16 low rank MGRUStepBatch row %d differs from MGRUStep", b)
+		// Batched steps, dense and low rank, against one step per row.
+		const n = 80
+		for _, op := range []struct {
+			name   string
+			uf, uh Operator
+		}{
+			{"int8", PackInt8(quantMatrix(rng, n, n)), PackInt8(quantMatrix(rng, n, n))},
+			{"int8 low rank", PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 7), V: quantMatrix(rng, 7, n)}),
+				PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)})},
+			{"bf16", PackBF16(quantMatrix(rng, n, n)), bf16Tall(quantMatrix(rng, n, n))},
+			{"bf16 low rank", PackBF16LowRank(LowRank{U: quantMatrix(rng, n, 7), V: quantMatrix(rng, 7, n)}),
+				&PackedBF16LowRank{U: bf16Tall(quantMatrix(rng, n, 9)), V: PackBF16(quantMatrix(rng, 9, n))}},
+		} {
+			const batch = 6
+			mat := func() Matrix { return Matrix{Rows: batch, Cols: n, Stride: n, Data: quantValues(rng, batch*n, false)} }
+			h, xpf, xph := mat(), mat(), mat()
+			bf, bh := quantValues(rng, n, false), quantValues(rng, n, false)
+			hNew, hNew2 := NewMatrix(batch, n), NewMatrix(batch, n)
+			RNNStepBatch(hNew, h, xpf, bf, op.uh)
+			MGRUStepBatch(hNew2, h, xpf, xph, bf, bh, op.uf, op.uh, make([]float32, 2*batch*n))
+			for b := range batch {
+				want := make([]float32, n)
+				RNNStep(want, h.Row(b), xpf.Row(b), bf, op.uh)
+				if !slices.Equal(hNew.Row(b), want) {
+					c.errorf("%s RNNStepBatch row %d differs from RNNStep", op.name, b)
+				}
+				MGRUStep(want, h.Row(b), xpf.Row(b), xph.Row(b), bf, bh, op.uf, op.uh, make([]float32, 2*n))
+				if !slices.Equal(hNew2.Row(b), want) {
+					c.errorf("%s MGRUStepBatch row %d differs from MGRUStep", op.name, b)
+				}
 			}
 		}
 	})
