@@ -761,8 +761,10 @@ func TestQuantStepFused(t *testing.T) {
 func TestQuantStepAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(27, 28))
 	const n = 70
-	ops := []Operator{PackInt8(quantMatrix(rng, n, n)), PackBF16(quantMatrix(rng, n, n)),
-		PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)})}
+	bf := bf16Tall(quantMatrix(rng, n, n))
+	ops := []Operator{PackInt8(quantMatrix(rng, n, n)), PackBF16(quantMatrix(rng, n, n)), bf,
+		PackInt8LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)}),
+		PackBF16LowRank(LowRank{U: quantMatrix(rng, n, 9), V: quantMatrix(rng, 9, n)})}
 	h, xp, b := quantValues(rng, n, false), quantValues(rng, n, false), quantValues(rng, n, false)
 	hNew, work := make([]float32, n), make([]float32, 2*n)
 	hb, xb := NewMatrix(5, n), NewMatrix(5, n)
@@ -777,6 +779,9 @@ func TestQuantStepAllocs(t *testing.T) {
 			}); a != 0 {
 				t.Errorf("%T: %v allocations per set of steps, want 0", u, a)
 			}
+		}
+		if a := testing.AllocsPerRun(10, func() { bf.MatVecBatch(hbNew, xb); bf.MatVecBatchAdd(hbNew, xb) }); a != 0 {
+			t.Errorf("PackedBF16.MatVecBatch: %v allocations per call, want 0", a)
 		}
 	})
 }
