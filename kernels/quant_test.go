@@ -534,6 +534,18 @@ func TestQuantErrors(t *testing.T) {
 		mustPanic(t, fmt.Sprintf("%T.MatVec short y", op), func() { op.MatVec(make([]float32, 2), make([]float32, 4)) }, "len(y) = 2")
 		mustPanic(t, fmt.Sprintf("%T.MatVecAdd long x", op), func() { op.MatVecAdd(make([]float32, 3), make([]float32, 5)) }, "len(x) = 5")
 	}
+	for _, op := range []struct {
+		name       string
+		batch, add func(y, x Matrix)
+	}{{"PackedInt8", p.MatVecBatch, p.MatVecBatchAdd}, {"PackedBF16", b.MatVecBatch, b.MatVecBatchAdd}} {
+		mustPanic(t, op.name+".MatVecBatch Y rows != X rows", func() { op.batch(NewMatrix(2, 3), NewMatrix(3, 4)) },
+			op.name+".MatVecBatch", "3×4", "Y is 2×3", "X is 3×4")
+		mustPanic(t, op.name+".MatVecBatchAdd X cols", func() { op.add(NewMatrix(2, 3), NewMatrix(2, 5)) },
+			op.name+".MatVecBatchAdd", "X is 2×5")
+		mustPanic(t, op.name+".MatVecBatch short Y.Data",
+			func() { op.batch(Matrix{Rows: 2, Cols: 3, Stride: 4, Data: make([]float32, 6)}, NewMatrix(2, 4)) },
+			op.name+".MatVecBatch", "needs 7", "has 6")
+	}
 }
 
 func TestQuantShapes(t *testing.T) {
