@@ -219,23 +219,14 @@ func (p *PackedBF16) MatVecAdd(y, x []float32) {
 // Y is B×Rows and X is B×Cols. The avx512 targets read each weight once
 // for four rows; every row's sums are those of MatVec, bit for bit.
 func (p *PackedBF16) MatVecBatch(y, x Matrix) {
-	p.checkBatch("PackedBF16.MatVecBatch", y, x)
+	checkBatch("PackedBF16.MatVecBatch", p.rows, p.cols, y, x)
 	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, false)
 }
 
 // MatVecBatchAdd adds W̃·bf16(row b of X) to row b of Y for every row of X.
 func (p *PackedBF16) MatVecBatchAdd(y, x Matrix) {
-	p.checkBatch("PackedBF16.MatVecBatchAdd", y, x)
+	checkBatch("PackedBF16.MatVecBatchAdd", p.rows, p.cols, y, x)
 	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, true)
-}
-
-func (p *PackedBF16) checkBatch(op string, y, x Matrix) {
-	y.check(op, "Y")
-	x.check(op, "X")
-	if y.Rows != x.Rows || y.Cols != p.rows || x.Cols != p.cols {
-		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, Y is %d×%d, X is %d×%d; want Y %d×%d for X %d×%d",
-			op, p.rows, p.cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, p.rows, x.Rows, p.cols))
-	}
 }
 
 func (p *PackedBF16) checkVec(op string, y, x []float32) {

@@ -207,13 +207,13 @@ func checkLens(op string, y []float32, a Matrix, x []float32) {
 // read each weight once for four vectors (and once for a remaining two),
 // so a batch costs less than B products.
 func (p *Packed) MatVecBatch(y, x Matrix) {
-	p.checkBatch("Packed.MatVecBatch", y, x)
+	checkBatch("Packed.MatVecBatch", p.rows, p.cols, y, x)
 	p.batch(y.Data, y.Stride, x.Data, x.Stride, p.cols, x.Rows, 0, false)
 }
 
 // MatVecBatchAdd adds P·(row b of X) to row b of Y for every row of X.
 func (p *Packed) MatVecBatchAdd(y, x Matrix) {
-	p.checkBatch("Packed.MatVecBatchAdd", y, x)
+	checkBatch("Packed.MatVecBatchAdd", p.rows, p.cols, y, x)
 	p.batch(y.Data, y.Stride, x.Data, x.Stride, p.cols, x.Rows, 0, true)
 }
 
@@ -234,11 +234,13 @@ func (p *Packed) batch(y []float32, ldy int, x []float32, ldx, cols, nb, col0 in
 	}
 }
 
-func (p *Packed) checkBatch(op string, y, x Matrix) {
+// checkBatch panics unless Y is B×rows and X is B×cols for a rows×cols
+// matrix, each a valid Matrix.
+func checkBatch(op string, rows, cols int, y, x Matrix) {
 	y.check(op, "Y")
 	x.check(op, "X")
-	if y.Rows != x.Rows || y.Cols != p.rows || x.Cols != p.cols {
+	if y.Rows != x.Rows || y.Cols != rows || x.Cols != cols {
 		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, Y is %d×%d, X is %d×%d; want Y %d×%d for X %d×%d",
-			op, p.rows, p.cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, p.rows, x.Rows, p.cols))
+			op, rows, cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, rows, x.Rows, cols))
 	}
 }

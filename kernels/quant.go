@@ -273,23 +273,14 @@ func (p *PackedInt8) MatVecAdd(y, x []float32) {
 // row quantized with the static scale: Y is B×Rows and X is B×Cols. The
 // avx512 targets read each weight once for four rows.
 func (p *PackedInt8) MatVecBatch(y, x Matrix) {
-	p.checkBatch("PackedInt8.MatVecBatch", y, x)
+	checkBatch("PackedInt8.MatVecBatch", p.rows, p.cols, y, x)
 	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, false, p.streams)
 }
 
 // MatVecBatchAdd adds W̃·(row b of X) to row b of Y for every row of X.
 func (p *PackedInt8) MatVecBatchAdd(y, x Matrix) {
-	p.checkBatch("PackedInt8.MatVecBatchAdd", y, x)
+	checkBatch("PackedInt8.MatVecBatchAdd", p.rows, p.cols, y, x)
 	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, true, p.streams)
-}
-
-func (p *PackedInt8) checkBatch(op string, y, x Matrix) {
-	y.check(op, "Y")
-	x.check(op, "X")
-	if y.Rows != x.Rows || y.Cols != p.rows || x.Cols != p.cols {
-		panic(fmt.Sprintf("kernels: %s: matrix is %d×%d, Y is %d×%d, X is %d×%d; want Y %d×%d for X %d×%d",
-			op, p.rows, p.cols, y.Rows, y.Cols, x.Rows, x.Cols, x.Rows, p.rows, x.Rows, p.cols))
-	}
 }
 
 // batch sets row b of y to Ũ·(Ṽ·(row b of x)), four rows at a time, t on
