@@ -220,13 +220,18 @@ func (p *PackedBF16) MatVecAdd(y, x []float32) {
 // for four rows; every row's sums are those of MatVec, bit for bit.
 func (p *PackedBF16) MatVecBatch(y, x Matrix) {
 	checkBatch("PackedBF16.MatVecBatch", p.rows, p.cols, y, x)
-	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, false)
+	p.batch(y, x, false)
 }
 
 // MatVecBatchAdd adds W̃·bf16(row b of X) to row b of Y for every row of X.
 func (p *PackedBF16) MatVecBatchAdd(y, x Matrix) {
 	checkBatch("PackedBF16.MatVecBatchAdd", p.rows, p.cols, y, x)
-	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, true)
+	p.batch(y, x, true)
+}
+
+// batch is MatVecBatch (MatVecBatchAdd when add) on checked shapes.
+func (p *PackedBF16) batch(y, x Matrix, add bool) {
+	gemmBF16(y.Data, y.Stride, p.rows, p.data, p.stride, p.height, x.Data, x.Stride, p.cols, x.Rows, add)
 }
 
 func (p *PackedBF16) checkVec(op string, y, x []float32) {

@@ -274,13 +274,18 @@ func (p *PackedInt8) MatVecAdd(y, x []float32) {
 // avx512 targets read each weight once for four rows.
 func (p *PackedInt8) MatVecBatch(y, x Matrix) {
 	checkBatch("PackedInt8.MatVecBatch", p.rows, p.cols, y, x)
-	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, false, p.streams)
+	p.batch(y, x, false)
 }
 
 // MatVecBatchAdd adds W̃·(row b of X) to row b of Y for every row of X.
 func (p *PackedInt8) MatVecBatchAdd(y, x Matrix) {
 	checkBatch("PackedInt8.MatVecBatchAdd", p.rows, p.cols, y, x)
-	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, true, p.streams)
+	p.batch(y, x, true)
+}
+
+// batch is MatVecBatch (MatVecBatchAdd when add) on checked shapes.
+func (p *PackedInt8) batch(y, x Matrix, add bool) {
+	gemmInt8(y.Data, y.Stride, p.rows, p.data, p.stride, p.scale, p.bias, x.Data, x.Stride, p.cols, x.Rows, false, add, p.streams)
 }
 
 // batch sets row b of y to Ũ·(Ṽ·(row b of x)), four rows at a time, t on

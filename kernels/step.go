@@ -337,13 +337,13 @@ func batchProduct(y Matrix, u Operator, x Matrix) {
 		u.batch(y.Data, y.Stride, x.Data, x.Stride, u.cols, x.Rows, 0, false)
 		return
 	case *PackedInt8:
-		gemmInt8(y.Data, y.Stride, u.rows, u.data, u.stride, u.scale, u.bias, x.Data, x.Stride, u.cols, x.Rows, false, false, u.streams)
+		u.batch(y, x, false)
 		return
 	case *PackedInt8LowRank:
 		u.batch(y, x)
 		return
 	case *PackedBF16:
-		gemmBF16(y.Data, y.Stride, u.rows, u.data, u.stride, u.height, x.Data, x.Stride, u.cols, x.Rows, false)
+		u.batch(y, x, false)
 		return
 	case *PackedBF16LowRank:
 		switch r := u.Rank(); {
